@@ -49,8 +49,9 @@ type Opts struct {
 // [sdk.ProviderServer]; Close ends it. Safe for concurrent use.
 type Provider struct {
 	*sdk.GRPCClient
-	name   string
-	plugin *plugin.Client
+	name       string
+	plugin     *plugin.Client
+	reattached bool
 	output *outputTail
 }
 
@@ -73,9 +74,15 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 		Plugins:          plugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{}},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           logger.Named(name),
-		Stderr:           p.output,
-		StartTimeout:     opts.StartTimeout,
-		GRPCDialOptions:  []grpc.DialOption{grpc.WithUnaryInterceptor(p.intercept)},
+		// A provider's fd 2 (where the Go runtime writes a panic) arrives
+		// on Stderr; what it writes to os.Stderr and os.Stdout after
+		// Serve is relayed by go-plugin over gRPC to SyncStderr and
+		// SyncStdout. Both are kept to quote if it dies.
+		Stderr:          p.output,
+		SyncStderr:      p.output,
+		SyncStdout:      p.output,
+		StartTimeout:    opts.StartTimeout,
+		GRPCDialOptions: []grpc.DialOption{grpc.WithUnaryInterceptor(p.intercept)},
 	}
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 30 * time.Second
@@ -86,6 +93,7 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 			return nil, fmt.Errorf("attaching to provider %s: %w", name, err)
 		}
 		cfg.Reattach = rc
+		p.reattached = true
 	} else {
 		cmd := exec.Command(opts.Path, opts.Args...)
 		cmd.Env = append(cmd.Environ(), opts.Env...)
@@ -151,6 +159,19 @@ func (p *Provider) Metrics(ctx context.Context) (sdk.Metrics, bool) {
 // Close ends the provider: gracefully, then by force after two seconds. A
 // provider attached through Reattach is left running.
 func (p *Provider) Close() error {
+	if p.reattached {
+		// go-plugin leaves a provider started for debugging alone, and
+		// with it the connection. Close only the connection: the plugin
+		// client's own Close would shut the provider down.
+		rpc, err := p.plugin.Client()
+		if err != nil {
+			return nil
+		}
+		if gc, ok := rpc.(*plugin.GRPCClient); ok {
+			return gc.Conn.Close()
+		}
+		return nil
+	}
 	p.plugin.Kill()
 	return nil
 }

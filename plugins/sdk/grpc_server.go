@@ -98,6 +98,7 @@ func encodeInto(v cty.Value, ty cty.Type, diags *Diagnostics) *proto.DynamicValu
 }
 
 func (s *grpcServer) GetSchema(ctx context.Context, _ *proto.GetSchema_Request) (*proto.GetSchema_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	schemas := s.schema(ctx)
 	diags := append(Diagnostics(nil), schemas.Diagnostics...)
 	resp := &proto.GetSchema_Response{
@@ -127,6 +128,7 @@ func (s *grpcServer) GetSchema(ctx context.Context, _ *proto.GetSchema_Request) 
 }
 
 func (s *grpcServer) ValidateProviderConfig(ctx context.Context, req *proto.ValidateProviderConfig_Request) (*proto.ValidateProviderConfig_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	var r ValidateProviderConfigRequest
 	diags := decodeAll(s.schema(ctx).Provider.Block.ImpliedType(), req.Config, &r.Config)
 	if !diags.HasErrors() {
@@ -139,6 +141,7 @@ func (s *grpcServer) ValidateProviderConfig(ctx context.Context, req *proto.Vali
 }
 
 func (s *grpcServer) ConfigureProvider(ctx context.Context, req *proto.ConfigureProvider_Request) (*proto.ConfigureProvider_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	r := ConfigureProviderRequest{TackVersion: req.TackVersion}
 	diags := decodeAll(s.schema(ctx).Provider.Block.ImpliedType(), req.Config, &r.Config)
 	if !diags.HasErrors() {
@@ -151,6 +154,7 @@ func (s *grpcServer) ConfigureProvider(ctx context.Context, req *proto.Configure
 }
 
 func (s *grpcServer) ValidateResourceConfig(ctx context.Context, req *proto.ValidateResourceConfig_Request) (*proto.ValidateResourceConfig_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	r := ValidateResourceConfigRequest{TypeName: req.TypeName}
 	ty, diags := s.typeOf(ctx, req.TypeName, false)
 	if !diags.HasErrors() {
@@ -166,6 +170,7 @@ func (s *grpcServer) ValidateResourceConfig(ctx context.Context, req *proto.Vali
 }
 
 func (s *grpcServer) PlanResourceChange(ctx context.Context, req *proto.PlanResourceChange_Request) (*proto.PlanResourceChange_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	r := PlanResourceChangeRequest{TypeName: req.TypeName, PriorPrivate: req.PriorPrivate}
 	ty, diags := s.typeOf(ctx, req.TypeName, false)
 	if diags.HasErrors() {
@@ -188,6 +193,7 @@ func (s *grpcServer) PlanResourceChange(ctx context.Context, req *proto.PlanReso
 }
 
 func (s *grpcServer) ApplyResourceChange(ctx context.Context, req *proto.ApplyResourceChange_Request) (*proto.ApplyResourceChange_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	r := ApplyResourceChangeRequest{TypeName: req.TypeName, PlannedPrivate: req.PlannedPrivate}
 	ty, diags := s.typeOf(ctx, req.TypeName, false)
 	if diags.HasErrors() {
@@ -211,6 +217,7 @@ func (s *grpcServer) ApplyResourceChange(ctx context.Context, req *proto.ApplyRe
 }
 
 func (s *grpcServer) ReadResource(ctx context.Context, req *proto.ReadResource_Request) (*proto.ReadResource_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	r := ReadResourceRequest{TypeName: req.TypeName, Private: req.Private}
 	ty, diags := s.typeOf(ctx, req.TypeName, false)
 	if diags.HasErrors() {
@@ -232,6 +239,7 @@ func (s *grpcServer) ReadResource(ctx context.Context, req *proto.ReadResource_R
 }
 
 func (s *grpcServer) ImportResourceState(ctx context.Context, req *proto.ImportResourceState_Request) (*proto.ImportResourceState_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	var diags Diagnostics
 	resp := &proto.ImportResourceState_Response{}
 	func() {
@@ -254,6 +262,7 @@ func (s *grpcServer) ImportResourceState(ctx context.Context, req *proto.ImportR
 }
 
 func (s *grpcServer) ReadDataSource(ctx context.Context, req *proto.ReadDataSource_Request) (*proto.ReadDataSource_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	r := ReadDataSourceRequest{TypeName: req.TypeName}
 	ty, diags := s.typeOf(ctx, req.TypeName, true)
 	if diags.HasErrors() {
@@ -274,6 +283,7 @@ func (s *grpcServer) ReadDataSource(ctx context.Context, req *proto.ReadDataSour
 }
 
 func (s *grpcServer) UpgradeResourceState(ctx context.Context, req *proto.UpgradeResourceState_Request) (*proto.UpgradeResourceState_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	ty, diags := s.typeOf(ctx, req.TypeName, false)
 	resp := &proto.UpgradeResourceState_Response{}
 	if !diags.HasErrors() {
@@ -289,6 +299,7 @@ func (s *grpcServer) UpgradeResourceState(ctx context.Context, req *proto.Upgrad
 }
 
 func (s *grpcServer) Stop(ctx context.Context, _ *proto.Stop_Request) (*proto.Stop_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	var diags Diagnostics
 	resp := &proto.Stop_Response{}
 	func() {
@@ -315,6 +326,7 @@ func (s *grpcServer) serverGroups(ctx context.Context) (ServerGroups, cty.Type, 
 }
 
 func (s *grpcServer) ListServerGroups(ctx context.Context, req *proto.ListServerGroups_Request) (*proto.ListServerGroups_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	sg, spec, diags := s.serverGroups(ctx)
 	resp := &proto.ListServerGroups_Response{}
 	if !diags.HasErrors() {
@@ -337,6 +349,7 @@ func (s *grpcServer) ListServerGroups(ctx context.Context, req *proto.ListServer
 }
 
 func (s *grpcServer) CreateServerGroup(ctx context.Context, req *proto.CreateServerGroup_Request) (*proto.CreateServerGroup_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	sg, spec, diags := s.serverGroups(ctx)
 	resp := &proto.CreateServerGroup_Response{}
 	if !diags.HasErrors() {
@@ -358,6 +371,7 @@ func (s *grpcServer) CreateServerGroup(ctx context.Context, req *proto.CreateSer
 }
 
 func (s *grpcServer) ResizeServerGroup(ctx context.Context, req *proto.ResizeServerGroup_Request) (*proto.ResizeServerGroup_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	sg, _, diags := s.serverGroups(ctx)
 	if !diags.HasErrors() {
 		func() {
@@ -371,6 +385,7 @@ func (s *grpcServer) ResizeServerGroup(ctx context.Context, req *proto.ResizeSer
 }
 
 func (s *grpcServer) SetTraffic(ctx context.Context, req *proto.SetTraffic_Request) (*proto.SetTraffic_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	sg, _, diags := s.serverGroups(ctx)
 	if !diags.HasErrors() {
 		func() {
@@ -384,6 +399,7 @@ func (s *grpcServer) SetTraffic(ctx context.Context, req *proto.SetTraffic_Reque
 }
 
 func (s *grpcServer) GetHealth(ctx context.Context, req *proto.GetHealth_Request) (*proto.GetHealth_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	sg, _, diags := s.serverGroups(ctx)
 	resp := &proto.GetHealth_Response{}
 	if !diags.HasErrors() {
@@ -401,6 +417,7 @@ func (s *grpcServer) GetHealth(ctx context.Context, req *proto.GetHealth_Request
 }
 
 func (s *grpcServer) DestroyServerGroup(ctx context.Context, req *proto.DestroyServerGroup_Request) (*proto.DestroyServerGroup_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	sg, _, diags := s.serverGroups(ctx)
 	if !diags.HasErrors() {
 		func() {
@@ -412,6 +429,7 @@ func (s *grpcServer) DestroyServerGroup(ctx context.Context, req *proto.DestroyS
 }
 
 func (s *grpcServer) QueryMetrics(ctx context.Context, req *proto.QueryMetrics_Request) (*proto.QueryMetrics_Response, error) {
+	ctx = withLogger(ctx, s.logger)
 	var diags Diagnostics
 	resp := &proto.QueryMetrics_Response{}
 	m, ok := s.impl.(Metrics)
