@@ -196,13 +196,20 @@ func planResource(ctx context.Context, meta any, r *Resource, prior, proposed, c
 		replace = append(replace, p.replace...)
 	}
 	if r.Update == nil && !creating && !planned.RawEquals(prior) {
-		// Without Update every change is a replacement.
-		for name := range r.Schema.Attributes {
-			if !prior.GetAttr(name).RawEquals(planned.GetAttr(name)) && !r.Schema.Attributes[name].Computed {
+		// Without Update every change the user can make is a replacement:
+		// that of a required or optional attribute (optional computed ones
+		// included), but not a computed value that is unknown only because
+		// something else changed.
+		for _, name := range sortedKeys(r.Schema.Attributes) {
+			a, pv := r.Schema.Attributes[name], planned.GetAttr(name)
+			if !a.Required && !a.Optional || !pv.IsKnown() && attrOrNull(config, name, a.Type).IsNull() {
+				continue
+			}
+			if !prior.GetAttr(name).RawEquals(pv) {
 				replace = append(replace, cty.GetAttrPath(name))
 			}
 		}
-		for name := range r.Schema.BlockTypes {
+		for _, name := range sortedKeys(r.Schema.BlockTypes) {
 			if !prior.GetAttr(name).RawEquals(planned.GetAttr(name)) {
 				replace = append(replace, cty.GetAttrPath(name))
 			}
@@ -292,7 +299,10 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 		return planned
 	}
 	attrs := planned.AsValueMap()
-	for name, a := range b.Attributes {
+	// In name order, so that replacements and diagnostics come out the
+	// same on every run.
+	for _, name := range sortedKeys(b.Attributes) {
+		a := b.Attributes[name]
 		if len(a.PlanModifiers) == 0 {
 			continue
 		}
@@ -315,7 +325,8 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 		}
 		w.diags = append(w.diags, resp.Diagnostics...)
 	}
-	for name, nb := range b.BlockTypes {
+	for _, name := range sortedKeys(b.BlockTypes) {
+		nb := b.BlockTypes[name]
 		if nb.Nesting != NestingSingle {
 			continue
 		}
