@@ -212,6 +212,12 @@ func FormatPath(p cty.Path) string {
 			}
 			s += step.Name
 		case cty.IndexStep:
+			// An unknown or null key cannot be rendered; rendering a
+			// path must not panic, so it shows as [?].
+			if !step.Key.IsKnown() || step.Key.IsNull() {
+				s += "[?]"
+				continue
+			}
 			switch step.Key.Type() {
 			case cty.String:
 				s += fmt.Sprintf("[%q]", step.Key.AsString())
