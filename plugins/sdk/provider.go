@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -483,7 +484,12 @@ func validateConfig(b *Block, at cty.Path, config cty.Value) Diagnostics {
 			continue
 		}
 		for _, other := range a.ConflictsWith {
-			if ov := config.GetAttr(other); !ov.IsNull() && name < other {
+			// A conflict declared on both attributes is reported once, at
+			// the one that sorts first; one declared on either is reported.
+			if oa := b.Attributes[other]; oa != nil && slices.Contains(oa.ConflictsWith, name) && other < name {
+				continue
+			}
+			if ov := config.GetAttr(other); !ov.IsNull() {
 				diags = append(diags, AttributeErrorf(path, "Conflicting attributes",
 					"Only one of %q and %q may be set.", FormatPath(path), FormatPath(at.Copy().GetAttr(other))))
 			}
@@ -513,8 +519,16 @@ func validateConfig(b *Block, at cty.Path, config cty.Value) Diagnostics {
 			}
 			n := v.LengthInt()
 			if nb.MinItems > 0 && n < nb.MinItems || nb.MaxItems > 0 && n > nb.MaxItems {
-				diags = append(diags, AttributeErrorf(path, "Wrong number of blocks",
-					"Between %d and %d %q blocks are allowed; found %d.", nb.MinItems, nb.MaxItems, name, n))
+				var limit string
+				switch {
+				case nb.MaxItems == 0:
+					limit = fmt.Sprintf("At least %d %q blocks are required", nb.MinItems, name)
+				case nb.MinItems == 0:
+					limit = fmt.Sprintf("At most %d %q blocks are allowed", nb.MaxItems, name)
+				default:
+					limit = fmt.Sprintf("Between %d and %d %q blocks are allowed", nb.MinItems, nb.MaxItems, name)
+				}
+				diags = append(diags, AttributeErrorf(path, "Wrong number of blocks", "%s; found %d.", limit, n))
 			}
 			for it := v.ElementIterator(); it.Next(); {
 				k, ev := it.Element()
