@@ -52,7 +52,7 @@ type Provider struct {
 	name       string
 	plugin     *plugin.Client
 	reattached bool
-	output *outputTail
+	output     *outputTail
 }
 
 var _ sdk.ProviderServer = (*Provider)(nil)
@@ -95,10 +95,14 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 		cfg.Reattach = rc
 		p.reattached = true
 	} else {
+		tlsConfig, material, err := newMTLS()
+		if err != nil {
+			return nil, fmt.Errorf("launching provider %s: making its TLS keys: %w", name, err)
+		}
 		cmd := exec.Command(opts.Path, opts.Args...)
-		cmd.Env = append(cmd.Environ(), opts.Env...)
+		cmd.Env = append(append(cmd.Environ(), opts.Env...), sdk.TLSEnv+"="+string(material))
 		cfg.Cmd = cmd
-		cfg.AutoMTLS = true
+		cfg.TLSConfig = tlsConfig
 		if opts.SHA256 != nil {
 			cfg.SecureConfig = &plugin.SecureConfig{Checksum: opts.SHA256, Hash: sha256.New()}
 		}

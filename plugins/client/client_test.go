@@ -15,6 +15,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/tackhq/tack/plugins/sdk"
 )
@@ -300,4 +303,44 @@ func repeat(s string, n int) []string {
 		out[i] = s
 	}
 	return out
+}
+
+func TestTheConnectionAcceptsOnlyTheCore(t *testing.T) {
+	t.Parallel()
+	p := launchTest(t, "env", Opts{})
+	rc := p.plugin.ReattachConfig()
+	if rc == nil {
+		t.Fatalf("no address for the launched provider")
+	}
+	// A stranger on the socket, without TLS or with a certificate of its
+	// own, gets nothing from the provider.
+	other, _, err := newMTLS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.InsecureSkipVerify = true
+	for name, creds := range map[string]credentials.TransportCredentials{
+		"plaintext":         insecure.NewCredentials(),
+		"other certificate": credentials.NewTLS(other),
+	} {
+		conn, err := grpc.NewClient("unix:"+rc.Addr.String(), grpc.WithTransportCredentials(creds))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		resp := sdk.NewGRPCClient(conn).GetSchema(ctx)
+		cancel()
+		_ = conn.Close()
+		if !resp.Diagnostics.HasErrors() {
+			t.Errorf("%s: a client that is not the core was served", name)
+		}
+	}
+	// The key material never reaches what the provider runs.
+	resp := createThing(t.Context(), p, "a")
+	if resp.Diagnostics.HasErrors() {
+		t.Fatal(resp.Diagnostics.Err())
+	}
+	if got := resp.NewState.GetAttr("id").AsString(); got != "tls-env-unset" {
+		t.Errorf("inside the provider, %s was still set (id %q)", sdk.TLSEnv, got)
+	}
 }

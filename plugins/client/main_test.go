@@ -38,7 +38,8 @@ func TestMain(m *testing.M) {
 // testProvider is a provider with one resource, test_thing, whose Create
 // misbehaves as the name says: "panic" panics in Create (the SDK recovers),
 // "crash" panics on another goroutine (the process dies), "exit" logs and
-// exits, "hang" blocks forever, ignoring its context, "wait" blocks until its
+// exits, "hang" blocks forever, ignoring its context, "env" reports in its id whether the TLS material
+// is still in its environment, "wait" blocks until its
 // context ends (or Stop), "ok" creates normally.
 func testProvider(behaviour string) *sdk.Provider {
 	create := func(ctx context.Context, _ any, d *sdk.Data) sdk.Diagnostics {
@@ -55,6 +56,11 @@ func testProvider(behaviour string) *sdk.Provider {
 			os.Exit(3)
 		case "hang":
 			select {} // ignores its context: only the client's deadline ends the call
+		case "env":
+			if _, set := os.LookupEnv(sdk.TLSEnv); !set {
+				d.Set("id", "tls-env-unset")
+				return nil
+			}
 		case "wait":
 			<-ctx.Done()
 			return sdk.Diagnostics{sdk.Errorf("Cancelled", "%v", ctx.Err())}

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -98,9 +99,15 @@ func Serve(p ProviderServer) {
 	flag.Parse()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: os.Stderr, JSONFormat: true})
 	if !*debug {
+		tlsConfig, err := serverTLS()
+		if err != nil {
+			logger.Error("cannot set up TLS with tack", "error", err)
+			os.Exit(1)
+		}
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig: Handshake,
 			Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: p, Logger: logger}},
+			TLSProvider:     func() (*tls.Config, error) { return tlsConfig, nil },
 			GRPCServer:      plugin.DefaultGRPCServer,
 			Logger:          logger,
 		})
