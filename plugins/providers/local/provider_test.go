@@ -126,8 +126,8 @@ func checkDisk(t *testing.T, name string, state cty.Value) {
 // harness drives one provider, served over real gRPC and configured with
 // a fresh directory, the way tack's core would.
 type harness struct {
-	t   *testing.T
-	c   *sdk.GRPCClient
+	t     *testing.T
+	c     *sdk.GRPCClient
 	dir   string
 	block sdk.Block // local_file's schema, as the core receives it
 	ty    cty.Type
