@@ -101,7 +101,9 @@ func validateFile(_ context.Context, d *sdk.Data) sdk.Diagnostics {
 
 // planFile predicts what the SDK cannot: the sha256 of content known at
 // plan time, so that a reviewer sees the exact bytes that will land, and
-// the id of a new file, which is its path.
+// the id, which is the path. The id is set from the path even where
+// UseStateForUnknown would keep the recorded one, because a new path
+// replaces the file and the replacement's id is the new path.
 func planFile(_ context.Context, _ any, p *sdk.Plan) sdk.Diagnostics {
 	d := p.Planned
 	if d.IsKnown("content") && d.IsKnown("content_base64") {
@@ -111,7 +113,7 @@ func planFile(_ context.Context, _ any, p *sdk.Plan) sdk.Diagnostics {
 		}
 		d.Set("sha256", sha256Hex(data))
 	}
-	if p.Creating() && d.IsSet("path") {
+	if d.IsSet("path") {
 		d.Set("id", d.String("path"))
 	}
 	return nil

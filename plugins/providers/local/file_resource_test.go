@@ -185,7 +185,7 @@ func TestContentBase64RoundTrip(t *testing.T) {
 	}
 }
 
-func TestPlanKnowsSHA256(t *testing.T) {
+func TestPlanPredictsSHA256AndID(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -219,6 +219,12 @@ func TestPlanKnowsSHA256(t *testing.T) {
 			name: "content known only at apply",
 			next: map[string]cty.Value{"path": str("e.txt"), "content": cty.UnknownVal(cty.String)},
 			want: map[string]string{"sha256": "(known after apply)", "id": "e.txt"},
+		},
+		{
+			name:  "new path",
+			prior: map[string]cty.Value{"path": str("f.txt"), "content": str("same")},
+			next:  map[string]cty.Value{"path": str("g.txt"), "content": str("same")},
+			want:  map[string]string{"sha256": sum("same"), "id": "g.txt"},
 		},
 	}
 	for _, tt := range tests {

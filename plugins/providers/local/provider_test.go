@@ -249,3 +249,52 @@ func requireNoErrors(t *testing.T, what string, ds sdk.Diagnostics) {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
+
+func TestProviderDirectory(t *testing.T) {
+	t.Parallel()
+	// go test runs in the package directory, which is also the working
+	// directory of this in-process provider.
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tmp, "doc.go"), []byte("elsewhere"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		directory cty.Value
+		want      string // content of "doc.go" as the provider resolves it
+	}{
+		{name: "default is the working directory", directory: cty.NullVal(cty.String), want: string(doc)},
+		{name: "relative to the working directory", directory: cty.StringVal("."), want: string(doc)},
+		{name: "absolute", directory: cty.StringVal(tmp), want: "elsewhere"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := sdktest.Serve(t, local.Provider())
+			cfg := cty.ObjectVal(map[string]cty.Value{"directory": tt.directory})
+			requireNoErrors(t, "ValidateProviderConfig", c.ValidateProviderConfig(t.Context(), sdk.ValidateProviderConfigRequest{Config: cfg}).Diagnostics)
+			requireNoErrors(t, "ConfigureProvider", c.ConfigureProvider(t.Context(), sdk.ConfigureProviderRequest{Config: cfg}).Diagnostics)
+			resp := c.ReadDataSource(t.Context(), sdk.ReadDataSourceRequest{TypeName: "local_file", Config: cty.ObjectVal(map[string]cty.Value{
+				"path": cty.StringVal("doc.go"), "content": cty.NullVal(cty.String), "content_base64": cty.NullVal(cty.String), "sha256": cty.NullVal(cty.String),
+			})})
+			requireNoErrors(t, "ReadDataSource", resp.Diagnostics)
+			if diff := cmp.Diff(tt.want, resp.State.GetAttr("content").AsString()); diff != "" {
+				t.Errorf("content of doc.go (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestProviderConfigDiagnostics(t *testing.T) {
+	t.Parallel()
+	c := sdktest.Serve(t, local.Provider())
+	cfg := cty.ObjectVal(map[string]cty.Value{"directory": cty.StringVal("")})
+	got := diags(c.ValidateProviderConfig(t.Context(), sdk.ValidateProviderConfigRequest{Config: cfg}).Diagnostics)
+	if diff := cmp.Diff([]diag{{"Empty value", "directory"}}, got); diff != "" {
+		t.Errorf("diagnostics for an empty directory (-want +got):\n%s", diff)
+	}
+}
