@@ -14,7 +14,8 @@ import (
 // step, types by Equals, and nil and empty collections alike.
 var CmpOptions = cmp.Options{
 	cmp.Transformer("cty.Value", ctyView),
-	cmp.Transformer("cty.Path", pathView),
+	// Empty paths are left to EquateEmpty, so that nil and {} agree.
+	cmp.FilterValues(func(a, b cty.Path) bool { return len(a) > 0 || len(b) > 0 }, cmp.Transformer("cty.Path", pathView)),
 	cmp.Comparer(func(a, b cty.Type) bool { return a.Equals(b) }),
 	cmpopts.EquateEmpty(),
 }

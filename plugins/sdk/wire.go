@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -277,7 +278,9 @@ func millisToDurations(ms []float64) []time.Duration {
 	}
 	out := make([]time.Duration, len(ms))
 	for i, m := range ms {
-		out[i] = time.Duration(m * float64(time.Millisecond))
+		// Round, not truncate: 249ns is 0.000249 ms, which a float64
+		// holds as a hair less, and truncation would give 248ns.
+		out[i] = time.Duration(math.Round(m * float64(time.Millisecond)))
 	}
 	return out
 }
