@@ -113,6 +113,11 @@ func (p *Provider) withStop(ctx context.Context) (context.Context, context.Cance
 	p.init()
 	ctx, cancel := context.WithCancel(ctx)
 	release := context.AfterFunc(p.stopCtx, cancel)
+	if p.stopCtx.Err() != nil {
+		// AfterFunc cancels in a goroutine of its own: a call that starts
+		// after Stop must see its context done before it does any work.
+		cancel()
+	}
 	return ctx, func() { release(); cancel() }
 }
 
