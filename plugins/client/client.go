@@ -82,7 +82,7 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 		SyncStderr:      p.output,
 		SyncStdout:      p.output,
 		StartTimeout:    opts.StartTimeout,
-		GRPCDialOptions: []grpc.DialOption{grpc.WithUnaryInterceptor(p.intercept)},
+		GRPCDialOptions: append(sdk.GRPCDialOptions(), grpc.WithUnaryInterceptor(p.intercept)),
 	}
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 30 * time.Second

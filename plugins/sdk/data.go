@@ -22,7 +22,8 @@ import (
 //
 // Getting or setting an attribute the schema does not declare, or setting a
 // value that does not convert to its type, is a programming error and
-// panics; the SDK turns the panic into an error diagnostic.
+// panics; the SDK's gRPC server (which [Serve] and sdktest run) turns the
+// panic into an error diagnostic and keeps serving.
 type Data struct {
 	block *Block
 	value cty.Value
@@ -163,7 +164,7 @@ func (d *Data) Prior(name string) cty.Value {
 
 // HasChange reports whether the attribute differs from the prior state.
 func (d *Data) HasChange(name string) bool {
-	return !d.Prior(name).RawEquals(d.Get(name))
+	return !equal(d.Prior(name), d.Get(name))
 }
 
 // Value is the whole object.

@@ -122,7 +122,7 @@ func RequiresReplace() PlanModifier {
 // cond says the change cannot be made in place.
 func RequiresReplaceIf(cond func(req AttributePlanRequest) bool) PlanModifier {
 	return PlanModifierFunc(func(_ context.Context, req AttributePlanRequest, resp *AttributePlanResponse) {
-		if req.Creating || req.Prior.RawEquals(resp.Planned) {
+		if req.Creating || equal(req.Prior, resp.Planned) {
 			return
 		}
 		if cond(req) {
@@ -181,7 +181,7 @@ func planResource(ctx context.Context, meta any, r *Resource, prior, proposed, c
 	}
 	creating := prior.IsNull()
 	planned := applyDefaults(&r.Schema, config, proposed)
-	changed := creating || !planned.RawEquals(prior)
+	changed := creating || !equal(planned, prior)
 	if changed {
 		planned = markComputedUnknown(&r.Schema, config, planned)
 	}
@@ -195,7 +195,7 @@ func planResource(ctx context.Context, meta any, r *Resource, prior, proposed, c
 		planned = p.Planned.value
 		replace = append(replace, p.replace...)
 	}
-	if r.Update == nil && !creating && !planned.RawEquals(prior) {
+	if r.Update == nil && !creating && !equal(planned, prior) {
 		// Without Update every change the user can make is a replacement:
 		// that of a required or optional attribute (optional computed ones
 		// included), but not a computed value that is unknown only because
@@ -205,12 +205,12 @@ func planResource(ctx context.Context, meta any, r *Resource, prior, proposed, c
 			if !a.Required && !a.Optional || !pv.IsKnown() && attrOrNull(config, name, a.Type).IsNull() {
 				continue
 			}
-			if !prior.GetAttr(name).RawEquals(pv) {
+			if !equal(prior.GetAttr(name), pv) {
 				replace = append(replace, cty.GetAttrPath(name))
 			}
 		}
 		for _, name := range sortedKeys(r.Schema.BlockTypes) {
-			if !prior.GetAttr(name).RawEquals(planned.GetAttr(name)) {
+			if !equal(prior.GetAttr(name), planned.GetAttr(name)) {
 				replace = append(replace, cty.GetAttrPath(name))
 			}
 		}
@@ -246,7 +246,7 @@ func applyDefaults(b *Block, config, planned cty.Value) cty.Value {
 		if !config.IsNull() {
 			c = config.GetAttr(name)
 		}
-		if nv := applyDefaults(&nb.Block, c, attrs[name]); !nv.RawEquals(attrs[name]) {
+		if nv := applyDefaults(&nb.Block, c, attrs[name]); !equal(nv, attrs[name]) {
 			attrs[name] = nv
 			changed = true
 		}
@@ -299,6 +299,7 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 		return planned
 	}
 	attrs := planned.AsValueMap()
+	changed := false
 	// In name order, so that replacements and diagnostics come out the
 	// same on every run.
 	for _, name := range sortedKeys(b.Attributes) {
@@ -319,7 +320,10 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 			m.ModifyPlan(w.ctx, req, &resp)
 			req.Planned = resp.Planned
 		}
-		attrs[name] = resp.Planned
+		if !equal(resp.Planned, attrs[name]) {
+			attrs[name] = resp.Planned
+			changed = true
+		}
 		if resp.RequiresReplace {
 			w.replace = append(w.replace, path)
 		}
@@ -331,7 +335,14 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 			continue
 		}
 		ty := nb.ImpliedType()
-		attrs[name] = w.block(&nb.Block, at.Copy().GetAttr(name), attrOrNull(prior, name, ty), attrOrNull(config, name, ty), attrs[name])
+		if nv := w.block(&nb.Block, at.Copy().GetAttr(name), attrOrNull(prior, name, ty), attrOrNull(config, name, ty), attrs[name]); !equal(nv, attrs[name]) {
+			attrs[name] = nv
+			changed = true
+		}
+	}
+	if !changed {
+		// Building an object value is costly; most plans change nothing here.
+		return planned
 	}
 	return cty.ObjectVal(attrs)
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -108,7 +109,7 @@ func Serve(p ProviderServer) {
 			HandshakeConfig: Handshake,
 			Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: p, Logger: logger}},
 			TLSProvider:     func() (*tls.Config, error) { return tlsConfig, nil },
-			GRPCServer:      plugin.DefaultGRPCServer,
+			GRPCServer:      grpcServerFor,
 			Logger:          logger,
 		})
 		return
@@ -152,6 +153,44 @@ func serveDebug(p ProviderServer) error {
 	fmt.Printf("Provider %s is serving in debug mode (pid %d). To attach tack to it, set:\n\n\tTACK_REATTACH_PROVIDERS='%s'\n\nCtrl-C stops it.\n", name, rc.Pid, b)
 	<-done
 	return nil
+}
+
+// grpcServerFor makes the provider's gRPC server for go-plugin.
+func grpcServerFor(opts []grpc.ServerOption) *grpc.Server {
+	return grpc.NewServer(append(opts, GRPCServerOptions()...)...)
+}
+
+// Limits and windows of plugin connections. A plan sends a resource's
+// state about three times (prior, proposed, config), so messages are
+// allowed to be large, as Terraform allows 256 MiB.
+const (
+	maxMessageSize = 256 << 20
+	windowSize     = 4 << 20
+)
+
+// GRPCServerOptions are the options a provider's gRPC server runs with:
+// large messages; stream workers that reuse goroutines (and their grown
+// stacks) across calls instead of starting one per call; fixed window
+// sizes, which turn off bandwidth-delay probing whose pings only cost time
+// on a local socket.
+func GRPCServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(maxMessageSize),
+		grpc.MaxSendMsgSize(maxMessageSize),
+		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		grpc.InitialWindowSize(windowSize),
+		grpc.InitialConnWindowSize(windowSize),
+	}
+}
+
+// GRPCDialOptions are the options the core dials a provider with, to
+// match [GRPCServerOptions].
+func GRPCDialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageSize), grpc.MaxCallSendMsgSize(maxMessageSize)),
+		grpc.WithInitialWindowSize(windowSize),
+		grpc.WithInitialConnWindowSize(windowSize),
+	}
 }
 
 // ToReattachConfig converts go-plugin's reattach configuration to tack's
