@@ -92,6 +92,12 @@ type PlanResourceChangeRequest struct {
 // PlanResourceChangeResponse is the prediction. Values the provider cannot
 // know before apply are unknown; RequiresReplace lists the attributes whose
 // change forces a destroy and create.
+//
+// When RequiresReplace is not empty, the core plans the replacement object
+// with a second PlanResourceChange whose prior state is null, as for a
+// create, so PlannedState of this first call describes only the decision
+// to replace; values it kept from the prior state (see [UseStateForUnknown])
+// are not carried into the new object.
 type PlanResourceChangeResponse struct {
 	PlannedState    cty.Value
 	RequiresReplace []cty.Path

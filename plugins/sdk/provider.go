@@ -44,7 +44,6 @@ type Provider struct {
 	mu         sync.Mutex
 	meta       any
 	configured bool
-	stopOnce   sync.Once
 	stopCtx    context.Context
 	stop       context.CancelFunc
 }
@@ -102,18 +101,32 @@ var (
 	_ Metrics        = (*Provider)(nil)
 )
 
-func (p *Provider) init() {
-	p.stopOnce.Do(func() {
+// stopContext returns the context Stop cancels, making it on first use.
+func (p *Provider) stopContext() context.Context {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopCtx == nil {
 		p.stopCtx, p.stop = context.WithCancel(context.Background())
-	})
+	}
+	return p.stopCtx
 }
 
-// withStop returns a context that is also cancelled by Stop.
+// resetStop starts a new run after a Stop: a provider started with -debug
+// serves one tack command after another, and a Ctrl-C in one must not
+// cancel the next. The core configures the provider at the start of each.
+func (p *Provider) resetStop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopCtx != nil && p.stopCtx.Err() != nil {
+		p.stopCtx, p.stop = context.WithCancel(context.Background())
+	}
+}
+
 func (p *Provider) withStop(ctx context.Context) (context.Context, context.CancelFunc) {
-	p.init()
+	stopCtx := p.stopContext()
 	ctx, cancel := context.WithCancel(ctx)
-	release := context.AfterFunc(p.stopCtx, cancel)
-	if p.stopCtx.Err() != nil {
+	release := context.AfterFunc(stopCtx, cancel)
+	if stopCtx.Err() != nil {
 		// AfterFunc cancels in a goroutine of its own: a call that starts
 		// after Stop must see its context done before it does any work.
 		cancel()
@@ -187,6 +200,7 @@ func (p *Provider) ValidateProviderConfig(ctx context.Context, req ValidateProvi
 func (p *Provider) ConfigureProvider(ctx context.Context, req ConfigureProviderRequest) ConfigureProviderResponse {
 	var resp ConfigureProviderResponse
 	var meta any
+	p.resetStop()
 	if p.Configure != nil {
 		ctx, cancel := p.withStop(ctx)
 		defer cancel()
@@ -215,7 +229,9 @@ func (p *Provider) ValidateResourceConfig(ctx context.Context, req ValidateResou
 		return ValidateResourceConfigResponse{Diagnostics: diags}
 	}
 	diags = validateConfig(&r.Schema, cty.Path{}, req.Config)
-	if r.Validate != nil && !diags.HasErrors() {
+	// The resource's own checks run even when the schema's found errors,
+	// so that one run reports every mistake.
+	if r.Validate != nil {
 		diags = append(diags, r.Validate(ctx, newData(&r.Schema, req.Config, cty.NilVal))...)
 	}
 	return ValidateResourceConfigResponse{Diagnostics: diags}
@@ -385,9 +401,12 @@ func (p *Provider) UpgradeResourceState(ctx context.Context, req UpgradeResource
 	return UpgradeResourceStateResponse{UpgradedState: v}
 }
 
-// Stop cancels the context of every call in flight and of every later call.
+// Stop cancels the context of every call in flight and of every later call,
+// until the next ConfigureProvider starts a new run.
 func (p *Provider) Stop(ctx context.Context) error {
-	p.init()
+	p.stopContext()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.stop()
 	return nil
 }

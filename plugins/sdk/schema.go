@@ -31,7 +31,9 @@ type Block struct {
 // Exactly one of Required, Optional and Computed (or Optional together with
 // Computed) must be set. Default, PlanModifiers and Validators are used by
 // the SDK's planning and validation in the provider process; they do not
-// cross the wire.
+// cross the wire. Defaults, plan modifiers and "known after apply" marking
+// apply to top-level attributes and to those of single nested blocks; for
+// attributes inside list, set and map blocks use Resource.ModifyPlan.
 type Attribute struct {
 	Type        cty.Type
 	Description string

@@ -252,7 +252,8 @@ func TestValidateResourceConfigBlockCountDetail(t *testing.T) {
 	}
 }
 
-// Resource.Validate runs after the schema's checks pass, and not before.
+// Resource.Validate runs after the schema's checks, even when they failed,
+// so that one run reports every mistake.
 func TestValidateResourceConfigVendorValidate(t *testing.T) {
 	t.Parallel()
 	schema := validateSchema()
@@ -283,7 +284,7 @@ func TestValidateResourceConfigVendorValidate(t *testing.T) {
 		want       sdk.Diagnostics
 	}{
 		{"valid schema: Validate runs", config(cty.StringVal("web")), true, sdk.Diagnostics{warn}},
-		{"invalid schema: Validate does not run", config(cty.NullVal(cty.String)), false, sdk.Diagnostics{{Severity: sdk.Error, Summary: "Missing required attribute", Attribute: cty.GetAttrPath("name")}}},
+		{"invalid schema: Validate still runs", config(cty.NullVal(cty.String)), true, sdk.Diagnostics{{Severity: sdk.Error, Summary: "Missing required attribute", Attribute: cty.GetAttrPath("name")}, warn}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,8 @@
 //   - an update plans in place, a replacement plans requires-replace, as
 //     the case declares, and both apply;
 //   - import, then read, matches the object;
-//   - delete, then read, reports the object gone;
+//   - delete, then read, reports the object gone, and deleting it again
+//     succeeds;
 //   - the recorded state survives UpgradeResourceState at its own version;
 //   - every data source reads with every computed attribute known.
 //
@@ -89,11 +90,12 @@ func Serve(t testing.TB, p sdk.ProviderServer) *sdk.GRPCClient {
 	if err != nil {
 		t.Fatalf("listening for the provider: %v", err)
 	}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(sdk.GRPCServerOptions()...)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "provider", Output: t.Output(), Level: hclog.Warn})
 	sdk.RegisterGRPC(srv, p, logger)
 	go func() { _ = srv.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///"+lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient("passthrough:///"+lis.Addr().String(),
+		append(sdk.GRPCDialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		srv.Stop()
 		t.Fatalf("connecting to the provider: %v", err)
@@ -214,7 +216,7 @@ func (r *resourceRun) run() {
 		if len(replace) == 0 {
 			t.Fatalf("Replace: the plan does not require replacement; a Replace config must")
 		}
-		r.apply("Replace (destroy)", state, cty.NullVal(state.Type()), cfg)
+		r.apply("Replace (destroy)", state, cty.NullVal(state.Type()), cty.NullVal(state.Type()))
 		state = r.create(next)
 		r.noChange(state, next)
 		cfg = next
@@ -224,6 +226,13 @@ func (r *resourceRun) run() {
 	}
 	if gone := r.apply("Delete", state, cty.NullVal(state.Type()), cty.NullVal(state.Type())); !gone.IsNull() {
 		t.Fatalf("Delete returned %#v; want null", gone)
+	}
+	// Deleting an object that is already gone succeeds: a destroy that
+	// was interrupted is run again.
+	if again := r.c.ApplyResourceChange(r.ctx, sdk.ApplyResourceChangeRequest{
+		TypeName: r.name, PriorState: state, PlannedState: cty.NullVal(state.Type()), Config: cty.NullVal(state.Type()),
+	}); again.Diagnostics.HasErrors() {
+		t.Fatalf("deleting an object that is already gone failed: %v", again.Diagnostics.Err())
 	}
 	read := r.c.ReadResource(r.ctx, sdk.ReadResourceRequest{TypeName: r.name, CurrentState: state})
 	requireNoErrors(t, "ReadResource after delete", read.Diagnostics)
