@@ -26,11 +26,30 @@ func encodeValue(v cty.Value, ty cty.Type) (*proto.DynamicValue, error) {
 	return &proto.DynamicValue{Msgpack: b}, nil
 }
 
-func decodeValue(dv *proto.DynamicValue, ty cty.Type) (cty.Value, error) {
+// decodeValue decodes bytes from the other end of the wire, which must not
+// crash this end whatever they hold. go-cty's decoder takes an empty map,
+// or a map that repeats a key, for an object of any type, so the result is
+// checked against ty: a value whose attributes are missing would panic the
+// first code that reads them. And a list, set or map holding such an
+// object next to a whole one panics inside the decoder, so that panic is
+// an error too.
+func decodeValue(dv *proto.DynamicValue, ty cty.Type) (v cty.Value, err error) {
 	if dv == nil || len(dv.Msgpack) == 0 {
 		return cty.NullVal(ty), nil
 	}
-	return msgpack.Unmarshal(dv.Msgpack, ty)
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = cty.NullVal(ty), fmt.Errorf("malformed value: %v", r)
+		}
+	}()
+	v, err = msgpack.Unmarshal(dv.Msgpack, ty)
+	if err != nil {
+		return cty.NullVal(ty), err
+	}
+	if errs := v.Type().TestConformance(ty); len(errs) > 0 {
+		return cty.NullVal(ty), errs[0]
+	}
+	return v, nil
 }
 
 func pathToProto(p cty.Path) *proto.AttributePath {
