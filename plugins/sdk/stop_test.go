@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,8 +27,12 @@ func TestStopCancelsInFlightCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			started := make(chan struct{}, 2)
+			// atEntry receives ctx.Err() as each Create starts, before
+			// it waits: what a vendor checks before calling the cloud.
+			atEntry := make(chan error, 2)
 			r := thingResource()
 			r.Create = func(ctx context.Context, _ any, d *sdk.Data) sdk.Diagnostics {
+				atEntry <- ctx.Err()
 				started <- struct{}{}
 				<-ctx.Done()
 				return sdk.Diagnostics{sdk.Errorf("Create cancelled", "%v", ctx.Err())}
@@ -46,6 +51,7 @@ func TestStopCancelsInFlightCalls(t *testing.T) {
 			done := make(chan sdk.ApplyResourceChangeResponse)
 			go func() { done <- srv.ApplyResourceChange(ctx, create) }()
 			<-started
+			<-atEntry
 			if err := srv.Stop(ctx); err != nil {
 				t.Fatalf("Stop: %v", err)
 			}
@@ -61,6 +67,9 @@ func TestStopCancelsInFlightCalls(t *testing.T) {
 			// A call after Stop starts already cancelled instead of
 			// starting new work on the platform.
 			later := srv.ApplyResourceChange(ctx, create)
+			if err := <-atEntry; !errors.Is(err, context.Canceled) {
+				t.Errorf("a create started after Stop saw ctx.Err() = %v on entry; want context.Canceled", err)
+			}
 			if diff := cmp.Diff(want, later.Diagnostics, sdk.CmpOptions); diff != "" {
 				t.Errorf("create after Stop (-want +got):\n%s", diff)
 			}
