@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/cli"
@@ -133,16 +134,16 @@ func (c *providersSchemaCommand) Run(args []string) int {
 // each type with its attributes aligned.
 func schemasHuman(schemas map[string]sdk.GetSchemaResponse) string {
 	var b strings.Builder
-	for _, source := range sortedKeys(schemas) {
+	for _, source := range slices.Sorted(maps.Keys(schemas)) {
 		s := schemas[source]
 		fmt.Fprintf(&b, "provider %q\n", source)
 		writeBlock(&b, "  ", &s.Provider.Block)
-		for _, name := range sortedKeys(s.ResourceTypes) {
+		for _, name := range slices.Sorted(maps.Keys(s.ResourceTypes)) {
 			rs := s.ResourceTypes[name]
 			fmt.Fprintf(&b, "\n  resource %q (schema version %d)\n", name, rs.Version)
 			writeBlock(&b, "    ", &rs.Block)
 		}
-		for _, name := range sortedKeys(s.DataSources) {
+		for _, name := range slices.Sorted(maps.Keys(s.DataSources)) {
 			ds := s.DataSources[name]
 			fmt.Fprintf(&b, "\n  data %q\n", name)
 			writeBlock(&b, "    ", &ds.Block)
@@ -168,7 +169,7 @@ func writeBlock(b *strings.Builder, indent string, blk *sdk.Block) {
 	for name := range blk.Attributes {
 		width = max(width, len(name))
 	}
-	for _, name := range sortedKeys(blk.Attributes) {
+	for _, name := range slices.Sorted(maps.Keys(blk.Attributes)) {
 		a := blk.Attributes[name]
 		var flags []string
 		switch {
@@ -193,7 +194,7 @@ func writeBlock(b *strings.Builder, indent string, blk *sdk.Block) {
 		}
 		b.WriteString(line + "\n")
 	}
-	for _, name := range sortedKeys(blk.BlockTypes) {
+	for _, name := range slices.Sorted(maps.Keys(blk.BlockTypes)) {
 		nb := blk.BlockTypes[name]
 		limits := ""
 		if nb.MinItems > 0 || nb.MaxItems > 0 {
@@ -301,13 +302,4 @@ func toJSONBlock(b *sdk.Block) jsonBlock {
 		out.BlockTypes[name] = jsonNestedBlock{NestingMode: nb.Nesting.String(), Block: toJSONBlock(&nb.Block), MinItems: nb.MinItems, MaxItems: nb.MaxItems}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -52,10 +52,10 @@ func run(bin string) error {
 	fileSchema := schemas.ResourceTypes["local_file"]
 	block := &fileSchema.Block
 	path := filepath.Join(dir, "greeting.txt")
-	config := object(block, map[string]cty.Value{"path": cty.StringVal(path), "content": cty.StringVal("hello from tack\n")})
+	config := block.Object(map[string]cty.Value{"path": cty.StringVal(path), "content": cty.StringVal("hello from tack\n")})
 	null := cty.NullVal(block.ImpliedType())
 
-	bad := object(block, map[string]cty.Value{"path": cty.StringVal(path)})
+	bad := block.Object(map[string]cty.Value{"path": cty.StringVal(path)})
 	for _, d := range p.ValidateResourceConfig(ctx, sdk.ValidateResourceConfigRequest{TypeName: "local_file", Config: bad}).Diagnostics {
 		fmt.Printf("validate   a local_file without content is refused: %s\n", d)
 	}
@@ -133,17 +133,4 @@ func show(v cty.Value) string {
 		return "null"
 	}
 	return fmt.Sprintf("%q", v.AsString())
-}
-
-// object is a value of the block's type with the given attributes set and
-// the rest null.
-func object(b *sdk.Block, set map[string]cty.Value) cty.Value {
-	attrs := map[string]cty.Value{}
-	for name, ty := range b.ImpliedType().AttributeTypes() {
-		attrs[name] = cty.NullVal(ty)
-	}
-	for name, v := range set {
-		attrs[name] = v
-	}
-	return cty.ObjectVal(attrs)
 }

@@ -62,7 +62,7 @@ func BenchmarkPlanResourceChange(b *testing.B) {
 		b.Fatal(d.Err())
 	}
 	path := filepath.Join(b.TempDir(), "f.txt")
-	config := object(block, map[string]cty.Value{"path": cty.StringVal(path), "content": cty.StringVal("hello")})
+	config := block.Object(map[string]cty.Value{"path": cty.StringVal(path), "content": cty.StringVal("hello")})
 	null := cty.NullVal(block.ImpliedType())
 	plan := p.PlanResourceChange(ctx, sdk.PlanResourceChangeRequest{TypeName: "local_file", PriorState: null, ProposedNewState: config, Config: config})
 	applied := p.ApplyResourceChange(ctx, sdk.ApplyResourceChangeRequest{TypeName: "local_file", PriorState: null, PlannedState: plan.PlannedState, Config: config})

@@ -48,12 +48,12 @@ func TestLocalProviderOutOfProcess(t *testing.T) {
 	}).Diagnostics)
 
 	path := filepath.Join(t.TempDir(), "greeting.txt")
-	config := object(block, map[string]cty.Value{"path": cty.StringVal(path), "content": cty.StringVal("hello\n")})
+	config := block.Object(map[string]cty.Value{"path": cty.StringVal(path), "content": cty.StringVal("hello\n")})
 
 	// validate: a good config passes, one without content is refused at
 	// the right attribute.
 	requireOK(t, "ValidateResourceConfig", p.ValidateResourceConfig(ctx, sdk.ValidateResourceConfigRequest{TypeName: "local_file", Config: config}).Diagnostics)
-	bad := p.ValidateResourceConfig(ctx, sdk.ValidateResourceConfigRequest{TypeName: "local_file", Config: object(block, map[string]cty.Value{"path": cty.StringVal(path)})})
+	bad := p.ValidateResourceConfig(ctx, sdk.ValidateResourceConfigRequest{TypeName: "local_file", Config: block.Object(map[string]cty.Value{"path": cty.StringVal(path)})})
 	if !bad.Diagnostics.HasErrors() {
 		t.Errorf("a local_file without content validated")
 	}
@@ -121,19 +121,6 @@ func TestLocalProviderOutOfProcess(t *testing.T) {
 	if !gone.NewState.IsNull() {
 		t.Errorf("read after delete = %#v, want null", gone.NewState)
 	}
-}
-
-// object is a value of the block's type with the given attributes set and
-// the rest null.
-func object(b *sdk.Block, set map[string]cty.Value) cty.Value {
-	attrs := map[string]cty.Value{}
-	for name, ty := range b.ImpliedType().AttributeTypes() {
-		attrs[name] = cty.NullVal(ty)
-	}
-	for name, v := range set {
-		attrs[name] = v
-	}
-	return cty.ObjectVal(attrs)
 }
 
 func requireOK(t *testing.T, what string, diags sdk.Diagnostics) {

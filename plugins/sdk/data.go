@@ -33,23 +33,12 @@ type Data struct {
 
 func newData(block *Block, value, prior cty.Value) *Data {
 	if value == cty.NilVal || value.IsNull() {
-		value = emptyObject(block)
+		value = block.Object(nil)
 	}
 	if prior == cty.NilVal {
 		prior = cty.NullVal(value.Type())
 	}
 	return &Data{block: block, value: value, prior: prior}
-}
-
-// emptyObject is a known object of the block's type whose attributes are
-// all null, so that Set can fill it.
-func emptyObject(block *Block) cty.Value {
-	ty := block.ImpliedType()
-	attrs := map[string]cty.Value{}
-	for name, aty := range ty.AttributeTypes() {
-		attrs[name] = cty.NullVal(aty)
-	}
-	return cty.ObjectVal(attrs)
 }
 
 // Get returns the attribute's value as cty, which may be null or unknown.

@@ -125,6 +125,28 @@ func (b *Block) DecoderSpec() hcldec.Spec {
 	return spec
 }
 
+// Object is a known value of the block's type with the given attributes
+// set and every other attribute (and nested block) null. It panics when a
+// name is not in the block or a value is not of its attribute's type.
+func (b *Block) Object(set map[string]cty.Value) cty.Value {
+	ty := b.ImpliedType()
+	attrs := map[string]cty.Value{}
+	for name, aty := range ty.AttributeTypes() {
+		attrs[name] = cty.NullVal(aty)
+	}
+	for name, v := range set {
+		aty, ok := ty.AttributeTypes()[name]
+		if !ok {
+			panic(fmt.Sprintf("the block has no attribute or block %q", name))
+		}
+		if !v.Type().Equals(aty) && !(v.IsNull() || aty.Equals(cty.DynamicPseudoType)) {
+			panic(fmt.Sprintf("attribute %q is %s, not %s", name, aty.FriendlyName(), v.Type().FriendlyName()))
+		}
+		attrs[name] = v
+	}
+	return cty.ObjectVal(attrs)
+}
+
 // NullValue is a null value of the block's type.
 func (b *Block) NullValue() cty.Value { return cty.NullVal(b.ImpliedType()) }
 
