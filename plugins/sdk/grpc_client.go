@@ -29,6 +29,7 @@ type GRPCClient struct {
 
 	mu      sync.Mutex
 	schemas *GetSchemaResponse
+	types   *schemaTypes
 }
 
 var (
@@ -85,6 +86,7 @@ func (c *GRPCClient) Schemas(ctx context.Context) (*GetSchemaResponse, Diagnosti
 		return nil, resp.Diagnostics
 	}
 	c.schemas = &resp
+	c.types = newSchemaTypes(&resp)
 	return c.schemas, resp.Diagnostics
 }
 
@@ -131,28 +133,31 @@ func (c *GRPCClient) GetSchema(ctx context.Context) GetSchemaResponse {
 	return *s
 }
 
+// schemaTypes returns the types of the provider's schemas, fetching the
+// schemas on first call.
+func (c *GRPCClient) schemaTypes(ctx context.Context) (*schemaTypes, Diagnostics) {
+	if _, diags := c.Schemas(ctx); diags.HasErrors() {
+		return nil, diags
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.types, nil
+}
+
 func (c *GRPCClient) typeOf(ctx context.Context, name string, dataSource bool) (cty.Type, Diagnostics) {
-	s, diags := c.Schemas(ctx)
-	if s == nil {
+	t, diags := c.schemaTypes(ctx)
+	if t == nil {
 		return cty.NilType, diags
 	}
-	m, kind := s.ResourceTypes, "resource type"
-	if dataSource {
-		m, kind = s.DataSources, "data source"
-	}
-	sch, ok := m[name]
-	if !ok {
-		return cty.NilType, Diagnostics{Errorf("Unknown "+kind, "The provider has no %s %q.", kind, name)}
-	}
-	return sch.Block.ImpliedType(), nil
+	return t.of(name, dataSource)
 }
 
 func (c *GRPCClient) providerType(ctx context.Context) (cty.Type, Diagnostics) {
-	s, diags := c.Schemas(ctx)
-	if s == nil {
+	t, diags := c.schemaTypes(ctx)
+	if t == nil {
 		return cty.NilType, diags
 	}
-	return s.Provider.Block.ImpliedType(), nil
+	return t.provider, nil
 }
 
 // encodeAll encodes values against ty, in order; the first failure is a
@@ -357,11 +362,11 @@ func (c *GRPCClient) Stop(ctx context.Context) error {
 }
 
 func (c *GRPCClient) specType(ctx context.Context) (cty.Type, Diagnostics) {
-	s, diags := c.Schemas(ctx)
-	if s == nil {
+	t, diags := c.schemaTypes(ctx)
+	if t == nil {
 		return cty.NilType, diags
 	}
-	return s.Capabilities.ServerGroupSchema.Block.ImpliedType(), nil
+	return t.serverGroup, nil
 }
 
 func (c *GRPCClient) ListServerGroups(ctx context.Context, req ListServerGroupsRequest) ListServerGroupsResponse {

@@ -26,6 +26,7 @@ type grpcServer struct {
 
 	once    sync.Once
 	schemas GetSchemaResponse
+	types   *schemaTypes
 }
 
 func newGRPCServer(impl ProviderServer, logger hclog.Logger) *grpcServer {
@@ -37,8 +38,14 @@ func newGRPCServer(impl ProviderServer, logger hclog.Logger) *grpcServer {
 
 func (s *grpcServer) schema(ctx context.Context) *GetSchemaResponse {
 	s.once.Do(func() {
+		defer func() {
+			if s.types == nil {
+				s.types = newSchemaTypes(&GetSchemaResponse{})
+			}
+		}()
 		defer s.recover("GetSchema", &s.schemas.Diagnostics)
 		s.schemas = s.impl.GetSchema(ctx)
+		s.types = newSchemaTypes(&s.schemas)
 	})
 	return &s.schemas
 }
@@ -59,16 +66,13 @@ func (s *grpcServer) recover(method string, diags *Diagnostics) {
 // typeOf returns the value type of a resource or data source, or an error
 // diagnostic when the provider does not know the type name.
 func (s *grpcServer) typeOf(ctx context.Context, name string, dataSource bool) (cty.Type, Diagnostics) {
-	schemas := s.schema(ctx)
-	m, kind := schemas.ResourceTypes, "resource type"
-	if dataSource {
-		m, kind = schemas.DataSources, "data source"
-	}
-	sch, ok := m[name]
-	if !ok {
-		return cty.NilType, Diagnostics{Errorf("Unknown "+kind, "The provider has no %s %q.", kind, name)}
-	}
-	return sch.Block.ImpliedType(), nil
+	s.schema(ctx)
+	return s.types.of(name, dataSource)
+}
+
+func (s *grpcServer) providerType(ctx context.Context) cty.Type {
+	s.schema(ctx)
+	return s.types.provider
 }
 
 // decodeAll decodes each wire value against ty into the matching target,
@@ -130,7 +134,7 @@ func (s *grpcServer) GetSchema(ctx context.Context, _ *proto.GetSchema_Request) 
 func (s *grpcServer) ValidateProviderConfig(ctx context.Context, req *proto.ValidateProviderConfig_Request) (*proto.ValidateProviderConfig_Response, error) {
 	ctx = withLogger(ctx, s.logger)
 	var r ValidateProviderConfigRequest
-	diags := decodeAll(s.schema(ctx).Provider.Block.ImpliedType(), req.Config, &r.Config)
+	diags := decodeAll(s.providerType(ctx), req.Config, &r.Config)
 	if !diags.HasErrors() {
 		func() {
 			defer s.recover("ValidateProviderConfig", &diags)
@@ -143,7 +147,7 @@ func (s *grpcServer) ValidateProviderConfig(ctx context.Context, req *proto.Vali
 func (s *grpcServer) ConfigureProvider(ctx context.Context, req *proto.ConfigureProvider_Request) (*proto.ConfigureProvider_Response, error) {
 	ctx = withLogger(ctx, s.logger)
 	r := ConfigureProviderRequest{TackVersion: req.TackVersion}
-	diags := decodeAll(s.schema(ctx).Provider.Block.ImpliedType(), req.Config, &r.Config)
+	diags := decodeAll(s.providerType(ctx), req.Config, &r.Config)
 	if !diags.HasErrors() {
 		func() {
 			defer s.recover("ConfigureProvider", &diags)
@@ -322,7 +326,7 @@ func (s *grpcServer) serverGroups(ctx context.Context) (ServerGroups, cty.Type, 
 	if !ok || !schemas.Capabilities.ServerGroups {
 		return nil, cty.NilType, Diagnostics{Errorf("Provider does not host clusters", "This provider does not serve server groups.")}
 	}
-	return sg, schemas.Capabilities.ServerGroupSchema.Block.ImpliedType(), nil
+	return sg, s.types.serverGroup, nil
 }
 
 func (s *grpcServer) ListServerGroups(ctx context.Context, req *proto.ListServerGroups_Request) (*proto.ListServerGroups_Response, error) {
