@@ -27,6 +27,10 @@ import (
 type Data struct {
 	block *Block
 	value cty.Value
+	// attrs holds the attributes after a Set, until Value builds the
+	// object again: building an object value is costly, and vendor code
+	// often sets several attributes in a row.
+	attrs map[string]cty.Value
 	prior cty.Value
 	gone  bool
 }
@@ -44,6 +48,9 @@ func newData(block *Block, value, prior cty.Value) *Data {
 // Get returns the attribute's value as cty, which may be null or unknown.
 func (d *Data) Get(name string) cty.Value {
 	d.mustHave(name)
+	if d.attrs != nil {
+		return d.attrs[name]
+	}
 	return d.value.GetAttr(name)
 }
 
@@ -118,6 +125,16 @@ func (d *Data) Set(name string, value any) {
 		v = cty.NullVal(ty)
 	case cty.Value:
 		v = value
+	case string:
+		v = cty.StringVal(value)
+	case bool:
+		v = cty.BoolVal(value)
+	case int:
+		v = cty.NumberIntVal(int64(value))
+	case int64:
+		v = cty.NumberIntVal(value)
+	case float64:
+		v = cty.NumberFloatVal(value)
 	default:
 		implied, err := gocty.ImpliedType(value)
 		if err != nil {
@@ -128,13 +145,20 @@ func (d *Data) Set(name string, value any) {
 			panic(fmt.Sprintf("setting attribute %q: %s", name, err))
 		}
 	}
-	converted, err := convert.Convert(v, ty)
-	if err != nil {
-		panic(fmt.Sprintf("setting attribute %q: %s", name, err))
+	if !v.Type().Equals(ty) {
+		converted, err := convert.Convert(v, ty)
+		if err != nil {
+			panic(fmt.Sprintf("setting attribute %q: %s", name, err))
+		}
+		v = converted
 	}
-	attrs := d.value.AsValueMap()
-	attrs[name] = converted
-	d.value = cty.ObjectVal(attrs)
+	if equal(v, d.Get(name)) {
+		return
+	}
+	if d.attrs == nil {
+		d.attrs = d.value.AsValueMap()
+	}
+	d.attrs[name] = v
 }
 
 // SetGone records, from Read, that the object no longer exists; the core
@@ -157,7 +181,13 @@ func (d *Data) HasChange(name string) bool {
 }
 
 // Value is the whole object.
-func (d *Data) Value() cty.Value { return d.value }
+func (d *Data) Value() cty.Value {
+	if d.attrs != nil {
+		d.value = cty.ObjectVal(d.attrs)
+		d.attrs = nil
+	}
+	return d.value
+}
 
 func (d *Data) mustHave(name string) {
 	if !d.value.Type().HasAttribute(name) {

@@ -164,7 +164,16 @@ func (c *GRPCClient) providerType(ctx context.Context) (cty.Type, Diagnostics) {
 // diagnostic.
 func encodeAll(ty cty.Type, vals ...cty.Value) ([]*proto.DynamicValue, Diagnostics) {
 	out := make([]*proto.DynamicValue, len(vals))
+next:
 	for i, v := range vals {
+		// A plan's proposal is often the prior state (nothing changed):
+		// comparing is cheaper than encoding again.
+		for j := range i {
+			if equal(v, vals[j]) {
+				out[i] = out[j]
+				continue next
+			}
+		}
 		dv, err := encodeValue(v, ty)
 		if err != nil {
 			return nil, Diagnostics{Errorf("Invalid value for the provider", "A value does not conform to the schema's type %s: %s.", ty.FriendlyName(), err)}
@@ -253,7 +262,12 @@ func (c *GRPCClient) PlanResourceChange(ctx context.Context, req PlanResourceCha
 		PlannedPrivate:  pr.PlannedPrivate,
 		Diagnostics:     diagsFromProto(pr.Diagnostics),
 	}
-	resp.PlannedState = decodeFrom(pr.PlannedState, ty, cty.NullVal(ty), &resp.Diagnostics)
+	if !req.PriorState.IsNull() && sameEncoding(pr.PlannedState, dvs[0]) {
+		// The provider planned no change.
+		resp.PlannedState = req.PriorState
+	} else {
+		resp.PlannedState = decodeFrom(pr.PlannedState, ty, cty.NullVal(ty), &resp.Diagnostics)
+	}
 	return resp
 }
 

@@ -81,6 +81,13 @@ func decodeAll(ty cty.Type, pairs ...any) Diagnostics {
 	var diags Diagnostics
 	for i := 0; i < len(pairs); i += 2 {
 		dv, target := pairs[i].(*proto.DynamicValue), pairs[i+1].(*cty.Value)
+		// A plan's proposal is often the prior state byte for byte (nothing
+		// changed); decoding is the costliest part of a call, so decode
+		// each distinct encoding once.
+		if j := sameAsEarlier(dv, pairs[:i]); j >= 0 {
+			*target = *pairs[j+1].(*cty.Value)
+			continue
+		}
 		v, err := decodeValue(dv, ty)
 		if err != nil {
 			diags = append(diags, Errorf("Invalid value on the wire", "Cannot decode a value of type %s: %s.", ty.FriendlyName(), err))
@@ -89,6 +96,17 @@ func decodeAll(ty cty.Type, pairs ...any) Diagnostics {
 		*target = v
 	}
 	return diags
+}
+
+// sameAsEarlier returns the index in pairs of an earlier value with the
+// same encoding as dv, or -1.
+func sameAsEarlier(dv *proto.DynamicValue, pairs []any) int {
+	for j := 0; j < len(pairs); j += 2 {
+		if sameEncoding(dv, pairs[j].(*proto.DynamicValue)) {
+			return j
+		}
+	}
+	return -1
 }
 
 // encodeInto encodes v, appending a diagnostic when that fails.
@@ -187,7 +205,12 @@ func (s *grpcServer) PlanResourceChange(ctx context.Context, req *proto.PlanReso
 			defer s.recover("PlanResourceChange", &diags)
 			out := s.impl.PlanResourceChange(ctx, r)
 			diags = append(diags, out.Diagnostics...)
-			resp.PlannedState = encodeInto(out.PlannedState, ty, &diags)
+			if !r.PriorState.IsNull() && equal(out.PlannedState, r.PriorState) {
+				// No change: the prior state's encoding is the answer.
+				resp.PlannedState = req.PriorState
+			} else {
+				resp.PlannedState = encodeInto(out.PlannedState, ty, &diags)
+			}
 			resp.RequiresReplace = pathsToProto(out.RequiresReplace)
 			resp.PlannedPrivate = out.PlannedPrivate
 		}()

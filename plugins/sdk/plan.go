@@ -192,7 +192,7 @@ func planResource(ctx context.Context, meta any, r *Resource, prior, proposed, c
 	if r.ModifyPlan != nil && !diags.HasErrors() {
 		p := &Plan{Prior: prior, Config: config, Planned: newData(&r.Schema, planned, prior)}
 		diags = append(diags, r.ModifyPlan(ctx, meta, p)...)
-		planned = p.Planned.value
+		planned = p.Planned.Value()
 		replace = append(replace, p.replace...)
 	}
 	if r.Update == nil && !creating && !equal(planned, prior) {

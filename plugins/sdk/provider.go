@@ -269,7 +269,7 @@ func (p *Provider) ApplyResourceChange(ctx context.Context, req ApplyResourceCha
 		if diags.HasErrors() {
 			return ApplyResourceChangeResponse{NewState: req.PriorState, Diagnostics: diags}
 		}
-		return ApplyResourceChangeResponse{NewState: d.value, Private: req.PlannedPrivate, Diagnostics: append(diags, checkKnown(req.TypeName, "Create", d.value)...)}
+		return ApplyResourceChangeResponse{NewState: d.Value(), Private: req.PlannedPrivate, Diagnostics: append(diags, checkKnown(req.TypeName, "Create", d.Value())...)}
 	default:
 		if r.Update == nil {
 			return ApplyResourceChangeResponse{NewState: req.PriorState, Diagnostics: Diagnostics{Errorf("Resource cannot be updated in place",
@@ -280,7 +280,7 @@ func (p *Provider) ApplyResourceChange(ctx context.Context, req ApplyResourceCha
 		if diags.HasErrors() {
 			return ApplyResourceChangeResponse{NewState: req.PriorState, Diagnostics: diags}
 		}
-		return ApplyResourceChangeResponse{NewState: d.value, Private: req.PlannedPrivate, Diagnostics: append(diags, checkKnown(req.TypeName, "Update", d.value)...)}
+		return ApplyResourceChangeResponse{NewState: d.Value(), Private: req.PlannedPrivate, Diagnostics: append(diags, checkKnown(req.TypeName, "Update", d.Value())...)}
 	}
 }
 
@@ -316,7 +316,7 @@ func (p *Provider) ReadResource(ctx context.Context, req ReadResourceRequest) Re
 	if d.gone {
 		return ReadResourceResponse{NewState: cty.NullVal(req.CurrentState.Type()), Diagnostics: diags}
 	}
-	return ReadResourceResponse{NewState: d.value, Private: req.Private, Diagnostics: diags}
+	return ReadResourceResponse{NewState: d.Value(), Private: req.Private, Diagnostics: diags}
 }
 
 func (p *Provider) ImportResourceState(ctx context.Context, req ImportResourceStateRequest) ImportResourceStateResponse {
@@ -336,7 +336,7 @@ func (p *Provider) ImportResourceState(ctx context.Context, req ImportResourceSt
 		return ImportResourceStateResponse{Diagnostics: diags}
 	}
 	return ImportResourceStateResponse{
-		Imported:    []ImportedResource{{TypeName: req.TypeName, State: d.value}},
+		Imported:    []ImportedResource{{TypeName: req.TypeName, State: d.Value()}},
 		Diagnostics: diags,
 	}
 }
@@ -358,7 +358,7 @@ func (p *Provider) ReadDataSource(ctx context.Context, req ReadDataSourceRequest
 	if diags.HasErrors() {
 		return ReadDataSourceResponse{Diagnostics: diags}
 	}
-	return ReadDataSourceResponse{State: d.value, Diagnostics: append(diags, checkKnown(req.TypeName, "Read", d.value)...)}
+	return ReadDataSourceResponse{State: d.Value(), Diagnostics: append(diags, checkKnown(req.TypeName, "Read", d.Value())...)}
 }
 
 func (p *Provider) UpgradeResourceState(ctx context.Context, req UpgradeResourceStateRequest) UpgradeResourceStateResponse {

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"time"
@@ -50,6 +51,16 @@ func decodeValue(dv *proto.DynamicValue, ty cty.Type) (v cty.Value, err error) {
 		return cty.NullVal(ty), errs[0]
 	}
 	return v, nil
+}
+
+// sameEncoding reports whether two wire values have the same bytes, and so
+// (against one type) are the same value: go-cty's msgpack encoding is
+// deterministic.
+func sameEncoding(a, b *proto.DynamicValue) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return bytes.Equal(a.Msgpack, b.Msgpack)
 }
 
 func pathToProto(p cty.Path) *proto.AttributePath {
