@@ -10,10 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -342,5 +344,48 @@ func TestTheConnectionAcceptsOnlyTheCore(t *testing.T) {
 	}
 	if got := resp.NewState.GetAttr("id").AsString(); got != "tls-env-unset" {
 		t.Errorf("inside the provider, %s was still set (id %q)", sdk.TLSEnv, got)
+	}
+}
+
+// syncBuffer is a log destination safe for go-plugin's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestProviderLogsReachTacksLogAtItsLevel(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		level hclog.Level
+		want  bool
+	}{{hclog.Debug, true}, {hclog.Warn, false}} {
+		t.Run(tt.level.String(), func(t *testing.T) {
+			t.Parallel()
+			var buf syncBuffer
+			logger := hclog.New(&hclog.LoggerOptions{Output: &buf, Level: tt.level})
+			p := launchTest(t, "ok", Opts{Logger: logger})
+			if resp := createThing(t.Context(), p, "logged"); resp.Diagnostics.HasErrors() {
+				t.Fatal(resp.Diagnostics.Err())
+			}
+			// The provider's stderr is read asynchronously; closing the
+			// provider waits until it has all been read.
+			_ = p.Close()
+			got := strings.Contains(buf.String(), "created the thing") && strings.Contains(buf.String(), "name=logged")
+			if got != tt.want {
+				t.Errorf("at level %s the provider's info line was logged: %t, want %t; log:\n%s", tt.level, got, tt.want, buf.String())
+			}
+		})
 	}
 }

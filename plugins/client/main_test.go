@@ -66,6 +66,7 @@ func testProvider(behaviour string) *sdk.Provider {
 			return sdk.Diagnostics{sdk.Errorf("Cancelled", "%v", ctx.Err())}
 		}
 		d.Set("id", "thing-"+d.String("name"))
+		sdk.Logger(ctx).Info("created the thing", "name", d.String("name"))
 		return nil
 	}
 	return &sdk.Provider{
