@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -166,6 +165,10 @@ func grpcServerFor(opts []grpc.ServerOption) *grpc.Server {
 const (
 	maxMessageSize = 256 << 20
 	windowSize     = 4 << 20
+	// streamWorkers is more than the calls a core has in flight at once
+	// (the planner runs 10 by default): a call that finds every worker
+	// busy runs on a fresh goroutine, whose stack then grows again.
+	streamWorkers = 32
 )
 
 // GRPCServerOptions are the options a provider's gRPC server runs with:
@@ -177,7 +180,7 @@ func GRPCServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMessageSize),
 		grpc.MaxSendMsgSize(maxMessageSize),
-		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		grpc.NumStreamWorkers(streamWorkers),
 		grpc.InitialWindowSize(windowSize),
 		grpc.InitialConnWindowSize(windowSize),
 	}
