@@ -15,7 +15,7 @@ build:
 	$(foreach p,$(PROVIDERS),$(GO) build -o $(BIN)/tack-provider-$(p) ./cmd/tack-provider-$(p) &&) true
 
 test: vet
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
 
 # demo runs the simplest end-to-end example that exists today. tack's plan
 # and apply commands are not built yet, so it shows the parts that are: the
