@@ -26,7 +26,8 @@ import (
 
 func TestPanicInVendorCodeIsADiagnosticAndTheProviderKeepsServing(t *testing.T) {
 	t.Parallel()
-	p := launchTest(t, "panic", Opts{})
+	var log syncBuffer
+	p := launchTest(t, "panic", Opts{Logger: hclog.New(&hclog.LoggerOptions{Output: &log, Level: hclog.Error})})
 	var resp sdk.ApplyResourceChangeResponse
 	within(t, 5*time.Second, "ApplyResourceChange", func() { resp = createThing(t.Context(), p, "a") })
 	if !resp.Diagnostics.HasErrors() {
@@ -48,6 +49,11 @@ func TestPanicInVendorCodeIsADiagnosticAndTheProviderKeepsServing(t *testing.T) 
 	}
 	if p.Exited() {
 		t.Errorf("the provider process exited after a recovered panic")
+	}
+	// The stack, for the provider's authors, is in tack's log.
+	_ = p.Close()
+	if got := log.String(); !strings.Contains(got, "provider panicked") || !strings.Contains(got, "main_test.go") {
+		t.Errorf("the provider's log does not hold the panic's stack:\n%s", got)
 	}
 }
 
