@@ -52,13 +52,16 @@ type Provider struct {
 	name       string
 	plugin     *plugin.Client
 	reattached bool
-	output     *outputTail
+	// killDuringStart ends the process while Launch waits for it.
+	killDuringStart func()
+	output          *outputTail
 }
 
 var _ sdk.ProviderServer = (*Provider)(nil)
 
 // Launch starts (or attaches to) a provider, completes the handshake and
-// fetches its schemas. On error nothing is left running.
+// fetches its schemas, within ctx and Opts.StartTimeout. On error nothing
+// is left running.
 func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 	name := opts.Name
 	if name == "" {
@@ -68,7 +71,7 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	p := &Provider{name: name, output: newOutputTail()}
+	p := &Provider{name: name, output: newOutputTail(), killDuringStart: func() {}}
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          plugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{}},
@@ -99,7 +102,11 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 		if err != nil {
 			return nil, fmt.Errorf("launching provider %s: making its TLS keys: %w", name, err)
 		}
-		cmd := exec.Command(opts.Path, opts.Args...)
+		// The process can be ended only while it starts: afterwards
+		// Close ends it.
+		procCtx, kill := context.WithCancel(context.Background())
+		p.killDuringStart = kill
+		cmd := exec.CommandContext(procCtx, opts.Path, opts.Args...)
 		cmd.Env = append(append(cmd.Environ(), opts.Env...), sdk.TLSEnv+"="+string(material))
 		cfg.Cmd = cmd
 		cfg.TLSConfig = tlsConfig
@@ -116,7 +123,14 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 }
 
 func (p *Provider) start(ctx context.Context) error {
+	// go-plugin's start waits for the handshake without a context; ending
+	// the process is what makes it return early.
+	stop := context.AfterFunc(ctx, p.killDuringStart)
 	rpc, err := p.plugin.Client()
+	stop()
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("launching provider %s: %w", p.name, ctx.Err())
+	}
 	if err != nil {
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			return fmt.Errorf("launching provider %s: %w; the binary was not run. If you upgraded it on purpose, run tack init again to record the new checksum", p.name, ErrChecksumMismatch)

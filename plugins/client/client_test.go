@@ -395,3 +395,16 @@ func TestProviderLogsReachTacksLogAtItsLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestLaunchHonoursItsContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	var err error
+	within(t, 5*time.Second, "Launch of a provider that never completes the handshake", func() {
+		_, err = Launch(ctx, Opts{Name: "tack/never-ready", Path: os.Args[0], Env: []string{providerEnv + "=never-ready"}})
+	})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "tack/never-ready") {
+		t.Errorf("Launch = %v, want a deadline error naming the provider", err)
+	}
+}

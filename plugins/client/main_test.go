@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 		if marker := os.Getenv("TACK_CLIENT_TEST_MARKER"); marker != "" {
 			_ = os.WriteFile(marker, []byte("started"), 0o644)
 		}
+		if name == "never-ready" {
+			select {} // never completes the handshake
+		}
 		sdk.Serve(testProvider(name))
 		os.Exit(0)
 	}
