@@ -33,6 +33,8 @@ type Data struct {
 	attrs map[string]cty.Value
 	prior cty.Value
 	gone  bool
+	// modified records that vendor code changed a value with Set.
+	modified bool
 }
 
 func newData(block *Block, value, prior cty.Value) *Data {
@@ -72,7 +74,10 @@ func (d *Data) String(name string) string {
 }
 
 // Int returns a number attribute as an int64, or 0 when it is null or
-// unknown.
+// unknown. A number that is not whole or does not fit an int64 panics
+// (which the SDK reports as a provider bug): give an attribute the user
+// sets the [WholeNumber] validator, so such a value is the user's error,
+// reported at their line, before Int is ever called.
 func (d *Data) Int(name string) int64 {
 	var n int64
 	d.decode(name, &n)
@@ -159,6 +164,7 @@ func (d *Data) Set(name string, value any) {
 		d.attrs = d.value.AsValueMap()
 	}
 	d.attrs[name] = v
+	d.modified = true
 }
 
 // SetGone records, from Read, that the object no longer exists; the core

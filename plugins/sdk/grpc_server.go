@@ -109,12 +109,17 @@ func sameAsEarlier(dv *proto.DynamicValue, pairs []any) int {
 	return -1
 }
 
-// encodeInto encodes v, appending a diagnostic when that fails.
-func encodeInto(v cty.Value, ty cty.Type, diags *Diagnostics) *proto.DynamicValue {
+// encodeInto encodes v, appending a diagnostic when that fails and
+// returning fallback then: for an apply or a read, the value the core sent,
+// so that a provider's bad answer never makes the core forget an object.
+func encodeInto(v cty.Value, ty cty.Type, fallback *proto.DynamicValue, diags *Diagnostics) *proto.DynamicValue {
 	dv, err := encodeValue(v, ty)
 	if err != nil {
 		*diags = append(*diags, Errorf("Provider returned an invalid value", "The value does not conform to the schema's type %s: %s. This is a bug in the provider.", ty.FriendlyName(), err))
-		return &proto.DynamicValue{}
+		if fallback == nil {
+			fallback = &proto.DynamicValue{}
+		}
+		return fallback
 	}
 	return dv
 }
@@ -209,7 +214,7 @@ func (s *grpcServer) PlanResourceChange(ctx context.Context, req *proto.PlanReso
 				// No change: the prior state's encoding is the answer.
 				resp.PlannedState = req.PriorState
 			} else {
-				resp.PlannedState = encodeInto(out.PlannedState, ty, &diags)
+				resp.PlannedState = encodeInto(out.PlannedState, ty, nil, &diags)
 			}
 			resp.RequiresReplace = pathsToProto(out.RequiresReplace)
 			resp.PlannedPrivate = out.PlannedPrivate
@@ -235,7 +240,7 @@ func (s *grpcServer) ApplyResourceChange(ctx context.Context, req *proto.ApplyRe
 			defer s.recover("ApplyResourceChange", &diags)
 			out := s.impl.ApplyResourceChange(ctx, r)
 			diags = append(diags, out.Diagnostics...)
-			resp.NewState = encodeInto(out.NewState, ty, &diags)
+			resp.NewState = encodeInto(out.NewState, ty, resp.NewState, &diags)
 			resp.Private = out.Private
 		}()
 	}
@@ -257,7 +262,7 @@ func (s *grpcServer) ReadResource(ctx context.Context, req *proto.ReadResource_R
 			defer s.recover("ReadResource", &diags)
 			out := s.impl.ReadResource(ctx, r)
 			diags = append(diags, out.Diagnostics...)
-			resp.NewState = encodeInto(out.NewState, ty, &diags)
+			resp.NewState = encodeInto(out.NewState, ty, resp.NewState, &diags)
 			resp.Private = out.Private
 		}()
 	}
@@ -280,7 +285,7 @@ func (s *grpcServer) ImportResourceState(ctx context.Context, req *proto.ImportR
 				continue
 			}
 			resp.ImportedResources = append(resp.ImportedResources, &proto.ImportedResource{
-				TypeName: imp.TypeName, State: encodeInto(imp.State, ty, &diags), Private: imp.Private,
+				TypeName: imp.TypeName, State: encodeInto(imp.State, ty, nil, &diags), Private: imp.Private,
 			})
 		}
 	}()
@@ -302,7 +307,7 @@ func (s *grpcServer) ReadDataSource(ctx context.Context, req *proto.ReadDataSour
 			defer s.recover("ReadDataSource", &diags)
 			out := s.impl.ReadDataSource(ctx, r)
 			diags = append(diags, out.Diagnostics...)
-			resp.State = encodeInto(out.State, ty, &diags)
+			resp.State = encodeInto(out.State, ty, nil, &diags)
 		}()
 	}
 	resp.Diagnostics = diagsToProto(diags)
@@ -318,7 +323,7 @@ func (s *grpcServer) UpgradeResourceState(ctx context.Context, req *proto.Upgrad
 			defer s.recover("UpgradeResourceState", &diags)
 			out := s.impl.UpgradeResourceState(ctx, UpgradeResourceStateRequest{TypeName: req.TypeName, Version: req.Version, RawStateJSON: req.RawStateJson})
 			diags = append(diags, out.Diagnostics...)
-			resp.UpgradedState = encodeInto(out.UpgradedState, ty, &diags)
+			resp.UpgradedState = encodeInto(out.UpgradedState, ty, nil, &diags)
 		}()
 	}
 	resp.Diagnostics = diagsToProto(diags)

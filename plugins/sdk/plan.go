@@ -2,6 +2,8 @@ package sdk
 
 import (
 	"context"
+	"math"
+	"math/big"
 
 	"github.com/zclconf/go-cty/cty"
 )
@@ -146,6 +148,20 @@ func UseStateForUnknown() PlanModifier {
 // Validator checks one attribute's configured value, which the SDK only
 // passes when it is known and not null.
 type Validator func(path cty.Path, v cty.Value) Diagnostics
+
+// WholeNumber is a [Validator] for number attributes read with
+// [Data.Int]: the value must be a whole number that fits an int64.
+func WholeNumber(path cty.Path, v cty.Value) Diagnostics {
+	if v.Type() != cty.Number {
+		return nil
+	}
+	f := v.AsBigFloat()
+	if !f.IsInt() || f.Cmp(new(big.Float).SetInt64(math.MaxInt64)) > 0 || f.Cmp(new(big.Float).SetInt64(math.MinInt64)) < 0 {
+		return Diagnostics{AttributeErrorf(path, "Whole number required",
+			"%s must be a whole number between %d and %d; got %s.", FormatPath(path), int64(math.MinInt64), int64(math.MaxInt64), f.Text('g', -1))}
+	}
+	return nil
+}
 
 // Plan is a resource's planned change as Resource.ModifyPlan sees it: the
 // prior state (null on create), the configuration, and the planned state to

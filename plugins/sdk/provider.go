@@ -41,11 +41,10 @@ type Provider struct {
 	// Metrics, when set, serves canary metrics.
 	Metrics func(meta any) Metrics
 
-	mu         sync.Mutex
-	meta       any
-	configured bool
-	stopCtx    context.Context
-	stop       context.CancelFunc
+	mu      sync.Mutex
+	meta    any
+	stopCtx context.Context
+	stop    context.CancelFunc
 }
 
 // Resource is one managed resource type.
@@ -54,7 +53,12 @@ type Resource struct {
 	SchemaVersion int64
 
 	// Create makes the object from the planned state in d and sets every
-	// computed attribute. On error the object must not exist.
+	// computed attribute. When it fails after making something (the
+	// context was cancelled while a VM boots), it sets what identifies
+	// the object (its id) before returning the error: the SDK then returns
+	// what was set, unknown values as null, and the core records a
+	// half-made object to replace. A Create that fails without calling
+	// Set is taken to have made nothing.
 	Create func(ctx context.Context, meta any, d *Data) Diagnostics
 	// Read refreshes d from the platform, or calls d.SetGone.
 	Read func(ctx context.Context, meta any, d *Data) Diagnostics
@@ -201,6 +205,11 @@ func (p *Provider) ConfigureProvider(ctx context.Context, req ConfigureProviderR
 	var resp ConfigureProviderResponse
 	var meta any
 	p.resetStop()
+	// A new run forgets the last one's configuration, so a failed
+	// Configure leaves the provider unconfigured rather than stale.
+	p.mu.Lock()
+	p.meta = nil
+	p.mu.Unlock()
 	if p.Configure != nil {
 		ctx, cancel := p.withStop(ctx)
 		defer cancel()
@@ -210,7 +219,7 @@ func (p *Provider) ConfigureProvider(ctx context.Context, req ConfigureProviderR
 		}
 	}
 	p.mu.Lock()
-	p.meta, p.configured = meta, true
+	p.meta = meta
 	p.mu.Unlock()
 	return resp
 }
@@ -232,6 +241,8 @@ func (p *Provider) ValidateResourceConfig(ctx context.Context, req ValidateResou
 	// The resource's own checks run even when the schema's found errors,
 	// so that one run reports every mistake.
 	if r.Validate != nil {
+		ctx, cancel := p.withStop(ctx)
+		defer cancel()
 		diags = append(diags, r.Validate(ctx, newData(&r.Schema, req.Config, cty.NilVal))...)
 	}
 	return ValidateResourceConfigResponse{Diagnostics: diags}
@@ -267,6 +278,12 @@ func (p *Provider) ApplyResourceChange(ctx context.Context, req ApplyResourceCha
 		d := newData(&r.Schema, req.PlannedState, cty.NilVal)
 		diags = r.Create(ctx, meta, d)
 		if diags.HasErrors() {
+			if d.modified {
+				// Create made something and said what before it failed:
+				// return it, so the core records a half-made object to
+				// clean up rather than orphan it.
+				return ApplyResourceChangeResponse{NewState: unknownsToNull(d.Value()), Diagnostics: diags}
+			}
 			return ApplyResourceChangeResponse{NewState: req.PriorState, Diagnostics: diags}
 		}
 		return ApplyResourceChangeResponse{NewState: d.Value(), Private: req.PlannedPrivate, Diagnostics: append(diags, checkKnown(req.TypeName, "Create", d.Value())...)}
@@ -282,6 +299,18 @@ func (p *Provider) ApplyResourceChange(ctx context.Context, req ApplyResourceCha
 		}
 		return ApplyResourceChangeResponse{NewState: d.Value(), Private: req.PlannedPrivate, Diagnostics: append(diags, checkKnown(req.TypeName, "Update", d.Value())...)}
 	}
+}
+
+// unknownsToNull replaces every unknown value in v with a null of its type:
+// what a failed Create did not get to learn.
+func unknownsToNull(v cty.Value) cty.Value {
+	v, _ = cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+		if !v.IsKnown() {
+			return cty.NullVal(v.Type()), nil
+		}
+		return v, nil
+	})
+	return v
 }
 
 // checkKnown reports a provider bug: a value still unknown after apply.
@@ -366,6 +395,8 @@ func (p *Provider) UpgradeResourceState(ctx context.Context, req UpgradeResource
 	if diags != nil {
 		return UpgradeResourceStateResponse{Diagnostics: diags}
 	}
+	ctx, cancel := p.withStop(ctx)
+	defer cancel()
 	ty := r.Schema.ImpliedType()
 	raw := req.RawStateJSON
 	if req.Version > r.SchemaVersion {
@@ -510,10 +541,16 @@ func validateConfig(b *Block, at cty.Path, config cty.Value) Diagnostics {
 		for _, other := range a.ConflictsWith {
 			// A conflict declared on both attributes is reported once, at
 			// the one that sorts first; one declared on either is reported.
-			if oa := b.Attributes[other]; oa != nil && slices.Contains(oa.ConflictsWith, name) && other < name {
+			oa := b.Attributes[other]
+			if oa == nil {
+				continue // a malformed schema; CheckSchemas and sdktest report it
+			}
+			if slices.Contains(oa.ConflictsWith, name) && other < name {
 				continue
 			}
-			if ov := config.GetAttr(other); !ov.IsNull() {
+			// An unknown value may yet turn out null: only known values
+			// conflict, as in Terraform.
+			if ov := config.GetAttr(other); !ov.IsNull() && ov.IsKnown() && v.IsKnown() {
 				diags = append(diags, AttributeErrorf(path, "Conflicting attributes",
 					"Only one of %q and %q may be set.", FormatPath(path), FormatPath(at.Copy().GetAttr(other))))
 			}

@@ -74,9 +74,11 @@ func pathToProto(p cty.Path) *proto.AttributePath {
 			out.Steps = append(out.Steps, &proto.AttributePath_Step{Selector: &proto.AttributePath_Step_AttributeName{AttributeName: step.Name}})
 		case cty.IndexStep:
 			switch {
-			case step.Key.Type() == cty.String && step.Key.IsKnown():
+			case step.Key.IsNull() || !step.Key.IsKnown():
+				// No key to send; the path stops at the collection.
+			case step.Key.Type() == cty.String:
 				out.Steps = append(out.Steps, &proto.AttributePath_Step{Selector: &proto.AttributePath_Step_ElementKeyString{ElementKeyString: step.Key.AsString()}})
-			case step.Key.Type() == cty.Number && step.Key.IsKnown():
+			case step.Key.Type() == cty.Number:
 				i, _ := step.Key.AsBigFloat().Int64()
 				out.Steps = append(out.Steps, &proto.AttributePath_Step{Selector: &proto.AttributePath_Step_ElementKeyInt{ElementKeyInt: i}})
 			}

@@ -139,6 +139,13 @@ func Run(t *testing.T, s Suite) {
 		if schemas.Capabilities.ServerGroups {
 			check("server_group", &schemas.Capabilities.ServerGroupSchema.Block)
 		}
+		// What does not cross the wire (defaults, ConflictsWith, type
+		// name prefixes) only the provider itself can check.
+		if c, ok := s.Provider.(interface{ CheckSchemas() []error }); ok {
+			for _, err := range c.CheckSchemas() {
+				t.Error(err)
+			}
+		}
 	})
 
 	pcfg := decode(t, "provider config", s.Config, &schemas.Provider.Block)
