@@ -81,9 +81,9 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 		// on Stderr; what it writes to os.Stderr and os.Stdout after
 		// Serve is relayed by go-plugin over gRPC to SyncStderr and
 		// SyncStdout. Both are kept to quote if it dies.
-		Stderr:          p.output,
-		SyncStderr:      p.output,
-		SyncStdout:      p.output,
+		Stderr:          p.output.stream(),
+		SyncStderr:      p.output.stream(),
+		SyncStdout:      p.output.stream(),
 		StartTimeout:    opts.StartTimeout,
 		GRPCDialOptions: append(sdk.GRPCDialOptions(), grpc.WithUnaryInterceptor(p.intercept)),
 	}
@@ -109,6 +109,10 @@ func Launch(ctx context.Context, opts Opts) (*Provider, error) {
 		cmd := exec.CommandContext(procCtx, opts.Path, opts.Args...)
 		cmd.Env = append(append(cmd.Environ(), opts.Env...), sdk.TLSEnv+"="+string(material))
 		cfg.Cmd = cmd
+		// cmd.Env already holds tack's environment; without this go-plugin
+		// appends it again, and the later copy would override Opts.Env
+		// and the TLS material.
+		cfg.SkipHostEnv = true
 		cfg.TLSConfig = tlsConfig
 		if opts.SHA256 != nil {
 			cfg.SecureConfig = &plugin.SecureConfig{Checksum: opts.SHA256, Hash: sha256.New()}

@@ -285,15 +285,19 @@ func TestParseReattachErrors(t *testing.T) {
 func TestOutputTailRendersLogsAndKeepsThePanicStart(t *testing.T) {
 	t.Parallel()
 	o := newOutputTail()
+	w := o.stream()
 	input := `{"@level":"info","@message":"configured","@module":"x","region":"local"}` + "\n" +
 		"plain line\n" +
 		"panic: boom\n\ngoroutine 7 [running]:\nmain.f()\n"
 	// Any chunking of the stream gives the same lines.
+	// Another stream's unfinished line does not run into this one's.
+	other := o.stream()
+	_, _ = io.WriteString(other, "progress: 50%")
 	for _, chunk := range strings.SplitAfter(input, "o") {
-		_, _ = io.WriteString(o, chunk)
+		_, _ = io.WriteString(w, chunk)
 	}
 	for i := 0; i < 100; i++ {
-		_, _ = io.WriteString(o, "\tmore stack\n")
+		_, _ = io.WriteString(w, "\tmore stack\n")
 	}
 	got := o.snapshot()
 	want := Output{
@@ -406,5 +410,20 @@ func TestLaunchHonoursItsContext(t *testing.T) {
 	})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "tack/never-ready") {
 		t.Errorf("Launch = %v, want a deadline error naming the provider", err)
+	}
+}
+
+// Opts.Env and the TLS material win over tack's own environment, even when
+// it holds the same names (a stale TACK_PLUGIN_TLS from a parent tack).
+func TestOptsEnvOverridesTacksEnvironment(t *testing.T) {
+	t.Setenv(sdk.TLSEnv, "stale")
+	t.Setenv("TACK_TEST_VALUE", "from tack's environment")
+	p := launchTest(t, "echo", Opts{Env: []string{"TACK_TEST_VALUE=from Opts.Env"}})
+	resp := createThing(t.Context(), p, "a")
+	if resp.Diagnostics.HasErrors() {
+		t.Fatal(resp.Diagnostics.Err())
+	}
+	if got := resp.NewState.GetAttr("id").AsString(); got != "from Opts.Env" {
+		t.Errorf("the provider saw TACK_TEST_VALUE=%q, want the value from Opts.Env", got)
 	}
 }

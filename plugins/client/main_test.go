@@ -41,7 +41,8 @@ func TestMain(m *testing.M) {
 // testProvider is a provider with one resource, test_thing, whose Create
 // misbehaves as the name says: "panic" panics in Create (the SDK recovers),
 // "crash" panics on another goroutine (the process dies), "exit" logs and
-// exits, "hang" blocks forever, ignoring its context, "env" reports in its id whether the TLS material
+// exits, "hang" blocks forever, ignoring its context, "echo" reports TACK_TEST_VALUE in its id, "env" reports in its id
+// whether the TLS material
 // is still in its environment, "wait" blocks until its
 // context ends (or Stop), "ok" creates normally.
 func testProvider(behaviour string) *sdk.Provider {
@@ -64,6 +65,9 @@ func testProvider(behaviour string) *sdk.Provider {
 				d.Set("id", "tls-env-unset")
 				return nil
 			}
+		case "echo":
+			d.Set("id", os.Getenv("TACK_TEST_VALUE"))
+			return nil
 		case "wait":
 			<-ctx.Done()
 			return sdk.Diagnostics{sdk.Errorf("Cancelled", "%v", ctx.Err())}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -20,7 +21,6 @@ const (
 // failing frame) matter more than the goroutine dump that follows.
 type outputTail struct {
 	mu      sync.Mutex
-	partial []byte
 	lines   []string
 	panic   []string
 	inPanic bool
@@ -28,20 +28,43 @@ type outputTail struct {
 
 func newOutputTail() *outputTail { return &outputTail{} }
 
-// Write takes any chunking of the stream; lines are split on '\n'.
-func (o *outputTail) Write(b []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.partial = append(o.partial, b...)
+// maxLine bounds a line kept while its end has not arrived.
+const maxLine = 64 << 10
+
+// stream returns a writer for one of the provider's output streams. Each
+// stream keeps its own unfinished line, so that lines from stderr and from
+// the relayed stdout never run together; complete lines go to the shared
+// tail in the order they end.
+func (o *outputTail) stream() io.Writer { return &lineWriter{tail: o} }
+
+type lineWriter struct {
+	tail    *outputTail
+	partial []byte
+}
+
+// Write takes any chunking of the stream; lines are split on '\n'. go-plugin
+// calls each writer from one goroutine.
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.partial = append(w.partial, b...)
 	for {
-		i := bytes.IndexByte(o.partial, '\n')
+		i := bytes.IndexByte(w.partial, '\n')
 		if i < 0 {
 			break
 		}
-		o.add(string(o.partial[:i]))
-		o.partial = o.partial[i+1:]
+		w.tail.addLine(string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
+	if len(w.partial) > maxLine {
+		w.tail.addLine(string(w.partial))
+		w.partial = w.partial[:0]
 	}
 	return len(b), nil
+}
+
+func (o *outputTail) addLine(line string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.add(line)
 }
 
 func (o *outputTail) add(line string) {

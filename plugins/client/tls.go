@@ -50,8 +50,9 @@ func newMTLS() (*tls.Config, []byte, error) {
 	return cfg, material, nil
 }
 
-// selfSigned returns a DER certificate and PKCS#8 key for name, valid for
-// a day, usable for both ends of a TLS connection.
+// selfSigned returns a DER certificate and PKCS#8 key for name, usable for
+// both ends of a TLS connection. It is no CA: each side trusts exactly the
+// other's certificate.
 func selfSigned(name string) (cert, key []byte, err error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -63,15 +64,17 @@ func selfSigned(name string) (cert, key []byte, err error) {
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: name, Organization: []string{"tack"}},
-		DNSNames:              []string{"localhost"},
-		NotBefore:             now.Add(-time.Minute),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name, Organization: []string{"tack"}},
+		DNSNames:     []string{"localhost"},
+		NotBefore:    now.Add(-time.Minute),
+		// The pair lives as long as one provider process; a year is
+		// longer than any apply, so a reconnect never meets an expired
+		// certificate.
+		NotAfter:              now.Add(365 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
-		IsCA:                  true,
 	}
 	cert, err = x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
 	if err != nil {
