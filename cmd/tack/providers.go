@@ -197,8 +197,11 @@ func writeBlock(b *strings.Builder, indent string, blk *sdk.Block) {
 	for _, name := range slices.Sorted(maps.Keys(blk.BlockTypes)) {
 		nb := blk.BlockTypes[name]
 		limits := ""
-		if nb.MinItems > 0 || nb.MaxItems > 0 {
+		switch {
+		case nb.MaxItems > 0:
 			limits = fmt.Sprintf(", %d to %d", nb.MinItems, nb.MaxItems)
+		case nb.MinItems > 0:
+			limits = fmt.Sprintf(", at least %d", nb.MinItems)
 		}
 		fmt.Fprintf(b, "%s%s { (%s block%s)\n", indent, name, nb.Nesting, limits)
 		writeBlock(b, indent+"  ", &nb.Block)

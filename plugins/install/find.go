@@ -39,15 +39,17 @@ func Shipped(dirs ...string) ([]Provider, error) {
 		}
 		for _, e := range entries {
 			name, ok := strings.CutPrefix(e.Name(), BinaryPrefix)
-			if !ok || name == "" || seen[name] || e.IsDir() {
+			if !ok || name == "" || seen[name] {
 				continue
 			}
-			info, err := e.Info()
-			if err != nil || info.Mode()&0o111 == 0 {
+			path := filepath.Join(dir, e.Name())
+			// Stat, not the entry's Lstat: a link counts by what it points at.
+			info, err := os.Stat(path)
+			if err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
 				continue
 			}
 			seen[name] = true
-			out = append(out, Provider{Source: "tack/" + name, Name: name, Path: filepath.Join(dir, e.Name())})
+			out = append(out, Provider{Source: "tack/" + name, Name: name, Path: path})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

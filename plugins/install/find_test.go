@@ -25,6 +25,13 @@ func TestShipped(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(second, "tack-provider-dir"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// A link to a provider counts; a dangling one does not.
+	if err := os.Symlink(filepath.Join(second, "tack-provider-aws"), filepath.Join(second, "tack-provider-linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(second, "missing"), filepath.Join(second, "tack-provider-dangling")); err != nil {
+		t.Fatal(err)
+	}
 
 	got, err := Shipped(first, filepath.Join(first, "missing"), second)
 	if err != nil {
@@ -32,6 +39,7 @@ func TestShipped(t *testing.T) {
 	}
 	want := []Provider{
 		{Source: "tack/aws", Name: "aws", Path: filepath.Join(second, "tack-provider-aws")},
+		{Source: "tack/linked", Name: "linked", Path: filepath.Join(second, "tack-provider-linked")},
 		{Source: "tack/local", Name: "local", Path: filepath.Join(first, "tack-provider-local")},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
