@@ -26,11 +26,9 @@ import (
 // panic into an error diagnostic and keeps serving.
 type Data struct {
 	block *Block
-	value cty.Value
-	// attrs holds the attributes after a Set, until Value builds the
-	// object again: building an object value is costly, and vendor code
-	// often sets several attributes in a row.
-	attrs map[string]cty.Value
+	// obj holds the values; Set edits it without rebuilding the object
+	// each time, since vendor code often sets several in a row.
+	obj   objectEdit
 	prior cty.Value
 	gone  bool
 	// modified records that vendor code changed a value with Set.
@@ -44,16 +42,13 @@ func newData(block *Block, value, prior cty.Value) *Data {
 	if prior == cty.NilVal {
 		prior = cty.NullVal(value.Type())
 	}
-	return &Data{block: block, value: value, prior: prior}
+	return &Data{block: block, obj: objectEdit{obj: value}, prior: prior}
 }
 
 // Get returns the attribute's value as cty, which may be null or unknown.
 func (d *Data) Get(name string) cty.Value {
 	d.mustHave(name)
-	if d.attrs != nil {
-		return d.attrs[name]
-	}
-	return d.value.GetAttr(name)
+	return d.obj.get(name)
 }
 
 // IsKnown reports whether the attribute's value is known (not "known after
@@ -123,7 +118,7 @@ func (d *Data) decode(name string, target any) {
 // map[string]string, …); nil sets null.
 func (d *Data) Set(name string, value any) {
 	d.mustHave(name)
-	ty := d.value.Type().AttributeType(name)
+	ty := d.obj.obj.Type().AttributeType(name)
 	var v cty.Value
 	switch value := value.(type) {
 	case nil:
@@ -157,14 +152,9 @@ func (d *Data) Set(name string, value any) {
 		}
 		v = converted
 	}
-	if equal(v, d.Get(name)) {
-		return
+	if d.obj.set(name, v) {
+		d.modified = true
 	}
-	if d.attrs == nil {
-		d.attrs = d.value.AsValueMap()
-	}
-	d.attrs[name] = v
-	d.modified = true
 }
 
 // SetGone records, from Read, that the object no longer exists; the core
@@ -176,7 +166,7 @@ func (d *Data) SetGone() { d.gone = true }
 func (d *Data) Prior(name string) cty.Value {
 	d.mustHave(name)
 	if d.prior.IsNull() {
-		return cty.NullVal(d.value.Type().AttributeType(name))
+		return cty.NullVal(d.obj.obj.Type().AttributeType(name))
 	}
 	return d.prior.GetAttr(name)
 }
@@ -188,15 +178,11 @@ func (d *Data) HasChange(name string) bool {
 
 // Value is the whole object.
 func (d *Data) Value() cty.Value {
-	if d.attrs != nil {
-		d.value = cty.ObjectVal(d.attrs)
-		d.attrs = nil
-	}
-	return d.value
+	return d.obj.value()
 }
 
 func (d *Data) mustHave(name string) {
-	if !d.value.Type().HasAttribute(name) {
+	if !d.obj.obj.Type().HasAttribute(name) {
 		panic(fmt.Sprintf("the schema has no attribute or block %q", name))
 	}
 }

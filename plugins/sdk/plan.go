@@ -243,15 +243,13 @@ func applyDefaults(b *Block, config, planned cty.Value) cty.Value {
 	if planned.IsNull() || !planned.IsKnown() {
 		return planned
 	}
-	attrs := planned.AsValueMap()
-	changed := false
+	e := objectEdit{obj: planned}
 	for name, a := range b.Attributes {
 		if a.Default == cty.NilVal {
 			continue
 		}
 		if config.IsNull() || config.GetAttr(name).IsNull() {
-			attrs[name] = a.Default
-			changed = true
+			e.set(name, a.Default)
 		}
 	}
 	for name, nb := range b.BlockTypes {
@@ -262,15 +260,9 @@ func applyDefaults(b *Block, config, planned cty.Value) cty.Value {
 		if !config.IsNull() {
 			c = config.GetAttr(name)
 		}
-		if nv := applyDefaults(&nb.Block, c, attrs[name]); !equal(nv, attrs[name]) {
-			attrs[name] = nv
-			changed = true
-		}
+		e.set(name, applyDefaults(&nb.Block, c, e.get(name)))
 	}
-	if !changed {
-		return planned
-	}
-	return cty.ObjectVal(attrs)
+	return e.value()
 }
 
 // markComputedUnknown marks "known after apply" every computed attribute
@@ -279,13 +271,13 @@ func markComputedUnknown(b *Block, config, planned cty.Value) cty.Value {
 	if planned.IsNull() || !planned.IsKnown() {
 		return planned
 	}
-	attrs := planned.AsValueMap()
+	e := objectEdit{obj: planned}
 	for name, a := range b.Attributes {
 		if !a.Computed {
 			continue
 		}
 		if (config.IsNull() || config.GetAttr(name).IsNull()) && a.Default == cty.NilVal {
-			attrs[name] = cty.UnknownVal(a.Type)
+			e.set(name, cty.UnknownVal(a.Type))
 		}
 	}
 	for name, nb := range b.BlockTypes {
@@ -296,9 +288,9 @@ func markComputedUnknown(b *Block, config, planned cty.Value) cty.Value {
 		if !config.IsNull() {
 			c = config.GetAttr(name)
 		}
-		attrs[name] = markComputedUnknown(&nb.Block, c, attrs[name])
+		e.set(name, markComputedUnknown(&nb.Block, c, e.get(name)))
 	}
-	return cty.ObjectVal(attrs)
+	return e.value()
 }
 
 // modifierWalk runs attribute plan modifiers over a block and its single
@@ -314,8 +306,7 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 	if planned.IsNull() || !planned.IsKnown() {
 		return planned
 	}
-	attrs := planned.AsValueMap()
-	changed := false
+	e := objectEdit{obj: planned}
 	// In name order, so that replacements and diagnostics come out the
 	// same on every run.
 	for _, name := range sortedKeys(b.Attributes) {
@@ -328,7 +319,7 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 			Path:     path,
 			Prior:    attrOrNull(prior, name, a.Type),
 			Config:   attrOrNull(config, name, a.Type),
-			Planned:  attrs[name],
+			Planned:  e.get(name),
 			Creating: w.creating || prior.IsNull(),
 		}
 		resp := AttributePlanResponse{Planned: req.Planned}
@@ -336,10 +327,7 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 			m.ModifyPlan(w.ctx, req, &resp)
 			req.Planned = resp.Planned
 		}
-		if !equal(resp.Planned, attrs[name]) {
-			attrs[name] = resp.Planned
-			changed = true
-		}
+		e.set(name, resp.Planned)
 		if resp.RequiresReplace {
 			w.replace = append(w.replace, path)
 		}
@@ -351,16 +339,9 @@ func (w *modifierWalk) block(b *Block, at cty.Path, prior, config, planned cty.V
 			continue
 		}
 		ty := nb.ImpliedType()
-		if nv := w.block(&nb.Block, at.Copy().GetAttr(name), attrOrNull(prior, name, ty), attrOrNull(config, name, ty), attrs[name]); !equal(nv, attrs[name]) {
-			attrs[name] = nv
-			changed = true
-		}
+		e.set(name, w.block(&nb.Block, at.Copy().GetAttr(name), attrOrNull(prior, name, ty), attrOrNull(config, name, ty), e.get(name)))
 	}
-	if !changed {
-		// Building an object value is costly; most plans change nothing here.
-		return planned
-	}
-	return cty.ObjectVal(attrs)
+	return e.value()
 }
 
 func attrOrNull(obj cty.Value, name string, ty cty.Type) cty.Value {
