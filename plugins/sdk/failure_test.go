@@ -148,3 +148,34 @@ func TestWholeNumber(t *testing.T) {
 		}
 	}
 }
+
+// Stop reaches every function that takes a context, Validate and state
+// upgraders included.
+func TestStopReachesValidateAndUpgraders(t *testing.T) {
+	t.Parallel()
+	var validateErr, upgradeErr error
+	r := thingResource()
+	r.SchemaVersion = 1
+	r.Validate = func(ctx context.Context, _ *sdk.Data) sdk.Diagnostics {
+		validateErr = ctx.Err()
+		return nil
+	}
+	r.Upgraders = map[int64]func(context.Context, map[string]any) (map[string]any, error){
+		0: func(ctx context.Context, m map[string]any) (map[string]any, error) {
+			upgradeErr = ctx.Err()
+			return m, nil
+		},
+	}
+	p := &sdk.Provider{Name: "test", Resources: map[string]*sdk.Resource{"test_thing": r}}
+	if err := p.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p.ValidateResourceConfig(t.Context(), sdk.ValidateResourceConfigRequest{TypeName: "test_thing", Config: thing(map[string]cty.Value{"name": cty.StringVal("a")})})
+	p.UpgradeResourceState(t.Context(), sdk.UpgradeResourceStateRequest{TypeName: "test_thing", Version: 0, RawStateJSON: []byte(`{"name":"a"}`)})
+	if validateErr == nil {
+		t.Errorf("Validate ran with a live context after Stop")
+	}
+	if upgradeErr == nil {
+		t.Errorf("an upgrader ran with a live context after Stop")
+	}
+}
