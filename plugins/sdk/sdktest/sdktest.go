@@ -21,8 +21,9 @@ package sdktest
 
 import (
 	"context"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,14 +123,14 @@ func Run(t *testing.T, s Suite) {
 			}
 		}
 		check("provider config", &schemas.Provider.Block)
-		for _, name := range sortedKeys(schemas.ResourceTypes) {
+		for _, name := range slices.Sorted(maps.Keys(schemas.ResourceTypes)) {
 			sch := schemas.ResourceTypes[name]
 			check("resource "+name, &sch.Block)
 			if _, ok := s.Resources[name]; !ok {
 				t.Errorf("resource type %s has no ResourceCase; every type must be exercised", name)
 			}
 		}
-		for _, name := range sortedKeys(schemas.DataSources) {
+		for _, name := range slices.Sorted(maps.Keys(schemas.DataSources)) {
 			sch := schemas.DataSources[name]
 			check("data source "+name, &sch.Block)
 			if _, ok := s.DataSources[name]; !ok {
@@ -152,7 +153,7 @@ func Run(t *testing.T, s Suite) {
 	requireNoErrors(t, "ValidateProviderConfig", c.ValidateProviderConfig(ctx, sdk.ValidateProviderConfigRequest{Config: pcfg}).Diagnostics)
 	requireNoErrors(t, "ConfigureProvider", c.ConfigureProvider(ctx, sdk.ConfigureProviderRequest{TackVersion: "sdktest", Config: pcfg}).Diagnostics)
 
-	for _, name := range sortedKeys(s.Resources) {
+	for _, name := range slices.Sorted(maps.Keys(s.Resources)) {
 		rc := s.Resources[name]
 		sch, ok := schemas.ResourceTypes[name]
 		if !ok {
@@ -164,7 +165,7 @@ func Run(t *testing.T, s Suite) {
 			r.run()
 		})
 	}
-	for _, name := range sortedKeys(s.DataSources) {
+	for _, name := range slices.Sorted(maps.Keys(s.DataSources)) {
 		dc := s.DataSources[name]
 		sch, ok := schemas.DataSources[name]
 		if !ok {
@@ -421,13 +422,4 @@ func paths(ps []cty.Path) string {
 		return "none"
 	}
 	return strings.Join(s, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
