@@ -1,0 +1,3 @@
+application "my-api" {
+  owner = "edge@example.com"
+}

@@ -1,0 +1,11 @@
+cluster "api--" {
+  application = application.api
+  provider    = local
+  server_group {}
+}
+
+cluster "api prod" {
+  application = application.api
+  provider    = local
+  server_group {}
+}

@@ -1,0 +1,5 @@
+guardrail "keep-two" {
+  enforcement = "mandatroy"
+  condition   = true
+  message     = "x"
+}

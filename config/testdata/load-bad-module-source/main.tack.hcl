@@ -1,0 +1,7 @@
+module "net" {
+  source = "git::https://example.com/net.git"
+}
+
+module "db" {
+  source = var.path
+}

@@ -1,0 +1,9 @@
+variable "1st" {}
+
+resource "local_file" "a.b" {
+  path = "a"
+}
+
+provider "local" {
+  alias = "west coast"
+}

@@ -1,0 +1,14 @@
+variable "replicas" {
+  type    = number
+  default = "three"
+}
+
+variable "zone" {
+  type     = string
+  nullable = false
+  default  = null
+}
+
+variable "shape" {
+  type = lisst(string)
+}

@@ -1,0 +1,5 @@
+resource "local_file" "a" {
+  path = "a"
+}
+
+variable "region" {}

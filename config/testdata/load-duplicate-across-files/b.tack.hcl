@@ -1,0 +1,7 @@
+variable "region" {
+  default = "eu"
+}
+
+resource "local_file" "a" {
+  path = "b"
+}

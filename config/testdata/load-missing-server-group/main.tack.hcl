@@ -1,0 +1,4 @@
+cluster "api-prod" {
+  application = application.api
+  provider    = local
+}

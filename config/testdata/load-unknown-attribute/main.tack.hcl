@@ -1,0 +1,9 @@
+output "endpoint" {
+  valeu = "x"
+}
+
+guardrail "g" {
+  enforcement = "advisory"
+  condition   = true
+  mesage      = "x"
+}

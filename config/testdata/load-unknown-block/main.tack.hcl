@@ -1,0 +1,3 @@
+resourse "local_file" "a" {
+  path = "a"
+}

@@ -1,0 +1,3 @@
+delivery_policy "safe" {
+  strategy = "red-black"
+}
