@@ -206,7 +206,9 @@ func (m *Module) add(block *hcl.Block) hcl.Diagnostics {
 }
 
 // declared is what addUnique needs of a declaration to report a duplicate.
-type declared interface{ *Provider | *Variable | *Local | *Output | *Resource | *ModuleCall | *Application | *Cluster | *DeliveryPolicy | *Environment | *Guardrail }
+type declared interface {
+	*Provider | *Variable | *Local | *Output | *Resource | *ModuleCall | *Application | *Cluster | *DeliveryPolicy | *Environment | *Guardrail
+}
 
 // addUnique adds v under key, or reports a duplicate declaration: the
 // subject is the second place, the detail names the first.
