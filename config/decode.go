@@ -401,7 +401,7 @@ func decodeModuleCall(block *hcl.Block) (*ModuleCall, hcl.Diagnostics) {
 	if attr, ok := content.Attributes["source"]; ok {
 		s, sdiags := literalString(attr, "module source")
 		diags = append(diags, sdiags...)
-		mc.Source = s
+		mc.Source, mc.SourceRange = s, attr.Expr.Range()
 		if !sdiags.HasErrors() && !strings.HasPrefix(s, "./") && !strings.HasPrefix(s, "../") {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

@@ -171,13 +171,14 @@ type Lifecycle struct {
 
 // ModuleCall is a module block.
 type ModuleCall struct {
-	Name      string
-	Source    string
-	Config    hcl.Body // the module's input variables
-	Count     hcl.Expression
-	ForEach   hcl.Expression
-	DependsOn []hcl.Traversal
-	DeclRange hcl.Range
+	Name        string
+	Source      string
+	SourceRange hcl.Range
+	Config      hcl.Body // the module's input variables
+	Count       hcl.Expression
+	ForEach     hcl.Expression
+	DependsOn   []hcl.Traversal
+	DeclRange   hcl.Range
 }
 
 // Moved is a moved block: state recorded at From now belongs to To.

@@ -1,0 +1,7 @@
+module "missing" {
+  source = "./nowhere"
+}
+
+module "loop" {
+  source = "./loop"
+}
