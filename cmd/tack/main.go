@@ -33,6 +33,7 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 		HelpWriter:  stdout,
 		ErrorWriter: stderr,
 		Commands: map[string]cli.CommandFactory{
+			"fmt":              func() (cli.Command, error) { return &fmtCommand{meta: meta}, nil },
 			"version":          func() (cli.Command, error) { return &versionCommand{meta}, nil },
 			"providers":        func() (cli.Command, error) { return &providersCommand{meta}, nil },
 			"providers schema": func() (cli.Command, error) { return &providersSchemaCommand{meta: meta}, nil },

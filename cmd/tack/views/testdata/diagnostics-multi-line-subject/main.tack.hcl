@@ -1,0 +1,7 @@
+resource "local_file" "a" {
+  path = "a.txt"
+  tags = {
+    owner = "web"
+    team  = 42
+  }
+}

@@ -1,0 +1,4 @@
+resource "local_file" "a" {
+  path = "a.txt"
+  mode = "0644"
+}

@@ -1,0 +1,4 @@
+variable "region" {
+  default = "us-east-1"
+  typ     = string
+}

@@ -1,0 +1,4 @@
+resource "local_file" "greeting" {
+  path    = "hello.txt"
+  content = "Hello, world
+}

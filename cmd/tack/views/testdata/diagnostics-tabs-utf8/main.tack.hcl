@@ -1,0 +1,4 @@
+resource "local_file" "a" {
+	path = "a.txt"
+	tags = { "名前" = "café",	badkey = 1 }
+}

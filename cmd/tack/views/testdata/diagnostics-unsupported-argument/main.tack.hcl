@@ -1,0 +1,8 @@
+variable "name" {
+  type = string
+}
+
+resource "local_file" "a" {
+  path    = "a.txt"
+  contnet = "x"
+}

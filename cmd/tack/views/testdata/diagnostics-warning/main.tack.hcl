@@ -1,0 +1,5 @@
+resource "local_file" "a" {
+  path     = "a.txt"
+  content  = "x"
+  sensitive_content = "y"
+}
