@@ -1,0 +1,239 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/tackhq/tack/plugins/sdk"
+)
+
+// Schemas gives config the schemas providers report. config never asks a
+// provider itself: the caller (the planner, or validate) fills this from
+// the plugins it launched, keyed by the provider's local name.
+type Schemas interface {
+	// ResourceSchema is the schema of a resource (ManagedMode) or data
+	// source (DataMode) type; false when the provider or type is unknown.
+	ResourceSchema(provider string, mode ResourceMode, typeName string) (*sdk.Block, bool)
+	// ServerGroupSchema is the server_group block of a provider that
+	// hosts clusters; false when unknown.
+	ServerGroupSchema(provider string) (*sdk.Block, bool)
+	// HasProvider reports whether schemas of the provider are known at
+	// all, to tell a missing provider from a missing type.
+	HasProvider(provider string) bool
+}
+
+// ProviderName is the provider a resource belongs to: its provider
+// argument, or the prefix of its type before the first underscore
+// (local_file → local).
+func (r *Resource) ProviderName() string {
+	if r.ProviderRef != nil {
+		return r.ProviderRef.Name
+	}
+	name, _, _ := strings.Cut(r.Type, "_")
+	return name
+}
+
+// CheckProviderBodies checks every provider-owned body of the tree (the
+// bodies of resources and data sources, and clusters' server_group
+// blocks) against the schemas: unknown arguments and blocks, missing
+// required ones, wrong block counts, and literal values of the wrong
+// type. Bodies of providers whose schemas are not known are skipped, with
+// one warning per provider that says so.
+func CheckProviderBodies(c *Config, schemas Schemas) hcl.Diagnostics {
+	skipped := map[string]int{}
+	diags := checkTree(c, schemas, skipped)
+	// In the order of the files, as a reader goes through them.
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		if a == nil || b == nil {
+			return a != nil && b == nil
+		}
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	for _, name := range sortedKeys(skipped) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Provider schemas not available",
+			Detail: fmt.Sprintf("The schemas of provider %q are not available, so the bodies of %d block(s) that belong to it were not checked. Run tack init to install the provider, then validate again.",
+				name, skipped[name]),
+		})
+	}
+	return diags
+}
+
+func checkTree(c *Config, schemas Schemas, skipped map[string]int) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	m := c.Module
+	for _, set := range []map[string]*Resource{m.Resources, m.DataResources} {
+		for _, key := range sortedKeys(set) {
+			r := set[key]
+			provider := r.ProviderName()
+			if !schemas.HasProvider(provider) {
+				skipped[provider]++
+				continue
+			}
+			block, ok := schemas.ResourceSchema(provider, r.Mode, r.Type)
+			if !ok {
+				kind := "resource type"
+				if r.Mode == DataMode {
+					kind = "data source"
+				}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unknown " + kind,
+					Detail:   fmt.Sprintf("Provider %q has no %s %q.%s", provider, kind, r.Type, suggest(r.Type, typeNames(schemas, provider, r.Mode))),
+					Subject:  r.TypeRange.Ptr(),
+				})
+				continue
+			}
+			diags = append(diags, checkBody(r.Config, block)...)
+		}
+	}
+	for _, name := range sortedKeys(m.Clusters) {
+		cl := m.Clusters[name]
+		if cl.ProviderRef == nil || cl.ServerGroup == nil {
+			continue
+		}
+		provider := cl.ProviderRef.Name
+		if !schemas.HasProvider(provider) {
+			skipped[provider]++
+			continue
+		}
+		block, ok := schemas.ServerGroupSchema(provider)
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Provider does not host clusters",
+				Detail:   fmt.Sprintf("Cluster %q uses provider %q, which has no server groups: choose a provider that hosts clusters, such as local.", name, provider),
+				Subject:  cl.ProviderRef.Range.Ptr(),
+			})
+			continue
+		}
+		diags = append(diags, checkBody(cl.ServerGroup, block)...)
+	}
+	for _, name := range sortedKeys(c.Children) {
+		diags = append(diags, checkTree(c.Children[name], schemas, skipped)...)
+	}
+	return diags
+}
+
+// TypeLister is implemented by a [Schemas] that can list a provider's
+// types, so that an unknown type gets a "Did you mean" suggestion.
+type TypeLister interface {
+	TypeNames(provider string, mode ResourceMode) []string
+}
+
+func typeNames(s Schemas, provider string, mode ResourceMode) []string {
+	if l, ok := s.(TypeLister); ok {
+		return l.TypeNames(provider, mode)
+	}
+	return nil
+}
+
+// bodySchema is the hcl.BodySchema of a provider's block.
+func bodySchema(b *sdk.Block) *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, name := range sortedKeys(b.Attributes) {
+		a := b.Attributes[name]
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: name, Required: a.Required})
+	}
+	for _, name := range sortedKeys(b.BlockTypes) {
+		nb := b.BlockTypes[name]
+		hs := hcl.BlockHeaderSchema{Type: name}
+		if nb.Nesting == sdk.NestingMap {
+			hs.LabelNames = []string{"key"}
+		}
+		s.Blocks = append(s.Blocks, hs)
+	}
+	return s
+}
+
+// checkBody checks one body against a block schema, recursively.
+func checkBody(body hcl.Body, b *sdk.Block) hcl.Diagnostics {
+	content, diags := body.Content(bodySchema(b))
+	for _, name := range sortedKeys(content.Attributes) {
+		attr := content.Attributes[name]
+		a := b.Attributes[name]
+		if a.Computed && !a.Optional && !a.Required {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Value for a computed attribute",
+				Detail:   fmt.Sprintf("The provider sets %q; it cannot be configured.", name),
+				Subject:  attr.NameRange.Ptr(),
+			})
+			continue
+		}
+		diags = append(diags, checkLiteralType(attr, a.Type)...)
+	}
+	byType := map[string][]*hcl.Block{}
+	for _, blk := range content.Blocks {
+		byType[blk.Type] = append(byType[blk.Type], blk)
+	}
+	for _, name := range sortedKeys(b.BlockTypes) {
+		nb := b.BlockTypes[name]
+		blocks := byType[name]
+		maxItems := nb.MaxItems
+		if nb.Nesting == sdk.NestingSingle {
+			maxItems = 1
+		}
+		switch {
+		case maxItems > 0 && len(blocks) > maxItems:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Too many " + name + " blocks",
+				Detail:   fmt.Sprintf("At most %d %q block(s) are allowed here; this is number %d.", maxItems, name, maxItems+1),
+				Subject:  blocks[maxItems].DefRange.Ptr(),
+			})
+		case nb.MinItems > 0 && len(blocks) < nb.MinItems:
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Missing " + name + " block",
+				Detail:   fmt.Sprintf("At least %d %q block(s) are required here.", nb.MinItems, name),
+				Subject:  body.MissingItemRange().Ptr(),
+			})
+		}
+		for _, blk := range blocks {
+			diags = append(diags, checkBody(blk.Body, &nb.Block)...)
+		}
+	}
+	return diags
+}
+
+// checkLiteralType reports a constant value that cannot convert to the
+// attribute's type. Expressions with references are checked when they are
+// evaluated.
+func checkLiteralType(attr *hcl.Attribute, ty cty.Type) hcl.Diagnostics {
+	if len(attr.Expr.Variables()) > 0 {
+		return nil
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return nil // function calls and the like: evaluated later
+	}
+	if _, err := convert.Convert(v, ty); err != nil {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Incorrect attribute value type",
+			Detail:   fmt.Sprintf("Inappropriate value for attribute %q: %s. It takes %s.", attr.Name, err, ty.FriendlyName()),
+			Subject:  attr.Expr.Range().Ptr(),
+		}}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
