@@ -112,7 +112,7 @@ func checkTree(c *Config, schemas Schemas, skipped map[string]int) hcl.Diagnosti
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Provider does not host clusters",
-				Detail:   fmt.Sprintf("Cluster %q uses provider %q, which has no server groups: choose a provider that hosts clusters, such as local.", name, provider),
+				Detail:   fmt.Sprintf("Cluster %q uses provider %q, which does not host server groups: choose a provider that does.", name, provider),
 				Subject:  cl.ProviderRef.Range.Ptr(),
 			})
 			continue
@@ -236,4 +236,74 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// ProviderSchemas is a [Schemas] (and [TypeLister]) over the GetSchema
+// answers of providers, keyed by each provider's local name.
+type ProviderSchemas map[string]sdk.GetSchemaResponse
+
+var (
+	_ Schemas    = ProviderSchemas(nil)
+	_ TypeLister = ProviderSchemas(nil)
+)
+
+func (ps ProviderSchemas) HasProvider(provider string) bool {
+	_, ok := ps[provider]
+	return ok
+}
+
+func (ps ProviderSchemas) ResourceSchema(provider string, mode ResourceMode, typeName string) (*sdk.Block, bool) {
+	s, ok := ps[provider]
+	if !ok {
+		return nil, false
+	}
+	set := s.ResourceTypes
+	if mode == DataMode {
+		set = s.DataSources
+	}
+	sch, ok := set[typeName]
+	if !ok {
+		return nil, false
+	}
+	return &sch.Block, true
+}
+
+func (ps ProviderSchemas) ServerGroupSchema(provider string) (*sdk.Block, bool) {
+	s, ok := ps[provider]
+	if !ok || !s.Capabilities.ServerGroups {
+		return nil, false
+	}
+	return &s.Capabilities.ServerGroupSchema.Block, true
+}
+
+func (ps ProviderSchemas) TypeNames(provider string, mode ResourceMode) []string {
+	s := ps[provider]
+	if mode == DataMode {
+		return sortedKeys(s.DataSources)
+	}
+	return sortedKeys(s.ResourceTypes)
+}
+
+// ProviderNames lists the local names of the providers the tree's
+// resources, data sources and clusters belong to, sorted.
+func (c *Config) ProviderNames() []string {
+	seen := map[string]bool{}
+	var walk func(*Config)
+	walk = func(c *Config) {
+		for _, set := range []map[string]*Resource{c.Module.Resources, c.Module.DataResources} {
+			for _, r := range set {
+				seen[r.ProviderName()] = true
+			}
+		}
+		for _, cl := range c.Module.Clusters {
+			if cl.ProviderRef != nil {
+				seen[cl.ProviderRef.Name] = true
+			}
+		}
+		for _, child := range c.Children {
+			walk(child)
+		}
+	}
+	walk(c)
+	return sortedKeys(seen)
 }

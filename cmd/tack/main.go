@@ -37,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 			"version":          func() (cli.Command, error) { return &versionCommand{meta}, nil },
 			"providers":        func() (cli.Command, error) { return &providersCommand{meta}, nil },
 			"providers schema": func() (cli.Command, error) { return &providersSchemaCommand{meta: meta}, nil },
+			"validate":         func() (cli.Command, error) { return &validateCommand{meta}, nil },
 		},
 	}
 	status, err := c.Run()

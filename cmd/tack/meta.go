@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/cli"
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/term"
 )
 
 // meta is what every command shares: where to write and the environment.
@@ -15,6 +16,16 @@ type meta struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv env
+}
+
+// color reports whether diagnostics on stderr may use colour: only on a
+// terminal, never with NO_COLOR set (https://no-color.org) or -no-color.
+func (m *meta) color(noColorFlag bool) bool {
+	if noColorFlag || m.getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := m.stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // logger is tack's log, from TACK_LOG (a level: trace, debug, info, warn,
