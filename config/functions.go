@@ -1,0 +1,243 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// Functions returns the functions expressions of the module in dir may
+// call: go-cty's standard library under Terraform's names, try and can,
+// encodings and hashes, and the filesystem functions, which read only
+// files inside dir (a path that leaves it is an error, so a configuration
+// cannot read the machine's secrets through a crafted path).
+//
+// The impure functions (uuid) are listed in [ImpureFunctions]:
+// a plan evaluates them once and records the results, so that apply does
+// not see new values.
+func Functions(dir string) map[string]function.Function {
+	fs := fileFuncs{root: dir}
+	return map[string]function.Function{
+		// Strings.
+		"chomp": stdlib.ChompFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
+		"indent": stdlib.IndentFunc, "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
+		"regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc, "replace": stdlib.ReplaceFunc,
+		"split": stdlib.SplitFunc, "strrev": stdlib.ReverseFunc, "substr": stdlib.SubstrFunc,
+		"title": stdlib.TitleFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
+		"trimspace": stdlib.TrimSpaceFunc, "trimsuffix": stdlib.TrimSuffixFunc, "upper": stdlib.UpperFunc,
+		// Numbers.
+		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc, "log": stdlib.LogFunc,
+		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc, "pow": stdlib.PowFunc,
+		"signum": stdlib.SignumFunc,
+		// Collections.
+		"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
+		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
+		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
+		"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc,
+		"merge": stdlib.MergeFunc, "range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc, "setproduct": stdlib.SetProductFunc,
+		"setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc, "slice": stdlib.SliceFunc,
+		"sort": stdlib.SortFunc, "values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
+		// Conversions.
+		"tobool": stdlib.MakeToFunc(cty.Bool), "tonumber": stdlib.MakeToFunc(cty.Number),
+		"tostring": stdlib.MakeToFunc(cty.String), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
+		// Encodings and hashes.
+		"jsonencode": stdlib.JSONEncodeFunc, "jsondecode": stdlib.JSONDecodeFunc, "csvdecode": stdlib.CSVDecodeFunc,
+		"base64encode": base64EncodeFunc, "base64decode": base64DecodeFunc, "sha256": sha256Func,
+		"formatdate": stdlib.FormatDateFunc, "timeadd": stdlib.TimeAddFunc,
+		// Impure.
+		"uuid": uuidFunc,
+		// The filesystem, confined to the module directory.
+		"file": fs.fileFunc(false), "filebase64": fs.fileFunc(true), "fileexists": fs.existsFunc(),
+		"templatefile": fs.templateFunc(dir), "abspath": fs.abspathFunc(),
+	}
+}
+
+// ImpureFunctions are the functions whose result changes from call to
+// call.
+var ImpureFunctions = []string{"uuid"}
+
+var base64EncodeFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "str", Type: cty.String}},
+	Type:   function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return cty.StringVal(base64.StdEncoding.EncodeToString([]byte(args[0].AsString()))), nil
+	},
+})
+
+var base64DecodeFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "str", Type: cty.String}},
+	Type:   function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		b, err := base64.StdEncoding.DecodeString(args[0].AsString())
+		if err != nil {
+			return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "not valid standard base64: %s", err)
+		}
+		return cty.StringVal(string(b)), nil
+	},
+})
+
+var sha256Func = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "str", Type: cty.String}},
+	Type:   function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		sum := sha256.Sum256([]byte(args[0].AsString()))
+		return cty.StringVal(hex.EncodeToString(sum[:])), nil
+	},
+})
+
+var uuidFunc = function.New(&function.Spec{
+	Type: function.StaticReturnType(cty.String),
+	Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+		return cty.StringVal(uuid.NewString()), nil
+	},
+})
+
+// fileFuncs are the filesystem functions of one module directory.
+type fileFuncs struct{ root string }
+
+// resolve returns the path a configuration names, relative to the module
+// directory, and refuses one that leads outside it (symbolic links
+// included).
+func (f fileFuncs) resolve(p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(f.root, p)
+	}
+	rootAbs, err := filepath.Abs(f.root)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			real = filepath.Clean(p)
+		} else {
+			return "", err
+		}
+	}
+	realRoot, err := filepath.EvalSymlinks(rootAbs)
+	if err != nil {
+		realRoot = rootAbs
+	}
+	if abs, err := filepath.Abs(real); err == nil {
+		real = abs
+	}
+	rel, err := filepath.Rel(realRoot, real)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the module directory %s; a configuration may read only its own files", p, f.root)
+	}
+	return real, nil
+}
+
+func (f fileFuncs) fileFunc(asBase64 bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			path, err := f.resolve(args[0].AsString())
+			if err != nil {
+				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), err)
+			}
+			if asBase64 {
+				return cty.StringVal(base64.StdEncoding.EncodeToString(b)), nil
+			}
+			if !utf8.Valid(b) {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "%s is not UTF-8 text; use filebase64", args[0].AsString())
+			}
+			return cty.StringVal(string(b)), nil
+		},
+	})
+}
+
+func (f fileFuncs) existsFunc() function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			path, err := f.resolve(args[0].AsString())
+			if err != nil {
+				return cty.UnknownVal(cty.Bool), function.NewArgError(0, err)
+			}
+			info, err := os.Stat(path)
+			switch {
+			case os.IsNotExist(err):
+				return cty.False, nil
+			case err != nil:
+				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "cannot check %s: %s", args[0].AsString(), err)
+			}
+			return cty.BoolVal(info.Mode().IsRegular()), nil
+		},
+	})
+}
+
+func (f fileFuncs) abspathFunc() function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p := args[0].AsString()
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(f.root, p)
+			}
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
+			}
+			return cty.StringVal(filepath.ToSlash(abs)), nil
+		},
+	})
+}
+
+// templateFunc renders a template file with the given variables; the
+// template may call the same functions except templatefile itself.
+func (f fileFuncs) templateFunc(dir string) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			path, err := f.resolve(args[0].AsString())
+			if err != nil {
+				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), err)
+			}
+			vars := args[1]
+			if !vars.Type().IsObjectType() && !vars.Type().IsMapType() {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(1, "template variables must be an object or a map")
+			}
+			tmpl, diags := hclsyntax.ParseTemplate(src, args[0].AsString(), hcl.InitialPos)
+			if diags.HasErrors() {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "%s", diags.Error())
+			}
+			funcs := Functions(dir)
+			delete(funcs, "templatefile")
+			ctx := &hcl.EvalContext{Variables: vars.AsValueMap(), Functions: funcs}
+			v, diags := tmpl.Value(ctx)
+			if diags.HasErrors() {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "%s", diags.Error())
+			}
+			return v, nil
+		},
+	})
+}
