@@ -47,17 +47,7 @@ func (r *Resource) ProviderName() string {
 func CheckProviderBodies(c *Config, schemas Schemas) hcl.Diagnostics {
 	skipped := map[string]int{}
 	diags := checkTree(c, schemas, skipped)
-	// In the order of the files, as a reader goes through them.
-	sort.SliceStable(diags, func(i, j int) bool {
-		a, b := diags[i].Subject, diags[j].Subject
-		if a == nil || b == nil {
-			return a != nil && b == nil
-		}
-		if a.Filename != b.Filename {
-			return a.Filename < b.Filename
-		}
-		return a.Start.Byte < b.Start.Byte
-	})
+	sortByPosition(diags)
 	for _, name := range sortedKeys(skipped) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
@@ -227,6 +217,21 @@ func checkLiteralType(attr *hcl.Attribute, ty cty.Type) hcl.Diagnostics {
 		}}
 	}
 	return nil
+}
+
+// sortByPosition orders diagnostics as a reader goes through the files;
+// those without a place come last.
+func sortByPosition(diags hcl.Diagnostics) {
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i].Subject, diags[j].Subject
+		if a == nil || b == nil {
+			return a != nil && b == nil
+		}
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
