@@ -66,15 +66,17 @@ func literalBool(attr *hcl.Attribute, what string) (bool, hcl.Diagnostics) {
 	}}
 }
 
+const objectRefsExample = "[aws_lb.web, module.net]"
+
 // traversals decodes a list of static references, as depends_on and
 // ignore_changes take.
-func traversals(attr *hcl.Attribute, what string) ([]hcl.Traversal, hcl.Diagnostics) {
+func traversals(attr *hcl.Attribute, what, example string) ([]hcl.Traversal, hcl.Diagnostics) {
 	exprs, diags := hcl.ExprList(attr.Expr)
 	if diags.HasErrors() {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid " + what,
-			Detail:   fmt.Sprintf("The %s must be a list of references, such as [aws_lb.web, module.net].", what),
+			Detail:   fmt.Sprintf("The %s must be a list of references, such as %s.", what, example),
 			Subject:  attr.Expr.Range().Ptr(),
 		}}
 	}
@@ -85,7 +87,7 @@ func traversals(attr *hcl.Attribute, what string) ([]hcl.Traversal, hcl.Diagnost
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid reference in " + what,
-				Detail:   "Only references to objects are allowed here, such as aws_lb.web or module.net, not expressions.",
+				Detail:   fmt.Sprintf("Only references are allowed here, without quotes, such as %s; not strings or other expressions.", example),
 				Subject:  e.Range().Ptr(),
 			})
 			continue
@@ -282,7 +284,7 @@ func decodeOutput(block *hcl.Block) (*Output, hcl.Diagnostics) {
 		o.Sensitive = b
 	}
 	if attr, ok := content.Attributes["depends_on"]; ok {
-		t, tdiags := traversals(attr, "depends_on list")
+		t, tdiags := traversals(attr, "depends_on list", objectRefsExample)
 		diags = append(diags, tdiags...)
 		o.DependsOn = t
 	}
@@ -326,7 +328,7 @@ func decodeResource(block *hcl.Block) (*Resource, hcl.Diagnostics) {
 		})
 	}
 	if attr, ok := content.Attributes["depends_on"]; ok {
-		t, tdiags := traversals(attr, "depends_on list")
+		t, tdiags := traversals(attr, "depends_on list", objectRefsExample)
 		diags = append(diags, tdiags...)
 		r.DependsOn = t
 	}
@@ -375,7 +377,7 @@ func decodeLifecycle(block *hcl.Block, mode ResourceMode, lc *Lifecycle) hcl.Dia
 		if kw := hcl.ExprAsKeyword(attr.Expr); kw == "all" {
 			lc.IgnoreAllChanges = true
 		} else {
-			t, tdiags := traversals(attr, "ignore_changes list")
+			t, tdiags := traversals(attr, "ignore_changes list", `[content, tags["env"]]`)
 			diags = append(diags, tdiags...)
 			lc.IgnoreChanges = t
 		}
@@ -418,7 +420,7 @@ func decodeModuleCall(block *hcl.Block) (*ModuleCall, hcl.Diagnostics) {
 		mc.ForEach = attr.Expr
 	}
 	if attr, ok := content.Attributes["depends_on"]; ok {
-		t, tdiags := traversals(attr, "depends_on list")
+		t, tdiags := traversals(attr, "depends_on list", objectRefsExample)
 		diags = append(diags, tdiags...)
 		mc.DependsOn = t
 	}
@@ -646,7 +648,7 @@ func decodeEnvironment(block *hcl.Block) (*Environment, hcl.Diagnostics) {
 	diags = append(diags, cdiags...)
 	e.Body = remain
 	if attr, ok := content.Attributes["depends_on"]; ok {
-		t, tdiags := traversals(attr, "depends_on list")
+		t, tdiags := traversals(attr, "depends_on list", objectRefsExample)
 		diags = append(diags, tdiags...)
 		e.DependsOn = t
 	}

@@ -66,7 +66,9 @@ func (p *Parser) LoadModule(dir string) (*Module, hcl.Diagnostics) {
 		}
 	}
 	m, mdiags := buildModule(dir, files)
-	return m, append(diags, mdiags...)
+	diags = append(diags, mdiags...)
+	sortByPosition(diags)
+	return m, diags
 }
 
 func (p *Parser) parseFile(name string) (*hcl.File, hcl.Diagnostics) {

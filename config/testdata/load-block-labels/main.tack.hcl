@@ -1,0 +1,5 @@
+resource "local_file" {
+  path = "a"
+}
+variable {}
+cluster "a" "b" {}

@@ -1,0 +1,8 @@
+cluster "api-prod" {
+  aplication = application.api
+  provider   = local
+  server_group {}
+  capacity {
+    minimum = 1
+  }
+}

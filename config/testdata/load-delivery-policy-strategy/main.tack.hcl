@@ -1,0 +1,7 @@
+delivery_policy "fast" {}
+delivery_policy "safe" {
+  strategy = var.strategy
+}
+delivery_policy "blue" {
+  strategy = "blue_green"
+}

@@ -1,0 +1,6 @@
+tack {
+  backend "local" {}
+}
+tack {
+  backend "s3" {}
+}

@@ -1,0 +1,5 @@
+cluster "api-prod" {
+  application = application.api
+  provider    = local
+  server_group {}
+}

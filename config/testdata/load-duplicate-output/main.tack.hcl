@@ -1,0 +1,6 @@
+output "endpoint" {
+  value = "a"
+}
+output "endpoint" {
+  value = "b"
+}

@@ -1,0 +1,10 @@
+provider "local" {}
+provider "local" {
+  directory = "/tmp"
+}
+provider "local" {
+  alias = "west"
+}
+provider "local" {
+  alias = "west"
+}

@@ -1,0 +1,3 @@
+environment "prod" {
+  depends_on = "staging"
+}

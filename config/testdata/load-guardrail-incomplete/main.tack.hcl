@@ -1,0 +1,3 @@
+guardrail "keep-two" {
+  enforcement = "advisory"
+}

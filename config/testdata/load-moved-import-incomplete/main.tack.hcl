@@ -1,0 +1,6 @@
+moved {
+  to = local_file.b
+}
+import {
+  id = "x"
+}

@@ -1,0 +1,6 @@
+resource "local_file" "a" {
+  path = "a"
+
+resource "local_file" "b" {
+  path = "b"
+}

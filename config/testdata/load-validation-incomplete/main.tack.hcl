@@ -1,0 +1,6 @@
+variable "replicas" {
+  typ = number
+  validation {
+    condition = var.replicas > 0
+  }
+}

@@ -1,0 +1,6 @@
+variable "tags" {
+  type = map
+}
+variable "shape" {
+  type = object({ size = optional(number, "big") })
+}
