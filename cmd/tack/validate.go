@@ -24,7 +24,8 @@ func (c *validateCommand) Help() string {
   Checks the configuration in DIR (default: the current directory) and the
   local modules it calls: syntax, block types and names, duplicate
   declarations, variable declarations, Spinnaker's cluster naming,
-  references to objects the configuration does not declare, and the
+  references to objects the configuration does not declare, module call
+  arguments, cycles among local values, and the
   bodies that providers own (resources, data sources, server_group) against
   the providers' schemas. Providers that cannot be found are skipped, with a
   warning that says what was not checked. Nothing is planned or changed.
@@ -66,6 +67,8 @@ func (c *validateCommand) Run(args []string) int {
 	parser := config.NewParser()
 	cfg, diags := parser.LoadConfig(dir)
 	diags = append(diags, cfg.CheckReferences()...)
+	diags = append(diags, cfg.CheckModuleCalls()...)
+	diags = append(diags, cfg.CheckLocalCycles()...)
 	diags = append(diags, c.checkBodies(cfg, pluginDirs)...)
 
 	if *asJSON {
