@@ -1,11 +1,8 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestCheckReferences(t *testing.T) {
@@ -16,19 +13,7 @@ func TestCheckReferences(t *testing.T) {
 		t.Fatalf("loading: %s", renderDiags(diags))
 	}
 	got := renderDiags(c.CheckReferences())
-	golden := filepath.Join(dir, "diagnostics.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("reading the golden file (run go test ./config -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("diagnostics (-want +got):\n%s", diff)
-	}
+	checkGolden(t, dir, got)
 }
 
 func TestCheckReferencesAcceptsEveryBlockFixture(t *testing.T) {

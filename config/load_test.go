@@ -41,6 +41,25 @@ func renderDiags(diags hcl.Diagnostics) string {
 	return b.String()
 }
 
+// checkGolden compares the rendered diagnostics with dir's
+// diagnostics.golden, rewriting it first under -update.
+func checkGolden(t *testing.T, dir, got string) {
+	t.Helper()
+	golden := filepath.Join(dir, "diagnostics.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("reading the golden file (run go test ./config -update): %v", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}
+
 // TestLoadErrors loads each testdata/load-<case> fixture of bad input and
 // compares its diagnostics with the fixture's diagnostics.golden.
 func TestLoadErrors(t *testing.T) {
@@ -61,19 +80,7 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatalf("bad input loaded without errors")
 			}
 			got := renderDiags(diags)
-			golden := filepath.Join(dir, "diagnostics.golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("reading the golden file (run go test ./config -update): %v", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("diagnostics (-want +got):\n%s", diff)
-			}
+			checkGolden(t, dir, got)
 		})
 	}
 }

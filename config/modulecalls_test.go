@@ -1,11 +1,9 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -26,19 +24,7 @@ func TestModuleCallsAndLocalCycles(t *testing.T) {
 				t.Fatalf("loading: %s", renderDiags(diags))
 			}
 			got := renderDiags(tt.check(c))
-			golden := filepath.Join(dir, "diagnostics.golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("reading the golden file (run go test ./config -update): %v", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("diagnostics (-want +got):\n%s", diff)
-			}
+			checkGolden(t, dir, got)
 		})
 	}
 }

@@ -1,11 +1,9 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/plugins/sdk"
@@ -67,19 +65,7 @@ func TestCheckProviderBodies(t *testing.T) {
 		t.Fatalf("loading: %s", renderDiags(diags))
 	}
 	got := renderDiags(CheckProviderBodies(c, testSchemas()))
-	golden := filepath.Join(dir, "diagnostics.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("reading the golden file (run go test ./config -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("diagnostics (-want +got):\n%s", diff)
-	}
+	checkGolden(t, dir, got)
 }
 
 func TestCheckProviderBodiesAcceptsGoodBodies(t *testing.T) {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -37,17 +36,5 @@ func TestLoadConfigTreeErrors(t *testing.T) {
 	dir := filepath.Join("testdata", "tree-bad-modules")
 	_, diags := NewParser().LoadConfig(dir)
 	got := renderDiags(diags)
-	golden := filepath.Join(dir, "diagnostics.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("reading the golden file (run go test ./config -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("diagnostics (-want +got):\n%s", diff)
-	}
+	checkGolden(t, dir, got)
 }
