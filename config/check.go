@@ -16,7 +16,7 @@ import (
 // has no count or for_each. Guardrail conditions are left alone: they
 // refer to the planned change, which only the planner knows.
 func (c *Config) CheckReferences() hcl.Diagnostics {
-	diags := c.Module.checkReferences()
+	diags := c.Module.checkReferences(c.Children)
 	for _, name := range sortedKeys(c.Children) {
 		diags = append(diags, c.Children[name].CheckReferences()...)
 	}
@@ -30,7 +30,7 @@ type refScope struct {
 	count, forEach bool
 }
 
-func (m *Module) checkReferences() hcl.Diagnostics {
+func (m *Module) checkReferences(children map[string]*Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	check := func(scope refScope, exprs ...hcl.Expression) {
 		for _, e := range exprs {
@@ -40,7 +40,7 @@ func (m *Module) checkReferences() hcl.Diagnostics {
 			refs, rdiags := References(e)
 			diags = append(diags, rdiags...)
 			for _, ref := range refs {
-				diags = append(diags, m.checkRef(ref, scope)...)
+				diags = append(diags, m.checkRef(ref, scope, children)...)
 			}
 		}
 	}
@@ -111,7 +111,7 @@ func bodyExprs(body hcl.Body, skip *hcl.BodySchema) []hcl.Expression {
 }
 
 // checkRef reports a reference to something the module does not have.
-func (m *Module) checkRef(ref *addrs.Reference, scope refScope) hcl.Diagnostics {
+func (m *Module) checkRef(ref *addrs.Reference, scope refScope, children map[string]*Config) hcl.Diagnostics {
 	missing := func(kind, name string, declared []string, how string) hcl.Diagnostics {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -136,6 +136,17 @@ func (m *Module) checkRef(ref *addrs.Reference, scope refScope) hcl.Diagnostics 
 	case addrs.ModuleCallOutput:
 		if _, ok := m.ModuleCalls[s.Call.Name]; !ok {
 			return missing("module", s.Call.Name, sortedKeys(m.ModuleCalls), "Call it with a module block.")
+		}
+		if child := children[s.Call.Name]; child != nil {
+			if _, ok := child.Module.Outputs[s.Name]; !ok {
+				return hcl.Diagnostics{{
+					Severity: hcl.DiagError,
+					Summary:  "Reference to undeclared module output",
+					Detail: strings.TrimSpace(fmt.Sprintf("Module %q declares no output %q.%s Add an output block to the module, or refer to one it has.",
+						s.Call.Name, s.Name, suggest(s.Name, sortedKeys(child.Module.Outputs)))),
+					Subject: ref.SourceRange.Ptr(),
+				}}
+			}
 		}
 	case addrs.Resource:
 		return m.checkResourceRef(s, missing)

@@ -13,7 +13,7 @@ func TestModuleCallsAndLocalCycles(t *testing.T) {
 		dir   string
 		check func(*Config) hcl.Diagnostics
 	}{
-		{"tree-bad-calls", (*Config).CheckModuleCalls},
+		{"tree-bad-calls", func(c *Config) hcl.Diagnostics { return append(c.CheckModuleCalls(), c.CheckReferences()...) }},
 		{"locals-cycle", (*Config).CheckLocalCycles},
 	} {
 		t.Run(tt.dir, func(t *testing.T) {

@@ -5,3 +5,7 @@ variable "cidr" {
 variable "zone" {
   default = "a"
 }
+
+output "id" {
+  value = var.cidr
+}
