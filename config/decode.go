@@ -621,9 +621,11 @@ func decodeDeliveryPolicy(block *hcl.Block) (*DeliveryPolicy, hcl.Diagnostics) {
 	content, remain, cdiags := block.Body.PartialContent(deliveryPolicySchema)
 	diags = append(diags, cdiags...)
 	d.Body = remain
+	strategy := ""
 	if attr, ok := content.Attributes["strategy"]; ok {
 		d.Strategy = attr.Expr
 		if s, sdiags := literalString(attr, "delivery strategy"); !sdiags.HasErrors() {
+			strategy = s
 			switch s {
 			case "red_black", "rolling", "canary", "highlander", "none":
 			default:
@@ -633,9 +635,11 @@ func decodeDeliveryPolicy(block *hcl.Block) (*DeliveryPolicy, hcl.Diagnostics) {
 					Detail:   fmt.Sprintf("%q is not a strategy tack knows.%s The strategies are red_black, rolling, canary, highlander and none.", s, suggest(s, []string{"red_black", "rolling", "canary", "highlander", "none"})),
 					Subject:  attr.Expr.Range().Ptr(),
 				})
+				strategy = ""
 			}
 		}
 	}
+	diags = append(diags, decodeDeliverySettings(d, strategy)...)
 	return d, diags
 }
 

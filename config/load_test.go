@@ -168,7 +168,17 @@ func summarize(m *Module) moduleSummary {
 			src(c.Application), src(c.Stack), src(c.Detail), c.ProviderRef.Name, src(c.Delivery), src(c.Environment), cp, c.ServerGroup != nil)
 	}
 	for name, d := range m.DeliveryPolicies {
-		s.DeliveryPolicies[name] = src(d.Strategy)
+		var blocks []string
+		for _, b := range []struct {
+			name string
+			b    *SettingsBlock
+		}{{"red_black", d.Settings.RedBlack}, {"rolling", d.Settings.Rolling}, {"canary", d.Settings.Canary}, {"analysis", d.Settings.Analysis},
+			{"health", d.Settings.Health}, {"rollback", d.Settings.Rollback}, {"window", d.Settings.Window}} {
+			if b.b != nil {
+				blocks = append(blocks, fmt.Sprintf("%s(%d)", b.name, len(b.b.Attrs)))
+			}
+		}
+		s.DeliveryPolicies[name] = src(d.Strategy) + " " + strings.Join(blocks, " ")
 	}
 	for name, e := range m.Environments {
 		s.Environments[name] = travs(e.DependsOn)
@@ -252,9 +262,13 @@ func TestLoadEveryBlock(t *testing.T) {
 		Clusters: map[string]string{
 			"api-prod-canary.v2": `app=application.api stack="prod" detail="canary.v2" provider=local delivery=delivery_policy.safe env=environment.prod capacity=2/3/6 server_group=true`,
 		},
-		DeliveryPolicies: map[string]string{"safe": `"red_black"`},
-		Environments:     map[string]string{"prod": "[environment.staging]", "staging": "[]"},
-		Guardrails:       map[string]string{"prod-keeps-two": `overridable: "production clusters keep at least two instances"`},
+		DeliveryPolicies: map[string]string{
+			"safe":    `"red_black" red_black(2) health(2) rollback(1) window(3)`,
+			"careful": `"canary" red_black(1) canary(2) analysis(5)`,
+			"gradual": `"rolling" rolling(2)`,
+		},
+		Environments: map[string]string{"prod": "[environment.staging]", "staging": "[]"},
+		Guardrails:   map[string]string{"prod-keeps-two": `overridable: "production clusters keep at least two instances"`},
 	}
 	if diff := cmp.Diff(want, summarize(m)); diff != "" {
 		t.Errorf("module (-want +got):\n%s", diff)

@@ -227,11 +227,12 @@ type Capacity struct {
 }
 
 // DeliveryPolicy is a delivery_policy block: how a cluster moves from one
-// server group to the next. Its strategy settings, health, rollback,
-// analysis and window blocks are kept as a body for the delivery stage.
+// server group to the next: its strategy, the strategy's settings, and the
+// health gate, rollback and window.
 type DeliveryPolicy struct {
 	Name      string
 	Strategy  hcl.Expression
+	Settings  DeliverySettings
 	Body      hcl.Body
 	DeclRange hcl.Range
 }

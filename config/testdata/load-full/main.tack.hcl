@@ -92,6 +92,40 @@ delivery_policy "safe" {
     delay_before_disable        = "5s"
     max_remaining_server_groups = 2
   }
+  health {
+    min_healthy_percent = 100
+    healthy_deadline    = "2m"
+  }
+  rollback { on_failure = true }
+  window {
+    days      = ["mon", "tue", "wed", "thu"]
+    hours     = "09:00-16:00"
+    time_zone = "America/Los_Angeles"
+  }
+}
+
+delivery_policy "careful" {
+  strategy = "canary"
+  canary {
+    weight   = 10
+    duration = "10m"
+    analysis {
+      interval        = "1m"
+      confidence      = 0.98
+      max_error_ratio = 0.01
+      pass_score      = 95
+      marginal_score  = 75
+    }
+  }
+  red_black { delay_before_disable = "1m" }
+}
+
+delivery_policy "gradual" {
+  strategy = "rolling"
+  rolling {
+    steps               = [25, 50, 100]
+    delay_between_steps = "30s"
+  }
 }
 
 environment "prod" {
