@@ -643,18 +643,56 @@ func decodeDeliveryPolicy(block *hcl.Block) (*DeliveryPolicy, hcl.Diagnostics) {
 	return d, diags
 }
 
-var environmentSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "depends_on"}}}
+var environmentSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "depends_on"}, {Name: "soak"}, {Name: "manual_approval"}, {Name: "protected"}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "allowed_times"}},
+}
+
+// environmentSettings is how an environment's constant settings are
+// checked.
+var environmentSettings = map[string]settingKind{"soak": durationSetting, "manual_approval": boolSetting, "protected": boolSetting}
 
 func decodeEnvironment(block *hcl.Block) (*Environment, hcl.Diagnostics) {
 	e := &Environment{Name: block.Labels[0], DeclRange: block.DefRange}
 	diags := checkName("environment", e.Name, block.LabelRanges[0])
-	content, remain, cdiags := block.Body.PartialContent(environmentSchema)
+	content, cdiags := block.Body.Content(environmentSchema)
 	diags = append(diags, cdiags...)
-	e.Body = remain
 	if attr, ok := content.Attributes["depends_on"]; ok {
-		t, tdiags := traversals(attr, "depends_on list", objectRefsExample)
+		t, tdiags := traversals(attr, "depends_on list", "[environment.staging]")
 		diags = append(diags, tdiags...)
 		e.DependsOn = t
+	}
+	for name, kind := range environmentSettings {
+		if attr, ok := content.Attributes[name]; ok {
+			diags = append(diags, checkSetting(attr, kind)...)
+			switch name {
+			case "soak":
+				e.Soak = attr.Expr
+			case "manual_approval":
+				e.ManualApproval = attr.Expr
+			case "protected":
+				e.Protected = attr.Expr
+			}
+		}
+	}
+	for i, b := range content.Blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate allowed_times block",
+				Detail:   "An environment has one allowed_times block; merge the two.",
+				Subject:  b.DefRange.Ptr(),
+			})
+			continue
+		}
+		kinds := deliveryBlocks["window"]
+		bc, bdiags := b.Body.Content(settingsSchema(kinds))
+		diags = append(diags, bdiags...)
+		e.AllowedTimes = &SettingsBlock{Attrs: map[string]hcl.Expression{}, DeclRange: b.DefRange}
+		for name, attr := range bc.Attributes {
+			e.AllowedTimes.Attrs[name] = attr.Expr
+			diags = append(diags, checkSetting(attr, kinds[name])...)
+		}
 	}
 	return e, diags
 }

@@ -181,7 +181,11 @@ func summarize(m *Module) moduleSummary {
 		s.DeliveryPolicies[name] = src(d.Strategy) + " " + strings.Join(blocks, " ")
 	}
 	for name, e := range m.Environments {
-		s.Environments[name] = travs(e.DependsOn)
+		times := 0
+		if e.AllowedTimes != nil {
+			times = len(e.AllowedTimes.Attrs)
+		}
+		s.Environments[name] = fmt.Sprintf("%s soak=%s approval=%s protected=%s allowed_times=%d", travs(e.DependsOn), src(e.Soak), src(e.ManualApproval), src(e.Protected), times)
 	}
 	for name, g := range m.Guardrails {
 		s.Guardrails[name] = g.Enforcement + ": " + src(g.Message)
@@ -267,8 +271,11 @@ func TestLoadEveryBlock(t *testing.T) {
 			"careful": `"canary" red_black(1) canary(2) analysis(5)`,
 			"gradual": `"rolling" rolling(2)`,
 		},
-		Environments: map[string]string{"prod": "[environment.staging]", "staging": "[]"},
-		Guardrails:   map[string]string{"prod-keeps-two": `overridable: "production clusters keep at least two instances"`},
+		Environments: map[string]string{
+			"prod":    `[environment.staging] soak="1h" approval=true protected=true allowed_times=2`,
+			"staging": "[] soak=- approval=- protected=- allowed_times=0",
+		},
+		Guardrails: map[string]string{"prod-keeps-two": `overridable: "production clusters keep at least two instances"`},
 	}
 	if diff := cmp.Diff(want, summarize(m)); diff != "" {
 		t.Errorf("module (-want +got):\n%s", diff)

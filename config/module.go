@@ -242,8 +242,13 @@ type DeliveryPolicy struct {
 type Environment struct {
 	Name      string
 	DependsOn []hcl.Traversal
-	Body      hcl.Body
-	DeclRange hcl.Range
+	// Soak is how long a version must have run healthy upstream.
+	Soak           hcl.Expression
+	ManualApproval hcl.Expression
+	// Protected forbids destroying its clusters.
+	Protected    hcl.Expression
+	AllowedTimes *SettingsBlock // days, hours, time_zone
+	DeclRange    hcl.Range
 }
 
 // Guardrail is a guardrail block: a policy evaluated on the plan.

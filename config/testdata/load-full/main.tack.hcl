@@ -129,7 +129,14 @@ delivery_policy "gradual" {
 }
 
 environment "prod" {
-  depends_on = [environment.staging]
+  depends_on      = [environment.staging]
+  soak            = "1h"
+  manual_approval = true
+  protected       = true
+  allowed_times {
+    days  = ["mon", "tue", "wed", "thu", "fri"]
+    hours = "08:00-18:00"
+  }
 }
 
 environment "staging" {}
