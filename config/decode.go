@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // This file decodes each top-level block. Decoders return what they could
@@ -315,9 +316,11 @@ func decodeResource(block *hcl.Block) (*Resource, hcl.Diagnostics) {
 	r.Config = config
 	if attr, ok := content.Attributes["count"]; ok {
 		r.Count = attr.Expr
+		diags = append(diags, checkCount(attr)...)
 	}
 	if attr, ok := content.Attributes["for_each"]; ok {
 		r.ForEach = attr.Expr
+		diags = append(diags, checkForEach(attr)...)
 	}
 	if r.Count != nil && r.ForEach != nil {
 		diags = append(diags, &hcl.Diagnostic{
@@ -415,9 +418,11 @@ func decodeModuleCall(block *hcl.Block) (*ModuleCall, hcl.Diagnostics) {
 	}
 	if attr, ok := content.Attributes["count"]; ok {
 		mc.Count = attr.Expr
+		diags = append(diags, checkCount(attr)...)
 	}
 	if attr, ok := content.Attributes["for_each"]; ok {
 		mc.ForEach = attr.Expr
+		diags = append(diags, checkForEach(attr)...)
 	}
 	if attr, ok := content.Attributes["depends_on"]; ok {
 		t, tdiags := traversals(attr, "depends_on list", objectRefsExample)
@@ -807,4 +812,79 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// pureFunctions are the functions a constant may call at load time: no
+// filesystem (the decoder does not know the module's directory) and
+// nothing impure.
+var pureFunctions = func() map[string]function.Function {
+	fs := Functions(".")
+	for _, name := range append([]string{"file", "filebase64", "fileexists", "templatefile", "abspath"}, ImpureFunctions...) {
+		delete(fs, name)
+	}
+	return fs
+}()
+
+// constantValue evaluates an expression that needs no context; false when
+// it refers to anything or calls a function that fails without one.
+func constantValue(expr hcl.Expression) (cty.Value, bool) {
+	if len(expr.Variables()) > 0 {
+		return cty.NilVal, false
+	}
+	v, diags := expr.Value(&hcl.EvalContext{Functions: pureFunctions})
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+// checkCount checks a constant count: a whole number, not negative.
+func checkCount(attr *hcl.Attribute) hcl.Diagnostics {
+	v, ok := constantValue(attr.Expr)
+	if !ok {
+		return nil
+	}
+	n, err := convert.Convert(v, cty.Number)
+	if err == nil && !n.IsNull() {
+		if f := n.AsBigFloat(); f.IsInt() && f.Sign() >= 0 {
+			return nil
+		}
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid count",
+		Detail:   "count is how many instances to make: a whole number, 0 or more.",
+		Subject:  attr.Expr.Range().Ptr(),
+	}}
+}
+
+// checkForEach checks a constant for_each: a map, or a set of strings
+// (a list must be made a set with toset, so that its order and duplicates
+// cannot silently renumber instances).
+func checkForEach(attr *hcl.Attribute) hcl.Diagnostics {
+	v, ok := constantValue(attr.Expr)
+	if !ok {
+		return nil
+	}
+	ty := v.Type()
+	switch {
+	case v.IsNull():
+	case ty.IsMapType() || ty.IsObjectType():
+		return nil
+	case ty.IsSetType() && (ty.ElementType() == cty.String || ty.ElementType() == cty.DynamicPseudoType):
+		return nil
+	case ty.IsListType() || ty.IsTupleType():
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid for_each",
+			Detail:   "for_each takes a map or a set of strings, not a list: a list's order and duplicates would decide the instances' keys. Wrap it in toset(…).",
+			Subject:  attr.Expr.Range().Ptr(),
+		}}
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid for_each",
+		Detail:   fmt.Sprintf("for_each takes a map or a set of strings; this is %s.", ty.FriendlyName()),
+		Subject:  attr.Expr.Range().Ptr(),
+	}}
 }
