@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tackhq/tack/cmd/tack/views"
 	"io"
 	"io/fs"
 	"os"
@@ -210,7 +211,7 @@ func (c *fmtCommand) processFile(r *fmtResult, path string) {
 func (c *fmtCommand) processSource(r *fmtResult, name, writePath string, src []byte) {
 	out, diags := formatHCL(name, src)
 	if diags.HasErrors() {
-		c.printDiags(diags, src)
+		c.printDiags(diags, name, src)
 		r.failed = true
 		return
 	}
@@ -262,30 +263,10 @@ func formatHCL(name string, src []byte) ([]byte, hcl.Diagnostics) {
 	return out, diags
 }
 
-// printDiags renders diagnostics on stderr: the summary, where in the
-// file, the offending line and the detail. It is deliberately small, to
-// be replaced by the shared diagnostic renderer.
-func (c *fmtCommand) printDiags(diags hcl.Diagnostics, src []byte) {
-	lines := strings.Split(string(src), "\n")
-	for _, d := range diags {
-		var b strings.Builder
-		severity := "Error"
-		if d.Severity == hcl.DiagWarning {
-			severity = "Warning"
-		}
-		fmt.Fprintf(&b, "%s: %s\n", severity, d.Summary)
-		if d.Subject != nil {
-			line := d.Subject.Start.Line
-			fmt.Fprintf(&b, "\n  on %s line %d:\n", d.Subject.Filename, line)
-			if line >= 1 && line <= len(lines) {
-				fmt.Fprintf(&b, "  %3d: %s\n", line, strings.TrimRight(lines[line-1], "\r"))
-			}
-		}
-		if d.Detail != "" {
-			fmt.Fprintf(&b, "\n%s\n", d.Detail)
-		}
-		c.ui.Error(b.String())
-	}
+// printDiags renders diagnostics on stderr with the shared renderer.
+func (c *fmtCommand) printDiags(diags hcl.Diagnostics, name string, src []byte) {
+	view := &views.DiagnosticsView{Color: c.color(false), Width: 78, Sources: map[string][]byte{name: src}}
+	view.Render(c.stderr, diags)
 }
 
 // writeFileAtomic replaces the file at path with data, so that a reader or
