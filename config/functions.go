@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
@@ -108,40 +111,71 @@ var uuidFunc = function.New(&function.Spec{
 	},
 })
 
-// fileFuncs are the filesystem functions of one module directory.
+// fileFuncs are the filesystem functions of one module directory. They
+// read through an os.Root, which refuses any path that leads outside the
+// directory, through ".." or through a symbolic link alike.
 type fileFuncs struct{ root string }
 
-// resolve returns the path a configuration names, relative to the module
-// directory, and refuses one that leads outside it (symbolic links
-// included).
-func (f fileFuncs) resolve(p string) (string, error) {
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(f.root, p)
-	}
-	rootAbs, err := filepath.Abs(f.root)
-	if err != nil {
-		return "", err
-	}
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		if os.IsNotExist(err) {
-			real = filepath.Clean(p)
-		} else {
+// outside is the error for a path that leaves the module directory.
+func (f fileFuncs) outside(p string) error {
+	return fmt.Errorf("%s is outside the module directory %s; a configuration may read only its own files", p, f.root)
+}
+
+// relPath turns a path a configuration gives into one relative to the
+// module directory: an absolute path must lie inside it.
+func (f fileFuncs) relPath(p string) (string, error) {
+	if filepath.IsAbs(p) {
+		rootAbs, err := filepath.Abs(f.root)
+		if err != nil {
 			return "", err
 		}
+		rel, err := filepath.Rel(rootAbs, filepath.Clean(p))
+		if err != nil {
+			return "", f.outside(p)
+		}
+		p = rel
 	}
-	realRoot, err := filepath.EvalSymlinks(rootAbs)
+	p = filepath.Clean(p)
+	if p == ".." || strings.HasPrefix(p, ".."+string(filepath.Separator)) {
+		return "", f.outside(p)
+	}
+	return p, nil
+}
+
+// readFile reads a file of the module directory.
+func (f fileFuncs) readFile(p string) ([]byte, error) {
+	rel, err := f.relPath(p)
 	if err != nil {
-		realRoot = rootAbs
+		return nil, err
 	}
-	if abs, err := filepath.Abs(real); err == nil {
-		real = abs
+	root, err := os.OpenRoot(f.root)
+	if err != nil {
+		return nil, err
 	}
-	rel, err := filepath.Rel(realRoot, real)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%s is outside the module directory %s; a configuration may read only its own files", p, f.root)
+	defer root.Close()
+	b, err := root.ReadFile(rel)
+	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
+		return nil, f.outside(p)
 	}
-	return real, nil
+	return b, err
+}
+
+// stat describes a file of the module directory.
+func (f fileFuncs) stat(p string) (os.FileInfo, error) {
+	rel, err := f.relPath(p)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(f.root)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	info, err := root.Stat(rel)
+	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
+		return nil, f.outside(p)
+	}
+	return info, err
 }
 
 func (f fileFuncs) fileFunc(asBase64 bool) function.Function {
@@ -149,11 +183,7 @@ func (f fileFuncs) fileFunc(asBase64 bool) function.Function {
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			path, err := f.resolve(args[0].AsString())
-			if err != nil {
-				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
-			}
-			b, err := os.ReadFile(path)
+			b, err := f.readFile(args[0].AsString())
 			if err != nil {
 				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), err)
 			}
@@ -173,13 +203,9 @@ func (f fileFuncs) existsFunc() function.Function {
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			path, err := f.resolve(args[0].AsString())
-			if err != nil {
-				return cty.UnknownVal(cty.Bool), function.NewArgError(0, err)
-			}
-			info, err := os.Stat(path)
+			info, err := f.stat(args[0].AsString())
 			switch {
-			case os.IsNotExist(err):
+			case errors.Is(err, fs.ErrNotExist):
 				return cty.False, nil
 			case err != nil:
 				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "cannot check %s: %s", args[0].AsString(), err)
@@ -214,11 +240,7 @@ func (f fileFuncs) templateFunc(dir string) function.Function {
 		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			path, err := f.resolve(args[0].AsString())
-			if err != nil {
-				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
-			}
-			src, err := os.ReadFile(path)
+			src, err := f.readFile(args[0].AsString())
 			if err != nil {
 				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), err)
 			}
@@ -237,7 +259,15 @@ func (f fileFuncs) templateFunc(dir string) function.Function {
 			if diags.HasErrors() {
 				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "%s", diags.Error())
 			}
-			return v, nil
+			if !v.IsWhollyKnown() {
+				return cty.UnknownVal(cty.String), nil
+			}
+			// A template of one interpolation yields that value as it is.
+			s, err := convert.Convert(v, cty.String)
+			if err != nil || s.IsNull() {
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "the template %s produced %s, not a string", args[0].AsString(), v.Type().FriendlyName())
+			}
+			return s, nil
 		},
 	})
 }

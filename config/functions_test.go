@@ -73,6 +73,9 @@ func TestFileFunctionsStayInTheModule(t *testing.T) {
 	if err := os.Symlink(filepath.Join(parent, "secret.txt"), filepath.Join(dir, "link.txt")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink("..", filepath.Join(dir, "evil")); err != nil {
+		t.Fatal(err)
+	}
 	for _, expr := range []string{
 		`file("../secret.txt")`,
 		`file("link.txt")`,
@@ -80,14 +83,31 @@ func TestFileFunctionsStayInTheModule(t *testing.T) {
 		`filebase64("../secret.txt")`,
 		`fileexists("../secret.txt")`,
 		`templatefile("../secret.txt", {})`,
+		`file("evil/secret.txt")`,
+		`file("${abspath(".")}/evil/nope/../secret.txt")`,
+		`fileexists("evil/secret.txt")`,
 	} {
 		_, diags := evalIn(t, dir, expr)
-		if !diags.HasErrors() || !strings.Contains(diags.Error(), "outside the module directory") {
+		if !diags.HasErrors() || !strings.Contains(diags.Error(), "outside the module directory") && !strings.Contains(diags.Error(), "escapes") {
 			t.Errorf("%s was not refused as outside the module: %v", expr, diags)
 		}
 	}
 	if got, diags := evalIn(t, dir, `abspath("ok.txt")`); diags.HasErrors() || got.AsString() != filepath.ToSlash(filepath.Join(dir, "ok.txt")) {
 		t.Errorf("abspath = %#v, %v", got, diags)
+	}
+}
+
+func TestTemplatefileResults(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "num.tftpl"), "${n}")
+	mustWrite(t, filepath.Join(dir, "list.tftpl"), "${l}")
+	if got, diags := evalIn(t, dir, `templatefile("num.tftpl", { n = 5 })`); diags.HasErrors() || !got.RawEquals(cty.StringVal("5")) {
+		t.Errorf("a template of one number = %#v, %v; want \"5\"", got, diags)
+	}
+	_, diags := evalIn(t, dir, `templatefile("list.tftpl", { l = [1, 2] })`)
+	if !diags.HasErrors() || strings.Contains(diags.Error(), "panic") || !strings.Contains(diags.Error(), "not a string") {
+		t.Errorf("a template producing a list: %v", diags)
 	}
 }
 
