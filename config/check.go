@@ -10,11 +10,15 @@ import (
 	"github.com/tackhq/tack/config/addrs"
 )
 
-// CheckReferences reports every reference, in every module of the tree,
-// to an object the module does not declare (with a suggestion when a
-// declared name is close), and count.index or each.* used where the block
-// has no count or for_each. Guardrail conditions are left alone: they
-// refer to the planned change, which only the planner knows.
+// CheckReferences reports references to objects a module does not
+// declare (with a suggestion when a declared name is close), and
+// count.index or each.* where the block has no count or for_each, in
+// every module of the tree. It reads the expressions of locals, outputs'
+// values, resource and module bodies with their count and for_each,
+// clusters and applications' owners, in HCL's native syntax; depends_on
+// lists, provider blocks, policy and environment settings and JSON bodies
+// are checked when they are evaluated. Guardrail conditions refer to the
+// planned change, which only the planner knows.
 func (c *Config) CheckReferences() hcl.Diagnostics {
 	diags := c.Module.checkReferences(c.Children)
 	for _, name := range sortedKeys(c.Children) {

@@ -831,6 +831,7 @@ func constantValue(expr hcl.Expression) (cty.Value, bool) {
 	if len(expr.Variables()) > 0 {
 		return cty.NilVal, false
 	}
+	// A non-nil context makes JSON syntax evaluate its "${…}" templates.
 	v, diags := expr.Value(&hcl.EvalContext{Functions: pureFunctions})
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		return cty.NilVal, false

@@ -126,7 +126,16 @@ func decodeDeliverySettings(d *DeliveryPolicy, strategy string) hcl.Diagnostics 
 			sb.Attrs[name] = attr.Expr
 			diags = append(diags, checkSetting(attr, kinds[name])...)
 		}
-		for _, ab := range bc.Blocks { // canary's analysis
+		for i, ab := range bc.Blocks { // canary's analysis
+			if i > 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate analysis block",
+					Detail:   "A canary has one analysis block; merge the two.",
+					Subject:  ab.DefRange.Ptr(),
+				})
+				continue
+			}
 			ac, adiags := ab.Body.Content(settingsSchema(analysisBlock))
 			diags = append(diags, adiags...)
 			d.Settings.Analysis = &SettingsBlock{Attrs: map[string]hcl.Expression{}, DeclRange: ab.DefRange}
@@ -166,19 +175,16 @@ func decodeDeliverySettings(d *DeliveryPolicy, strategy string) hcl.Diagnostics 
 }
 
 var (
-	hoursPattern = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$`)
+	hoursPattern = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$`)
 	weekdays     = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 )
 
 // checkSetting checks a constant value against its kind; expressions
 // with references are checked when they are evaluated.
 func checkSetting(attr *hcl.Attribute, kind settingKind) hcl.Diagnostics {
-	if len(attr.Expr.Variables()) > 0 {
-		return nil
-	}
-	v, diags := attr.Expr.Value(nil)
-	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
-		return diags
+	v, ok := constantValue(attr.Expr)
+	if !ok || v.IsNull() {
+		return nil // not constant: checked when it is evaluated
 	}
 	bad := func(format string, args ...any) hcl.Diagnostics {
 		return hcl.Diagnostics{{
@@ -227,7 +233,7 @@ func checkSetting(attr *hcl.Attribute, kind settingKind) hcl.Diagnostics {
 		}
 	case percentListSetting:
 		l, err := convert.Convert(v, cty.List(cty.Number))
-		if err != nil || l.LengthInt() == 0 {
+		if err != nil || l.LengthInt() == 0 || hasNullElement(l) {
 			return bad("%s is a list of percentages of capacity, rising to 100, such as [25, 50, 100].", attr.Name)
 		}
 		prev := 0.0
@@ -243,7 +249,7 @@ func checkSetting(attr *hcl.Attribute, kind settingKind) hcl.Diagnostics {
 		}
 	case daysSetting:
 		l, err := convert.Convert(v, cty.List(cty.String))
-		if err != nil {
+		if err != nil || hasNullElement(l) {
 			return bad("days is a list of weekdays: %s.", strings.Join(weekdays, ", "))
 		}
 		for _, e := range l.AsValueSlice() {
@@ -262,4 +268,13 @@ func checkSetting(attr *hcl.Attribute, kind settingKind) hcl.Diagnostics {
 		}
 	}
 	return nil
+}
+
+func hasNullElement(l cty.Value) bool {
+	for it := l.ElementIterator(); it.Next(); {
+		if _, e := it.Element(); e.IsNull() {
+			return true
+		}
+	}
+	return false
 }

@@ -102,7 +102,9 @@ func (p *Parser) LoadSource(dir string, files map[string][]byte) (*Module, hcl.D
 		}
 	}
 	m, mdiags := buildModule(dir, parsed)
-	return m, append(diags, mdiags...)
+	diags = append(diags, mdiags...)
+	sortByPosition(diags)
+	return m, diags
 }
 
 // buildModule decodes the files' top-level blocks into one module,

@@ -52,8 +52,10 @@ func checkCallArgs(call *ModuleCall, child *Module) hcl.Diagnostics {
 	return diags
 }
 
-// CheckLocalCycles reports every cycle among a module's local values,
-// naming each local on it, since such locals can never be evaluated.
+// CheckLocalCycles reports cycles among a module's local values, which can
+// never be evaluated. Each report names the locals of one circle; where
+// circles overlap, a search may report only some of them, but a module
+// with any cycle always gets at least one error.
 func (c *Config) CheckLocalCycles() hcl.Diagnostics {
 	diags := c.Module.checkLocalCycles()
 	for _, name := range sortedKeys(c.Children) {

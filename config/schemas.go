@@ -201,12 +201,9 @@ func checkBody(body hcl.Body, b *sdk.Block) hcl.Diagnostics {
 // attribute's type. Expressions with references are checked when they are
 // evaluated.
 func checkLiteralType(attr *hcl.Attribute, ty cty.Type) hcl.Diagnostics {
-	if len(attr.Expr.Variables()) > 0 {
-		return nil
-	}
-	v, diags := attr.Expr.Value(nil)
-	if diags.HasErrors() || !v.IsWhollyKnown() {
-		return nil // function calls and the like: evaluated later
+	v, ok := constantValue(attr.Expr)
+	if !ok {
+		return nil // references: checked when evaluated
 	}
 	if _, err := convert.Convert(v, ty); err != nil {
 		return hcl.Diagnostics{{

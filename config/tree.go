@@ -36,8 +36,7 @@ func (p *Parser) LoadConfig(dir string) (*Config, hcl.Diagnostics) {
 func (p *Parser) loadTree(dir string, path []string, parent *Config, ancestors []string) (*Config, hcl.Diagnostics) {
 	m, diags := p.LoadModule(dir)
 	c := &Config{Module: m, Path: path, Parent: parent, Children: map[string]*Config{}}
-	abs, _ := filepath.Abs(dir)
-	ancestors = append(ancestors, abs)
+	ancestors = append(ancestors, realPath(dir))
 	for _, name := range sortedCallNames(m) {
 		call := m.ModuleCalls[name]
 		if call.Source == "" {
@@ -45,7 +44,7 @@ func (p *Parser) loadTree(dir string, path []string, parent *Config, ancestors [
 		}
 		sourceRange := call.SourceRange
 		childDir := filepath.Join(dir, filepath.FromSlash(call.Source))
-		childAbs, _ := filepath.Abs(childDir)
+		childAbs := realPath(childDir)
 		if info, err := os.Stat(childDir); err != nil || !info.IsDir() {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -79,6 +78,16 @@ func (p *Parser) loadTree(dir string, path []string, parent *Config, ancestors [
 		c.Children[name] = child
 	}
 	return c, diags
+}
+
+// realPath is dir made absolute with symbolic links resolved, so that a
+// link back to an ancestor is recognised as one.
+func realPath(dir string) string {
+	abs, _ := filepath.Abs(dir)
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
 }
 
 func describeModulePath(path []string) string {

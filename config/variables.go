@@ -100,10 +100,14 @@ func (p *Parser) VariableValues(m *Module, in VariableInputs) (map[string]*Input
 		raw[varName] = &rawValue{str: value, source: ValueSource{Kind: FromEnv, Description: "the environment variable " + name}}
 	}
 
-	autoFiles, err := filepath.Glob(filepath.Join(m.Dir, "*.auto.tackvars"))
-	if err == nil {
-		jsonFiles, _ := filepath.Glob(filepath.Join(m.Dir, "*.auto.tackvars.json"))
-		autoFiles = append(autoFiles, jsonFiles...)
+	// Listed, not globbed: a directory name may hold glob characters.
+	var autoFiles []string
+	if entries, err := os.ReadDir(m.Dir); err == nil {
+		for _, e := range entries {
+			if n := e.Name(); !e.IsDir() && (strings.HasSuffix(n, ".auto.tackvars") || strings.HasSuffix(n, ".auto.tackvars.json")) {
+				autoFiles = append(autoFiles, filepath.Join(m.Dir, n))
+			}
+		}
 		sort.Strings(autoFiles)
 	}
 	for _, f := range autoFiles {
@@ -220,12 +224,16 @@ func (rv *rawValue) value(v *Variable) (cty.Value, hcl.Diagnostics) {
 		return cty.NilVal, hcl.Diagnostics{d}
 	}
 	if converted.IsNull() && !v.Nullable {
-		return cty.NilVal, hcl.Diagnostics{{
+		d := &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
 			Detail:   fmt.Sprintf("Variable %q is not nullable, but %s sets it to null.", v.Name, rv.source.Description),
 			Subject:  v.DeclRange.Ptr(),
-		}}
+		}
+		if rv.source.Range != nil {
+			d.Subject = rv.source.Range
+		}
+		return cty.NilVal, hcl.Diagnostics{d}
 	}
 	return converted, nil
 }

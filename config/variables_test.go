@@ -174,3 +174,41 @@ func containsAll(s string, parts []string) bool {
 	}
 	return true
 }
+
+// A directory whose name holds glob characters still has its auto files
+// read, and only its own.
+func TestAutoFilesInAGlobNamedDirectory(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	for _, d := range []string{"m[1]", "m*", "mother"} {
+		mustWrite(t, filepath.Join(parent, d, "main.tack.hcl"), `variable "region" { default = "default" }`)
+	}
+	mustWrite(t, filepath.Join(parent, "m[1]", "a.auto.tackvars"), `region = "from m[1]"`)
+	mustWrite(t, filepath.Join(parent, "mother", "a.auto.tackvars"), `region = "from mother"`)
+	for dir, want := range map[string]string{"m[1]": "from m[1]", "m*": "default"} {
+		p := NewParser()
+		m, diags := p.LoadModule(filepath.Join(parent, dir))
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		got, diags := p.VariableValues(m, VariableInputs{})
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		if s := got["region"].Value.AsString(); s != want {
+			t.Errorf("in %s, region = %q, want %q", dir, s, want)
+		}
+	}
+}
+
+// JSON syntax's "${…}" templates are evaluated in constant checks.
+func TestConstantChecksEvaluateJSONTemplates(t *testing.T) {
+	t.Parallel()
+	_, diags := NewParser().LoadSource(t.TempDir(), map[string][]byte{"main.tack.json": []byte(`{
+  "delivery_policy": {"c": {"strategy": "canary", "canary": {"weight": "${10 * 2}", "duration": "${lower(\"5M\")}"}}},
+  "resource": {"local_file": {"a": {"path": "a", "count": "${1 + 1}"}}}
+}`)})
+	if len(diags) > 0 {
+		t.Errorf("valid JSON templates gave:\n%s", renderDiags(diags))
+	}
+}

@@ -108,6 +108,11 @@ func (c *validateCommand) checkBodies(cfg *config.Config, pluginDirs []string) h
 		if !slices.Contains(wanted, f.Name) {
 			continue
 		}
+		// A name the configuration maps to another source is another
+		// provider: its schemas would not be this one's.
+		if rp, ok := cfg.Module.RequiredProviders[f.Name]; ok && rp.Source != f.Source {
+			continue
+		}
 		p, err := client.Launch(ctx, client.Opts{Name: f.Source, Path: f.Path, Logger: c.logger()})
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot start provider", Detail: err.Error() + "."})
