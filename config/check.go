@@ -76,7 +76,7 @@ func (m *Module) checkReferences(children map[string]*Config) hcl.Diagnostics {
 		check(none, bodyExprs(cl.ServerGroup, nil)...)
 	}
 	for _, name := range sortedKeys(m.Applications) {
-		check(none, m.Applications[name].Owner)
+		check(none, m.Applications[name].Owner, m.Applications[name].Description)
 	}
 	return diags
 }

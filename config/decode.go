@@ -486,16 +486,18 @@ func decodeImport(block *hcl.Block) (*Import, hcl.Diagnostics) {
 	return imp, diags
 }
 
-var applicationSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "owner"}}}
+var applicationSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "owner", Required: true}, {Name: "description"}}}
 
 func decodeApplication(block *hcl.Block) (*Application, hcl.Diagnostics) {
 	a := &Application{Name: block.Labels[0], DeclRange: block.DefRange}
 	diags := checkSpinnakerPart("application", a.Name, block.LabelRanges[0])
-	content, remain, cdiags := block.Body.PartialContent(applicationSchema)
+	content, cdiags := block.Body.Content(applicationSchema)
 	diags = append(diags, cdiags...)
-	a.Remain = remain
 	if attr, ok := content.Attributes["owner"]; ok {
 		a.Owner = attr.Expr
+	}
+	if attr, ok := content.Attributes["description"]; ok {
+		a.Description = attr.Expr
 	}
 	return a, diags
 }

@@ -196,10 +196,11 @@ type Import struct {
 
 // Application is an application block: a named service and its owner.
 type Application struct {
-	Name      string
-	Owner     hcl.Expression
-	Remain    hcl.Body
-	DeclRange hcl.Range
+	Name string
+	// Owner is who answers for the application: a team address.
+	Owner       hcl.Expression
+	Description hcl.Expression
+	DeclRange   hcl.Range
 }
 
 // Cluster is a cluster block: the server groups of one application in one

@@ -1,0 +1,3 @@
+application "api" {
+  ownr = "edge@example.com"
+}
