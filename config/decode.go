@@ -583,18 +583,9 @@ func decodeCluster(block *hcl.Block) (*Cluster, hcl.Diagnostics) {
 		diags = append(diags, pdiags...)
 		c.ProviderRef = ref
 	}
-	seen := map[string]*hcl.Block{}
-	for _, b := range content.Blocks {
-		if prev, dup := seen[b.Type]; dup {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate " + b.Type + " block",
-				Detail:   fmt.Sprintf("A cluster has one %s block; another was declared at %s.", b.Type, prev.DefRange),
-				Subject:  b.DefRange.Ptr(),
-			})
-			continue
-		}
-		seen[b.Type] = b
+	blocks, bdiags := uniqueBlocks(content.Blocks, "cluster")
+	diags = append(diags, bdiags...)
+	for _, b := range blocks {
 		switch b.Type {
 		case "capacity":
 			cc, ccdiags := b.Body.Content(capacitySchema)
@@ -890,4 +881,27 @@ func checkForEach(attr *hcl.Attribute) hcl.Diagnostics {
 		Detail:   fmt.Sprintf("for_each takes a map or a set of strings; this is %s.", ty.FriendlyName()),
 		Subject:  attr.Expr.Range().Ptr(),
 	}}
+}
+
+// uniqueBlocks returns blocks without repeats of a type, reporting each
+// repeat: an owner (a cluster, a delivery policy) has one block of each
+// type it allows.
+func uniqueBlocks(blocks hcl.Blocks, owner string) (hcl.Blocks, hcl.Diagnostics) {
+	var out hcl.Blocks
+	var diags hcl.Diagnostics
+	seen := map[string]*hcl.Block{}
+	for _, b := range blocks {
+		if prev, dup := seen[b.Type]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate " + b.Type + " block",
+				Detail:   fmt.Sprintf("A %s has one %s block; another was declared at %s.", owner, b.Type, prev.DefRange),
+				Subject:  b.DefRange.Ptr(),
+			})
+			continue
+		}
+		seen[b.Type] = b
+		out = append(out, b)
+	}
+	return out, diags
 }

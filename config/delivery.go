@@ -102,18 +102,9 @@ var deliveryBodySchema = func() *hcl.BodySchema {
 // decodeDeliverySettings decodes a policy's body after its strategy.
 func decodeDeliverySettings(d *DeliveryPolicy, strategy string) hcl.Diagnostics {
 	content, diags := d.Body.Content(deliveryBodySchema)
-	seen := map[string]*hcl.Block{}
-	for _, b := range content.Blocks {
-		if prev, dup := seen[b.Type]; dup {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate " + b.Type + " block",
-				Detail:   fmt.Sprintf("A delivery policy has one %s block; another was declared at %s.", b.Type, prev.DefRange),
-				Subject:  b.DefRange.Ptr(),
-			})
-			continue
-		}
-		seen[b.Type] = b
+	blocks, bdiags := uniqueBlocks(content.Blocks, "delivery policy")
+	diags = append(diags, bdiags...)
+	for _, b := range blocks {
 		kinds := deliveryBlocks[b.Type]
 		schema := settingsSchema(kinds)
 		if b.Type == "canary" {

@@ -142,39 +142,41 @@ func (f fileFuncs) relPath(p string) (string, error) {
 	return p, nil
 }
 
-// readFile reads a file of the module directory.
-func (f fileFuncs) readFile(p string) ([]byte, error) {
+// inRoot runs do with the module directory opened as an os.Root and p
+// made relative to it, reporting an escape as outside the module.
+func (f fileFuncs) inRoot(p string, do func(root *os.Root, rel string) error) error {
 	rel, err := f.relPath(p)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	root, err := os.OpenRoot(f.root)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer root.Close()
-	b, err := root.ReadFile(rel)
+	// os.Root's escape error is not exported; its message is all there is.
+	err = do(root, rel)
 	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
-		return nil, f.outside(p)
+		return f.outside(p)
 	}
+	return err
+}
+
+// readFile reads a file of the module directory.
+func (f fileFuncs) readFile(p string) (b []byte, err error) {
+	err = f.inRoot(p, func(root *os.Root, rel string) (err error) {
+		b, err = root.ReadFile(rel)
+		return err
+	})
 	return b, err
 }
 
 // stat describes a file of the module directory.
-func (f fileFuncs) stat(p string) (os.FileInfo, error) {
-	rel, err := f.relPath(p)
-	if err != nil {
-		return nil, err
-	}
-	root, err := os.OpenRoot(f.root)
-	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
-	info, err := root.Stat(rel)
-	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
-		return nil, f.outside(p)
-	}
+func (f fileFuncs) stat(p string) (info os.FileInfo, err error) {
+	err = f.inRoot(p, func(root *os.Root, rel string) (err error) {
+		info, err = root.Stat(rel)
+		return err
+	})
 	return info, err
 }
 
