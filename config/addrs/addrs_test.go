@@ -308,6 +308,29 @@ func TestAbsResourceInstanceRoundTrip(t *testing.T) {
 	}
 }
 
+func TestAbsResourceRoundTrip(t *testing.T) {
+	t.Parallel()
+	tests := []AbsResource{
+		Resource{ManagedResourceMode, "aws_lb", "web"}.Absolute(nil),
+		Resource{DataResourceMode, "aws_ami", "ubuntu"}.Absolute(ModuleInstance{{Name: "net", Key: StringKey("a")}}),
+	}
+	for _, want := range tests {
+		got, diags := ParseAbsResourceStr(want.String())
+		if diags.HasErrors() {
+			t.Fatalf("ParseAbsResourceStr(%s): %s", want, diags.Error())
+		}
+		if !got.Equal(want) {
+			t.Errorf("round trip of %s gave %s", want, got)
+		}
+		if inst := want.Instance(IntKey(2)); !inst.ContainingResource().Equal(want) {
+			t.Errorf("%s.ContainingResource() = %s, want %s", inst, inst.ContainingResource(), want)
+		}
+	}
+	if _, diags := ParseAbsResourceStr("aws_lb.web[0]"); !diags.HasErrors() || !strings.Contains(diags[0].Detail, "as in aws_lb.web.") {
+		t.Errorf("ParseAbsResourceStr of an instance: got %v, want an error suggesting aws_lb.web", diags)
+	}
+}
+
 func TestParseAbsResourceInstanceStrErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -93,6 +93,24 @@ func ParseAbsResourceInstance(tr hcl.Traversal) (AbsResourceInstance, hcl.Diagno
 	return inst.Absolute(mod), nil
 }
 
+// ParseAbsResourceStr parses the address of a resource with all its
+// instances, module.net.aws_lb.web, as state commands take it. An index on
+// the resource is an error: that names one instance.
+func ParseAbsResourceStr(s string) (AbsResource, hcl.Diagnostics) {
+	inst, diags := ParseAbsResourceInstanceStr(s)
+	if diags.HasErrors() {
+		return AbsResource{}, diags
+	}
+	if inst.Resource.Key != NoKey {
+		return AbsResource{}, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Resource address expected",
+			Detail:   fmt.Sprintf("%s names one instance; give the resource without its index, as in %s.", inst, inst.ContainingResource()),
+		}}
+	}
+	return inst.ContainingResource(), nil
+}
+
 // ParseModuleInstanceStr parses the address of a module instance as a user
 // types it: module.net["a"].module.db[0]. The empty string is the root.
 func ParseModuleInstanceStr(s string) (ModuleInstance, hcl.Diagnostics) {

@@ -145,3 +145,53 @@ func (c ConfigResource) String() string {
 func (c ConfigResource) Equal(o ConfigResource) bool {
 	return c.Module.Equal(o.Module) && c.Resource == o.Resource
 }
+
+// Absolute places r in the module instance m.
+func (r Resource) Absolute(m ModuleInstance) AbsResource {
+	return AbsResource{Module: m, Resource: r}
+}
+
+// AbsResource is a resource in one module instance, all its count or
+// for_each instances together: module.net["a"].aws_lb.web. State groups
+// instances under it, so that what is common to them (type, provider) is
+// recorded once.
+type AbsResource struct {
+	Module   ModuleInstance
+	Resource Resource
+}
+
+// String round-trips through [ParseAbsResourceStr].
+func (r AbsResource) String() string {
+	if r.Module.IsRoot() {
+		return r.Resource.String()
+	}
+	return r.Module.String() + "." + r.Resource.String()
+}
+
+// Equal reports whether r and o are the same resource.
+func (r AbsResource) Equal(o AbsResource) bool {
+	return r.Module.Equal(o.Module) && r.Resource == o.Resource
+}
+
+// Less orders by module path, then mode, type and name.
+func (r AbsResource) Less(o AbsResource) bool {
+	if !r.Module.Equal(o.Module) {
+		return r.Module.Less(o.Module)
+	}
+	return r.Resource.Less(o.Resource)
+}
+
+// Instance returns the instance of r with the given key.
+func (r AbsResource) Instance(key InstanceKey) AbsResourceInstance {
+	return AbsResourceInstance{Module: r.Module, Resource: r.Resource.Instance(key)}
+}
+
+// Config returns the resource block r expands from.
+func (r AbsResource) Config() ConfigResource {
+	return ConfigResource{Module: r.Module.Module(), Resource: r.Resource}
+}
+
+// ContainingResource returns the resource r is an instance of.
+func (r AbsResourceInstance) ContainingResource() AbsResource {
+	return AbsResource{Module: r.Module, Resource: r.Resource.Resource}
+}
