@@ -12,7 +12,7 @@ import (
 
 // version is tack's release, reported by `tack version` and sent to
 // providers in ConfigureProvider.
-const version = "0.1.0-dev"
+const version = "0.1.0"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
