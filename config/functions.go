@@ -159,8 +159,26 @@ func (f fileFuncs) inRoot(p string, do func(root *os.Root, rel string) error) er
 	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
 		return f.outside(p)
 	}
+	// The *PathError's operation ("openat") means nothing to a user.
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, fs.ErrNotExist) {
+			return notFoundError{dir: f.root}
+		}
+		return pe.Err
+	}
 	return err
 }
+
+// notFoundError says a file is missing without the system call's name;
+// it is an fs.ErrNotExist.
+type notFoundError struct{ dir string }
+
+func (e notFoundError) Error() string {
+	return "there is no such file in the module directory " + e.dir
+}
+
+func (notFoundError) Unwrap() error { return fs.ErrNotExist }
 
 // readFile reads a file of the module directory.
 func (f fileFuncs) readFile(p string) (b []byte, err error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/dynblock"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -84,7 +85,7 @@ func checkTree(c *Config, schemas Schemas, skipped map[string]int) hcl.Diagnosti
 				})
 				continue
 			}
-			diags = append(diags, checkBody(r.Config, block)...)
+			diags = append(diags, validationScope(c, schemas).checkBody(r.Config, block)...)
 		}
 	}
 	for _, name := range sortedKeys(m.Clusters) {
@@ -107,7 +108,7 @@ func checkTree(c *Config, schemas Schemas, skipped map[string]int) hcl.Diagnosti
 			})
 			continue
 		}
-		diags = append(diags, checkBody(cl.ServerGroup, block)...)
+		diags = append(diags, validationScope(c, schemas).checkBody(cl.ServerGroup, block)...)
 	}
 	for _, name := range sortedKeys(c.Children) {
 		diags = append(diags, checkTree(c.Children[name], schemas, skipped)...)
@@ -146,8 +147,44 @@ func bodySchema(b *sdk.Block) *hcl.BodySchema {
 	return s
 }
 
-// checkBody checks one body against a block schema, recursively.
-func checkBody(body hcl.Body, b *sdk.Block) hcl.Diagnostics {
+// checkBody checks one body against a block schema: its dynamic blocks
+// are expanded (those whose for_each is not known yet stand for one block
+// of unknown values), and each argument is evaluated with the scope's
+// values, which at validation are unknowns of the right types.
+func (s *Scope) checkBody(body hcl.Body, b *sdk.Block) hcl.Diagnostics {
+	refs, diags := BodyReferences(body, b)
+	ctx, cdiags := s.EvalContext(refs)
+	diags = append(diags, cdiags...)
+	if diags.HasErrors() {
+		return diags
+	}
+	return dedupe(append(diags, checkExpandedBody(dynblock.Expand(body, ctx), b, ctx)...))
+}
+
+// dedupe drops repeated diagnostics: a dynamic block expanded from a
+// list repeats the mistakes of its content once per element.
+func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		summary, detail string
+		subject         hcl.Range
+	}
+	seen := map[key]bool{}
+	out := diags[:0]
+	for _, d := range diags {
+		k := key{summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject = *d.Subject
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
+}
+
+func checkExpandedBody(body hcl.Body, b *sdk.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
 	content, diags := body.Content(bodySchema(b))
 	for _, name := range sortedKeys(content.Attributes) {
 		attr := content.Attributes[name]
@@ -161,7 +198,7 @@ func checkBody(body hcl.Body, b *sdk.Block) hcl.Diagnostics {
 			})
 			continue
 		}
-		diags = append(diags, checkLiteralType(attr, a.Type)...)
+		diags = append(diags, checkValueType(attr, a.Type, ctx)...)
 	}
 	byType := map[string][]*hcl.Block{}
 	for _, blk := range content.Blocks {
@@ -191,20 +228,21 @@ func checkBody(body hcl.Body, b *sdk.Block) hcl.Diagnostics {
 			})
 		}
 		for _, blk := range blocks {
-			diags = append(diags, checkBody(blk.Body, &nb.Block)...)
+			diags = append(diags, checkExpandedBody(blk.Body, &nb.Block, ctx)...)
 		}
 	}
 	return diags
 }
 
-// checkLiteralType reports a constant value that cannot convert to the
-// attribute's type. Expressions with references are checked when they are
-// evaluated.
-func checkLiteralType(attr *hcl.Attribute, ty cty.Type) hcl.Diagnostics {
-	v, ok := constantValue(attr.Expr)
-	if !ok {
-		return nil // references: checked when evaluated
+// checkValueType evaluates an argument and reports a value that cannot
+// convert to the attribute's type, or an expression that fails (a function
+// given the wrong arguments, a file that is not there).
+func checkValueType(attr *hcl.Attribute, ty cty.Type, ctx *hcl.EvalContext) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags
 	}
+	v, _ = v.UnmarkDeep()
 	if _, err := convert.Convert(v, ty); err != nil {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,

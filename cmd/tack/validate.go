@@ -69,6 +69,7 @@ func (c *validateCommand) Run(args []string) int {
 	diags = append(diags, cfg.CheckReferences()...)
 	diags = append(diags, cfg.CheckModuleCalls()...)
 	diags = append(diags, cfg.CheckLocalCycles()...)
+	diags = append(diags, cfg.CheckExpressions()...)
 	diags = append(diags, c.checkBodies(cfg, pluginDirs)...)
 
 	if *asJSON {

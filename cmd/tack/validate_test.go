@@ -16,7 +16,7 @@ func TestValidateFixtures(t *testing.T) {
 	t.Parallel()
 	providers := buildProviders(t)
 	var dirs []string
-	for _, pattern := range []string{"load-*", "tree-bad-*", "refs-*", "schemas-bad-*", "locals-*"} {
+	for _, pattern := range []string{"load-*", "tree-bad-*", "refs-*", "schemas-bad-*", "locals-*", "eval-bad-*"} {
 		found, err := filepath.Glob(filepath.Join("..", "..", "config", "testdata", pattern))
 		if err != nil {
 			t.Fatal(err)
