@@ -49,7 +49,7 @@ func Functions(dir string) map[string]function.Function {
 		"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
 		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
 		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
-		"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc,
+		"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": lengthFunc, "lookup": stdlib.LookupFunc,
 		"merge": stdlib.MergeFunc, "range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc,
 		"setintersection": stdlib.SetIntersectionFunc, "setproduct": stdlib.SetProductFunc,
 		"setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc, "slice": stdlib.SliceFunc,
@@ -169,6 +169,36 @@ func (f fileFuncs) inRoot(p string, do func(root *os.Root, rel string) error) er
 	}
 	return err
 }
+
+// lengthFunc is the length of a collection, or of a string in
+// characters, as Terraform users expect (go-cty's LengthFunc takes only
+// collections; StrlenFunc only strings).
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true, AllowUnknown: true, AllowMarked: true}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty == cty.DynamicPseudoType || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() {
+			return cty.Number, nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "length takes a string, list, set, map, tuple or object, not %s", ty.FriendlyName())
+	},
+	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		if v.Type() == cty.String {
+			n, err := stdlib.Strlen(v)
+			return n.WithMarks(marks), err
+		}
+		if v.Type().IsObjectType() {
+			if !v.IsKnown() {
+				return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+			}
+			return cty.NumberIntVal(int64(len(v.Type().AttributeTypes()))).WithMarks(marks), nil
+		}
+		n, err := stdlib.Length(v)
+		return n.WithMarks(marks), err
+	},
+})
 
 // notFoundError says a file is missing without the system call's name;
 // it is an fs.ErrNotExist.

@@ -32,6 +32,9 @@ func TestFunctions(t *testing.T) {
 		expr string
 		want cty.Value
 	}{
+		{`length("héllo")`, cty.NumberIntVal(5)},
+		{`length(["a", "b"])`, cty.NumberIntVal(2)},
+		{`length({a = 1, b = 2, c = 3})`, cty.NumberIntVal(3)},
 		{`upper("api")`, cty.StringVal("API")},
 		{`join("-", ["api", "prod"])`, cty.StringVal("api-prod")},
 		{`jsonencode({a = 1})`, cty.StringVal(`{"a":1}`)},

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/tackhq/tack/config/addrs"
 )
 
 // Sensitive is the cty mark on the value of a variable declared sensitive:
@@ -286,4 +288,80 @@ func variableNames(m *Module) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// CheckVariableValidations evaluates the validation rules of the module's
+// variables against their values. A rule whose condition is false is an
+// error showing its error_message, placed at the value when it came from a
+// file and otherwise at the variable; a rule that cannot be decided yet
+// (a value only known after apply) is skipped.
+func CheckVariableValidations(m *Module, values map[string]*InputValue) hcl.Diagnostics {
+	scope := &Scope{Data: inputData(values), ModuleDir: m.Dir, RootDir: m.Dir, Pure: true}
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(m.Variables) {
+		v := m.Variables[name]
+		in, ok := values[name]
+		if !ok {
+			continue
+		}
+		for _, rule := range v.Validations {
+			ok, d := scope.EvalExpr(rule.Condition, cty.Bool)
+			diags = append(diags, d...)
+			if d.HasErrors() || !ok.IsKnown() {
+				continue
+			}
+			ok, _ = ok.Unmark()
+			if ok.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid validation result",
+					Detail:   "The condition is null; it must be true or false.",
+					Subject:  rule.Condition.Range().Ptr(),
+				})
+				continue
+			}
+			if ok.True() {
+				continue
+			}
+			msg, d := scope.EvalExpr(rule.ErrorMessage, cty.String)
+			diags = append(diags, d...)
+			text := "The value does not satisfy the rule."
+			switch {
+			case msg.IsMarked():
+				text = "The error message is derived from a sensitive value, so it is not shown."
+			case msg.IsKnown() && !msg.IsNull():
+				text = msg.AsString()
+			}
+			subject := v.DeclRange
+			if in.Source.Range != nil {
+				subject = *in.Source.Range
+			}
+			cond := rule.Condition.Range()
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value for variable",
+				Detail: fmt.Sprintf("%s\n\nThe value of var.%s (from %s) was checked by the validation rule at %s:%d.",
+					text, name, in.Source.Description, cond.Filename, cond.Start.Line),
+				Subject: subject.Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+// inputData gives validation rules the values of the module's variables.
+type inputData map[string]*InputValue
+
+func (d inputData) Value(addr addrs.Referenceable, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	if v, ok := addr.(addrs.InputVariable); ok {
+		if in, ok := d[v.Name]; ok {
+			return in.Value, nil
+		}
+	}
+	return cty.DynamicVal, hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid reference in variable validation",
+		Detail:   fmt.Sprintf("A validation rule can refer only to the module's variables, not to %s.", addr),
+		Subject:  rng.Ptr(),
+	}}
 }

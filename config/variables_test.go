@@ -212,3 +212,72 @@ func TestConstantChecksEvaluateJSONTemplates(t *testing.T) {
 		t.Errorf("valid JSON templates gave:\n%s", renderDiags(diags))
 	}
 }
+
+func TestVariableValidations(t *testing.T) {
+	t.Parallel()
+	const decls = `
+variable "replicas" {
+  type = number
+  validation {
+    condition     = var.replicas >= 2
+    error_message = "Run at least two replicas, so that one can fail."
+  }
+  validation {
+    condition     = var.replicas <= 10
+    error_message = "At most 10 replicas, not ${var.replicas}."
+  }
+}
+variable "token" {
+  type      = string
+  sensitive = true
+  validation {
+    condition     = length(var.token) > 8
+    error_message = "Token ${var.token} is too short."
+  }
+}
+`
+	tests := []struct {
+		name      string
+		files     map[string]string
+		in        VariableInputs
+		wantParts [][]string
+		wantLine  int // of the first diagnostic's subject, in the tackvars file or main.tack.hcl
+	}{
+		{"all rules hold", nil, VariableInputs{Args: []VarArg{{Value: "replicas=3"}, {Value: "token=long-enough"}}}, nil, 0},
+		{"too few, from -var", nil, VariableInputs{Args: []VarArg{{Value: "replicas=1"}, {Value: "token=long-enough"}}},
+			[][]string{{"Run at least two replicas", "var.replicas (from -var)", "main.tack.hcl:5"}}, 2},
+		{"too many, from a file, the message shows the value", map[string]string{"x.auto.tackvars": "replicas = 11\ntoken = \"long-enough\"\n"}, VariableInputs{},
+			[][]string{{"At most 10 replicas, not 11.", "x.auto.tackvars"}}, 1},
+		{"a sensitive message is not shown", nil, VariableInputs{Args: []VarArg{{Value: "replicas=3"}, {Value: "token=short"}}},
+			[][]string{{"derived from a sensitive value", "var.token"}}, 13},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files := map[string]string{"main.tack.hcl": decls}
+			for k, v := range tt.files {
+				files[k] = v
+			}
+			p, m := varModule(t, files)
+			values, diags := p.VariableValues(m, tt.in)
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			diags = CheckVariableValidations(m, values)
+			if len(diags) != len(tt.wantParts) {
+				t.Fatalf("got %d diagnostics, want %d:\n%s", len(diags), len(tt.wantParts), renderDiags(diags))
+			}
+			for i, d := range diags {
+				if !containsAll(d.Summary+" "+d.Detail, tt.wantParts[i]) {
+					t.Errorf("diagnostic %d does not mention %q:\n%s", i, tt.wantParts[i], renderDiags(diags))
+				}
+				if strings.Contains(d.Detail, "short") && strings.Contains(d.Detail, "Token") {
+					t.Errorf("a sensitive value reached a message: %s", d.Detail)
+				}
+			}
+			if len(diags) > 0 && (diags[0].Subject == nil || diags[0].Subject.Start.Line != tt.wantLine) {
+				t.Errorf("first diagnostic at %v, want line %d", diags[0].Subject, tt.wantLine)
+			}
+		})
+	}
+}
