@@ -19,9 +19,9 @@ import (
 // Sensitive is the cty mark on the value of a variable declared sensitive:
 // whatever prints values must check for it (cty refuses to compare or
 // convert marked values carelessly, so a forgotten check fails loudly).
-const Sensitive = valueMark("sensitive")
-
-type valueMark string
+// It is the plain string "sensitive", the same mark the state package
+// records, so that values keep their sensitivity through state and plans.
+const Sensitive = "sensitive"
 
 // SourceKind says where a variable's value came from, in the order of
 // precedence: a later kind overrides an earlier one, and within -var and
