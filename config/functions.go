@@ -28,9 +28,9 @@ import (
 // files inside dir (a path that leaves it is an error, so a configuration
 // cannot read the machine's secrets through a crafted path).
 //
-// The impure functions (uuid) are listed in [ImpureFunctions]:
-// a plan evaluates them once and records the results, so that apply does
-// not see new values.
+// The impure functions (uuid) are listed in [ImpureFunctions]: a plan
+// evaluates them as unknown ([Scope.Pure]), since it cannot promise the
+// value apply will see; apply evaluates them.
 func Functions(dir string) map[string]function.Function {
 	fs := fileFuncs{root: dir}
 	return map[string]function.Function{

@@ -1,0 +1,392 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/state"
+)
+
+// Persist writes a state: the caller's backend, which bumps the serial.
+// It is called from one goroutine at a time.
+type Persist func(s *state.State) error
+
+// applyRun is the state an apply writes, and the writer that persists it
+// while the walk goes on: every completed operation marks it dirty, and
+// the writer writes the latest state whenever it is, so nothing completed
+// is lost for longer than one write takes, however many operations
+// complete meanwhile.
+type applyRun struct {
+	state   *state.SyncState
+	persist Persist
+	events  func(Event)
+	dirty   chan struct{}
+	done    chan struct{}
+
+	mu     sync.Mutex
+	err    error
+	serial uint64
+}
+
+func newApplyRun(s *state.SyncState, persist Persist, events func(Event)) *applyRun {
+	a := &applyRun{state: s, persist: persist, events: events, dirty: make(chan struct{}, 1), done: make(chan struct{})}
+	go a.loop()
+	return a
+}
+
+func (a *applyRun) loop() {
+	defer close(a.done)
+	for range a.dirty {
+		a.write()
+	}
+}
+
+func (a *applyRun) write() {
+	snap := a.state.Snapshot()
+	err := a.persist(snap)
+	a.mu.Lock()
+	if err != nil && a.err == nil {
+		a.err = err
+	}
+	a.mu.Unlock()
+	if err == nil {
+		a.events(StateSaved{Serial: snap.Serial})
+	}
+}
+
+func (a *applyRun) markDirty() {
+	select {
+	case a.dirty <- struct{}{}:
+	default: // a write is already pending; it will include this change
+	}
+}
+
+// finish stops the writer and writes the final state once more.
+func (a *applyRun) finish() error {
+	close(a.dirty)
+	<-a.done
+	a.write()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+func (a *applyRun) set(addr addrs.AbsResourceInstance, deposed state.DeposedKey, src *state.ObjectSrc, ref state.ProviderRef) {
+	if deposed == state.NotDeposed {
+		a.state.SetResourceInstanceCurrent(addr, src, ref)
+	} else {
+		a.state.SetResourceInstanceDeposed(addr, deposed, src, ref)
+	}
+	a.markDirty()
+}
+
+func (a *applyRun) setOutput(name string, o *state.Output) {
+	s := a.state.Lock()
+	if o == nil {
+		delete(s.Outputs, name)
+	} else {
+		s.Outputs[name] = o
+	}
+	a.state.Unlock()
+	a.markDirty()
+}
+
+// Apply carries out plan, persisting the state after every completed
+// operation, and returns the final state. A failure leaves what completed
+// recorded, and is a diagnostic naming its object. Cancelling ctx stops
+// new operations; those in flight finish and are recorded.
+func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*state.State, hcl.Diagnostics) {
+	if plan.Errored {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Plan has errors", Detail: "This plan stopped at an error, so it cannot be applied. Fix the error and plan again."}}
+	}
+	w := newWalker(p, PlanOpts{Mode: plan.Mode}, plan.PriorState)
+	defer w.providers.closeAll()
+	w.applying = newApplyRun(w.refreshed, persist, p.opts.Events)
+	w.plan = plan
+
+	// What expressions see before anything is applied: the planned
+	// values, replaced as objects are applied.
+	for _, r := range w.cfg.Module.Resources {
+		w.setExpansion(r.Addr(), configExpansion(r))
+	}
+	for _, r := range w.cfg.Module.DataResources {
+		w.setExpansion(r.Addr(), configExpansion(r))
+	}
+	for _, c := range plan.Changes {
+		if c.Action != Delete && c.Deposed == state.NotDeposed {
+			w.setInstanceValue(c.Addr.Resource, expansionOf(c.Addr.Resource.Key), c.After)
+		}
+	}
+	for _, addr := range plan.PriorState.AllResourceInstances() {
+		if addr.Resource.Resource.Mode != addrs.DataResourceMode {
+			continue
+		}
+		// Data sources read during plan keep their values.
+		if rs := plan.PriorState.ResourceInstance(addr); rs != nil && rs.Current != nil {
+			if s, ok := plan.Schemas[plan.PriorState.Resource(addr.ContainingResource()).Provider.Source][addr.Resource.Resource.Type]; ok {
+				if obj, err := rs.Current.Decode(s.ImpliedType()); err == nil {
+					w.setInstanceValue(addr.Resource, expansionOf(addr.Resource.Key), obj.Value)
+				}
+			}
+		}
+	}
+
+	g, diags := buildApplyGraph(w)
+	if !diags.HasErrors() {
+		diags = append(diags, g.walk(ctx, w, p.opts.Parallelism)...)
+	}
+	if plan.Mode == DestroyMode {
+		s := w.refreshed.Lock()
+		s.Outputs = map[string]*state.Output{}
+		w.refreshed.Unlock()
+	}
+	if err := w.applying.finish(); err != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Failed to save state",
+			Detail:   fmt.Sprintf("Writing the state failed: %s. The objects applied since the last successful write are not recorded; fix the problem and run tack apply again, which will find them.", err),
+		})
+	}
+	return w.refreshed.Close(), diags
+}
+
+func configExpansion(r *config.Resource) expansion {
+	switch {
+	case r.Count != nil:
+		return expandCount
+	case r.ForEach != nil:
+		return expandForEach
+	}
+	return expandNone
+}
+
+// nodeApplyResource applies the changes of one resource's instances,
+// other than deletions of objects the configuration no longer has.
+type nodeApplyResource struct {
+	r       *config.Resource
+	changes []*ResourceChange
+}
+
+func (n *nodeApplyResource) name() string                   { return n.r.Addr().String() }
+func (n *nodeApplyResource) provider(w *walker) providerKey { return resourceProviderKey(n.r) }
+func (n *nodeApplyResource) references() []*addrs.Reference { return resourceReferences(n.r) }
+
+func (n *nodeApplyResource) execute(ctx context.Context, w *walker) hcl.Diagnostics {
+	pi := w.providers.get(n.provider(w))
+	schema, diags := pi.resourceSchema(n.r.Mode, n.r.Type, n.r.TypeRange)
+	if diags.HasErrors() {
+		return diags
+	}
+	// for_each values, now that what they refer to is applied.
+	eachValues := map[addrs.InstanceKey]cty.Value{}
+	if n.r.ForEach != nil {
+		m, d := w.newScope().EvalForEach(n.r.ForEach)
+		if d.HasErrors() {
+			return d
+		}
+		for k, v := range m {
+			eachValues[addrs.StringKey(k)] = v
+		}
+	}
+	for _, c := range n.changes {
+		ap := &instanceApplier{w: w, r: n.r, pi: pi, schema: schema, c: c, each: eachValues[c.Addr.Resource.Key]}
+		diags = append(diags, ap.apply(ctx)...)
+		if diags.HasErrors() {
+			return diags
+		}
+	}
+	return diags
+}
+
+// nodeApplyDelete deletes one recorded object.
+type nodeApplyDelete struct{ c *ResourceChange }
+
+func (n *nodeApplyDelete) name() string {
+	if n.c.Deposed != state.NotDeposed {
+		return "delete " + n.c.Addr.String() + " deposed " + string(n.c.Deposed)
+	}
+	return "delete " + n.c.Addr.String()
+}
+
+func (n *nodeApplyDelete) provider(w *walker) providerKey { return orphanProviderKey(w, n.c.Provider) }
+
+func (n *nodeApplyDelete) execute(ctx context.Context, w *walker) hcl.Diagnostics {
+	pi := w.providers.get(n.provider(w))
+	schema, diags := pi.resourceSchema(configMode(n.c.Mode), n.c.Addr.Resource.Resource.Type, hcl.Range{})
+	if diags.HasErrors() {
+		return diags
+	}
+	ap := &instanceApplier{w: w, pi: pi, schema: schema, c: n.c}
+	return ap.delete(ctx, n.c.Deposed)
+}
+
+// instanceApplier applies one change.
+type instanceApplier struct {
+	w      *walker
+	r      *config.Resource // nil for deletes of objects not in the configuration
+	pi     *providerInstance
+	schema *sdk.Schema
+	c      *ResourceChange
+	each   cty.Value
+}
+
+func (ap *instanceApplier) apply(ctx context.Context) hcl.Diagnostics {
+	c := ap.c
+	switch c.Action {
+	case NoOp:
+		return nil
+	case Read:
+		cfgVal, diags := instanceScope(ap.w, c.Addr.Resource.Key, ap.each).EvalBlock(ap.r.Config, &ap.schema.Block)
+		if diags.HasErrors() {
+			return diags
+		}
+		v, d := readData(ctx, ap.w, ap.pi, ap.r, ap.schema, c.Addr, cfgVal)
+		if !d.HasErrors() {
+			ap.w.setInstanceValue(c.Addr.Resource, expansionOf(c.Addr.Resource.Key), v)
+		}
+		return append(diags, d...)
+	case Create, Update:
+		return ap.createOrUpdate(ctx, c.Before)
+	case DeleteThenCreate:
+		if diags := ap.delete(ctx, state.NotDeposed); diags.HasErrors() {
+			return diags
+		}
+		return ap.createOrUpdate(ctx, cty.NullVal(ap.schema.Block.ImpliedType()))
+	case CreateThenDelete:
+		deposed := ap.w.refreshed.DeposeResourceInstanceObject(c.Addr)
+		ap.w.applying.markDirty()
+		if diags := ap.createOrUpdate(ctx, cty.NullVal(ap.schema.Block.ImpliedType())); diags.HasErrors() {
+			return diags
+		}
+		if deposed == state.NotDeposed {
+			return nil
+		}
+		return ap.delete(ctx, deposed)
+	case Delete:
+		return ap.delete(ctx, c.Deposed)
+	}
+	return nil
+}
+
+// createOrUpdate plans the change again with the values now known, checks
+// that the provider still plans what the reviewed plan said, and applies
+// it.
+func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) hcl.Diagnostics {
+	w, c, r := ap.w, ap.c, ap.r
+	op := OpUpdate
+	if prior.IsNull() {
+		op = OpCreate
+	}
+	cfgVal, diags := instanceScope(w, c.Addr.Resource.Key, ap.each).EvalBlock(r.Config, &ap.schema.Block)
+	if diags.HasErrors() {
+		return diags
+	}
+	if !prior.IsNull() {
+		cfgVal = ignoreChanges(cfgVal, prior, r.Lifecycle)
+	}
+	ip := &instancePlanner{w: w, r: r, pi: ap.pi, schema: ap.schema, addr: c.Addr, each: ap.each}
+	planned, _, private, d := ip.planChange(ctx, prior, cfgVal)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return diags
+	}
+	if c.After.IsWhollyKnown() && !valuesEqual(planned, c.After) {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Provider produced inconsistent final plan",
+			Detail:   fmt.Sprintf("When applying %s, the provider planned a different object than the reviewed plan showed. Nothing was changed for it. This is a bug in the provider; plan again to see the current intent.", c.Addr),
+			Subject:  r.DeclRange.Ptr(),
+		})
+	}
+
+	start := time.Now()
+	w.emit(OperationStarted{Addr: c.Addr, Op: op, At: start})
+	priorU, _ := prior.UnmarkDeep()
+	plannedU, _ := planned.UnmarkDeep()
+	cfgU, _ := cfgVal.UnmarkDeep()
+	resp := ap.pi.prov.ApplyResourceChange(ctx, sdk.ApplyResourceChangeRequest{
+		TypeName: r.Type, PriorState: priorU, PlannedState: plannedU, Config: cfgU, PlannedPrivate: private,
+	})
+	pdiags := diagsFromProvider(resp.Diagnostics, r.Config, r.DeclRange, c.Addr.String())
+	diags = append(diags, pdiags...)
+	failed := pdiags.HasErrors()
+	newVal := resp.NewState
+	if newVal == cty.NilVal {
+		newVal = cty.NullVal(ap.schema.Block.ImpliedType())
+	}
+	if !newVal.IsNull() {
+		// What the provider made is recorded even when it failed part
+		// way: tainted, so the next plan replaces it.
+		_, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+		newVal = markSensitive(&ap.schema.Block, newVal.MarkWithPaths(cfgMarks))
+		status := state.ObjectReady
+		if failed {
+			status = state.ObjectTainted
+		}
+		obj := &state.Object{Value: newVal, Status: status, Dependencies: w.dependencies(r), CreateBeforeDestroy: r.Lifecycle.CreateBeforeDestroy}
+		src, err := obj.Encode(ap.schema.Block.ImpliedType(), ap.schema.Version)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider returned an invalid object", Detail: fmt.Sprintf("Applying %s: %s.", c.Addr, err), Subject: r.DeclRange.Ptr()})
+			failed = true
+		} else {
+			w.applying.set(c.Addr, state.NotDeposed, src, ap.pi.ref())
+		}
+	} else if !failed {
+		w.applying.set(c.Addr, state.NotDeposed, nil, ap.pi.ref())
+	}
+	if failed {
+		w.emit(OperationFailed{Addr: c.Addr, Op: op, Elapsed: time.Since(start), Diagnostics: diags})
+		return diags
+	}
+	w.emit(OperationDone{Addr: c.Addr, Op: op, ID: idOf(newVal), Elapsed: time.Since(start)})
+	w.setInstanceValue(c.Addr.Resource, expansionOf(c.Addr.Resource.Key), newVal)
+	return diags
+}
+
+// delete destroys the current or a deposed object of the change's
+// instance and forgets it.
+func (ap *instanceApplier) delete(ctx context.Context, deposed state.DeposedKey) hcl.Diagnostics {
+	w, c := ap.w, ap.c
+	ty := ap.schema.Block.ImpliedType()
+	prior := c.Before
+	if deposed != c.Deposed {
+		// A deposed object of a create_before_destroy replacement: read
+		// it back from the state.
+		ri := w.refreshed.ResourceInstance(c.Addr)
+		if ri == nil || ri.Deposed[deposed] == nil {
+			return nil
+		}
+		obj, err := ri.Deposed[deposed].Decode(ty)
+		if err != nil {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read recorded object", Detail: err.Error()}}
+		}
+		prior = obj.Value
+	}
+	start := time.Now()
+	w.emit(OperationStarted{Addr: c.Addr, Op: OpDelete, At: start})
+	priorU, _ := prior.UnmarkDeep()
+	resp := ap.pi.prov.ApplyResourceChange(ctx, sdk.ApplyResourceChangeRequest{
+		TypeName: c.Addr.Resource.Resource.Type, PriorState: priorU, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty),
+	})
+	var body hcl.Body
+	var rng hcl.Range
+	if ap.r != nil {
+		body, rng = ap.r.Config, ap.r.DeclRange
+	}
+	diags := diagsFromProvider(resp.Diagnostics, body, rng, c.Addr.String())
+	if diags.HasErrors() {
+		w.emit(OperationFailed{Addr: c.Addr, Op: OpDelete, Elapsed: time.Since(start), Diagnostics: diags})
+		return diags
+	}
+	w.applying.set(c.Addr, deposed, nil, c.Provider)
+	w.emit(OperationDone{Addr: c.Addr, Op: OpDelete, Elapsed: time.Since(start)})
+	return diags
+}

@@ -1,0 +1,74 @@
+package planner
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tackhq/tack/config/addrs"
+)
+
+// Event is one step of progress that the planner reports while it plans
+// and applies. The set is sealed: a switch over the types below is
+// exhaustive.
+//
+// Events arrive from the walk's goroutines: the sink given in [Opts] must
+// be safe for concurrent calls, and must not block for long.
+type Event interface{ event() }
+
+// Operation is what is being done to an object, for progress lines
+// ("Creating…", "Still destroying…").
+type Operation int
+
+const (
+	OpRefresh Operation = iota
+	OpCreate
+	OpUpdate
+	OpDelete
+	OpRead
+	OpImport
+)
+
+func (o Operation) String() string {
+	return [...]string{"refresh", "create", "update", "delete", "read", "import"}[o]
+}
+
+// OperationStarted: a provider call for an object began.
+type OperationStarted struct {
+	Addr addrs.AbsResourceInstance
+	Op   Operation
+	At   time.Time
+}
+
+// OperationDone: the call finished; ID is the object's id attribute when
+// it has one.
+type OperationDone struct {
+	Addr    addrs.AbsResourceInstance
+	Op      Operation
+	ID      string
+	Elapsed time.Duration
+}
+
+// OperationFailed: the call failed; the diagnostics say why.
+type OperationFailed struct {
+	Addr        addrs.AbsResourceInstance
+	Op          Operation
+	Elapsed     time.Duration
+	Diagnostics hcl.Diagnostics
+}
+
+// ChangePlanned: the plan for one object is decided.
+type ChangePlanned struct {
+	Change *ResourceChange
+}
+
+// StateSaved: the state was written, with its new serial.
+type StateSaved struct {
+	Serial uint64
+}
+
+func (OperationStarted) event() {}
+func (OperationDone) event()    {}
+func (OperationFailed) event()  {}
+func (ChangePlanned) event()    {}
+func (StateSaved) event()       {}

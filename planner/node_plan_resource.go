@@ -1,0 +1,608 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/state"
+)
+
+// nodePlanResource plans every instance of one resource or data source
+// of the configuration, and the deletion of its recorded instances that
+// count or for_each no longer include.
+type nodePlanResource struct{ r *config.Resource }
+
+func (n *nodePlanResource) name() string { return n.r.Addr().String() }
+
+func (n *nodePlanResource) provider(w *walker) providerKey { return resourceProviderKey(n.r) }
+
+func (n *nodePlanResource) references() []*addrs.Reference { return resourceReferences(n.r) }
+
+func (n *nodePlanResource) targetedBy(w *walker) bool {
+	for _, t := range w.opts.Targets {
+		if t.Module.IsRoot() && t.Resource.Resource == n.r.Addr() {
+			return true
+		}
+	}
+	return false
+}
+
+func resourceProviderKey(r *config.Resource) providerKey {
+	if r.ProviderRef != nil {
+		return providerKey{name: r.ProviderRef.Name, alias: r.ProviderRef.Alias}
+	}
+	return providerKey{name: r.ProviderName()}
+}
+
+// resourceReferences are what a resource's arguments, meta-arguments and
+// depends_on refer to. The body is read without its schema: tack's
+// configuration is HCL native syntax, whose bodies can be walked as they
+// are.
+func resourceReferences(r *config.Resource) []*addrs.Reference {
+	var refs []*addrs.Reference
+	for _, t := range bodyTraversals(r.Config) {
+		if ref, d := addrs.ParseRef(t); !d.HasErrors() {
+			refs = append(refs, ref)
+		}
+	}
+	for _, e := range []hcl.Expression{r.Count, r.ForEach} {
+		rs, _ := config.References(e)
+		refs = append(refs, rs...)
+	}
+	for _, t := range r.DependsOn {
+		if ref, d := addrs.ParseRef(t); !d.HasErrors() {
+			refs = append(refs, ref)
+		}
+	}
+	for _, e := range r.Lifecycle.ReplaceTriggeredBy {
+		rs, _ := config.References(e)
+		refs = append(refs, rs...)
+	}
+	return refs
+}
+
+// dependencies are the resources an object's configuration refers to,
+// directly or through local values: what the state records, so that a
+// later destroy knows the order.
+func (w *walker) dependencies(r *config.Resource) []addrs.ConfigResource {
+	seen := map[string]bool{}
+	var out []addrs.ConfigResource
+	var visit func(refs []*addrs.Reference)
+	visit = func(refs []*addrs.Reference) {
+		for _, ref := range refs {
+			var res addrs.Resource
+			switch s := ref.Subject.(type) {
+			case addrs.Resource:
+				res = s
+			case addrs.ResourceInstance:
+				res = s.Resource
+			case addrs.LocalValue:
+				if seen[s.String()] {
+					continue
+				}
+				seen[s.String()] = true
+				if l, ok := w.cfg.Module.Locals[s.Name]; ok {
+					rs, _ := config.References(l.Expr)
+					visit(rs)
+				}
+				continue
+			default:
+				continue
+			}
+			if res == r.Addr() || seen[res.String()] {
+				continue
+			}
+			seen[res.String()] = true
+			out = append(out, addrs.ConfigResource{Resource: res})
+		}
+	}
+	visit(resourceReferences(r))
+	return out
+}
+
+func (n *nodePlanResource) execute(ctx context.Context, w *walker) hcl.Diagnostics {
+	r := n.r
+	pi := w.providers.get(n.provider(w))
+	schema, diags := pi.resourceSchema(r.Mode, r.Type, r.TypeRange)
+	if diags.HasErrors() {
+		return diags
+	}
+	w.rememberSchema(pi.source, r.Type, &schema.Block)
+
+	keys, exp, d := n.expand(w)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return diags
+	}
+	w.setExpansion(r.Addr(), exp)
+
+	abs := r.Addr().Absolute(addrs.RootModuleInstance)
+	want := map[addrs.InstanceKey]bool{}
+	for _, k := range keys {
+		want[k.key] = true
+		inst := instancePlanner{w: w, r: r, pi: pi, schema: schema, addr: abs.Instance(k.key), each: k.each}
+		if r.Mode == config.DataMode {
+			diags = append(diags, inst.planData(ctx)...)
+		} else {
+			diags = append(diags, inst.plan(ctx)...)
+		}
+		if diags.HasErrors() {
+			return diags
+		}
+	}
+
+	// Recorded instances that the expansion no longer includes, and
+	// objects deposed by an interrupted replacement, go.
+	if rs := w.recordedResource(abs); rs != nil {
+		for _, key := range sortedInstanceKeys(rs.Instances) {
+			ri := rs.Instances[key]
+			reason := DeleteBecauseCountIndex
+			if _, ok := key.(addrs.StringKey); ok || exp == expandForEach {
+				reason = DeleteBecauseEachKey
+			}
+			if exp == expandNone && key != addrs.NoKey {
+				reason = DeleteBecauseCountIndex
+			}
+			if !want[key] && ri.Current != nil {
+				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), state.NotDeposed, ri.Current, reason, r)...)
+			}
+			for _, dk := range sortedDeposed(ri.Deposed) {
+				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), dk, ri.Deposed[dk], NoReason, r)...)
+			}
+		}
+	}
+	return diags
+}
+
+type instanceKey struct {
+	key  addrs.InstanceKey
+	each cty.Value // each.value for for_each; NilVal otherwise
+}
+
+// expand evaluates count or for_each into the instance keys to plan.
+func (n *nodePlanResource) expand(w *walker) ([]instanceKey, expansion, hcl.Diagnostics) {
+	scope := w.newScope()
+	switch {
+	case n.r.Count != nil:
+		c, diags := scope.EvalCount(n.r.Count)
+		if diags.HasErrors() {
+			return nil, expandCount, diags
+		}
+		keys := make([]instanceKey, c)
+		for i := range keys {
+			keys[i] = instanceKey{key: addrs.IntKey(i)}
+		}
+		return keys, expandCount, diags
+	case n.r.ForEach != nil:
+		m, diags := scope.EvalForEach(n.r.ForEach)
+		if diags.HasErrors() {
+			return nil, expandForEach, diags
+		}
+		keys := make([]instanceKey, 0, len(m))
+		for _, k := range sortedKeys(m) {
+			keys = append(keys, instanceKey{key: addrs.StringKey(k), each: m[k]})
+		}
+		return keys, expandForEach, diags
+	}
+	return []instanceKey{{key: addrs.NoKey}}, expandNone, nil
+}
+
+// instanceScope is the scope of one instance: count.index or each.*.
+func instanceScope(w *walker, key addrs.InstanceKey, each cty.Value) *config.Scope {
+	s := w.newScope()
+	switch k := key.(type) {
+	case addrs.IntKey:
+		s.Count = cty.NumberIntVal(int64(k))
+	case addrs.StringKey:
+		s.EachKey, s.EachValue = cty.StringVal(string(k)), each
+	}
+	return s
+}
+
+// instancePlanner plans one instance.
+type instancePlanner struct {
+	w      *walker
+	r      *config.Resource
+	pi     *providerInstance
+	schema *sdk.Schema
+	addr   addrs.AbsResourceInstance
+	each   cty.Value
+}
+
+// prior reads the instance's recorded object in the schema's current
+// shape; nil when there is none.
+func (ip *instancePlanner) prior(ctx context.Context) (*state.Object, hcl.Diagnostics) {
+	ri := ip.w.refreshed.ResourceInstance(ip.addr)
+	if ri == nil || ri.Current == nil {
+		return nil, nil
+	}
+	return decodeObject(ctx, ip.pi, ip.r.Type, ip.schema, ri.Current, ip.addr)
+}
+
+// decodeObject decodes a recorded object, asking the provider to upgrade
+// it first when it was recorded with an older schema version.
+func decodeObject(ctx context.Context, pi *providerInstance, typeName string, schema *sdk.Schema, src *state.ObjectSrc, addr addrs.AbsResourceInstance) (*state.Object, hcl.Diagnostics) {
+	ty := schema.Block.ImpliedType()
+	if src.SchemaVersion != schema.Version {
+		resp := pi.prov.UpgradeResourceState(ctx, sdk.UpgradeResourceStateRequest{TypeName: typeName, Version: src.SchemaVersion, RawStateJSON: src.AttrsJSON})
+		if resp.Diagnostics.HasErrors() {
+			return nil, diagsFromProvider(resp.Diagnostics, nil, hcl.Range{}, addr.String())
+		}
+		obj, err := src.Decode(ty)
+		if err != nil {
+			obj = &state.Object{Status: src.Status, Dependencies: src.Dependencies, CreateBeforeDestroy: src.CreateBeforeDestroy}
+		}
+		obj.Value = resp.UpgradedState
+		return obj, nil
+	}
+	obj, err := src.Decode(ty)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read recorded object",
+			Detail:   fmt.Sprintf("The state's record of %s does not match the schema of %s: %s. Check that the provider version matches the one that wrote the state.", addr, typeName, err),
+		}}
+	}
+	return obj, nil
+}
+
+// refresh reads the live object and records drift.
+func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object) (*state.Object, hcl.Diagnostics) {
+	w := ip.w
+	start := time.Now()
+	w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, At: start})
+	cur, _ := prior.Value.UnmarkDeepWithPaths()
+	resp := ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur})
+	if resp.Diagnostics.HasErrors() {
+		diags := diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
+		w.emit(OperationFailed{Addr: ip.addr, Op: OpRefresh, Elapsed: time.Since(start), Diagnostics: diags})
+		return nil, diags
+	}
+	w.emit(OperationDone{Addr: ip.addr, Op: OpRefresh, ID: idOf(resp.NewState), Elapsed: time.Since(start)})
+	ref := ip.pi.ref()
+	if resp.NewState.IsNull() {
+		w.addDrift(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ref, Mode: addrs.ManagedResourceMode, Action: Delete, Before: prior.Value, After: cty.NullVal(prior.Value.Type()), SchemaVersion: ip.schema.Version})
+		w.refreshed.SetResourceInstanceCurrent(ip.addr, nil, ref)
+		return nil, nil
+	}
+	after := markSensitive(&ip.schema.Block, resp.NewState)
+	if !valuesEqual(prior.Value, after) {
+		w.addDrift(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ref, Mode: addrs.ManagedResourceMode, Action: Update, Before: prior.Value, After: after, SchemaVersion: ip.schema.Version})
+	}
+	obj := *prior
+	obj.Value = after
+	src, err := obj.Encode(ip.schema.Block.ImpliedType(), ip.schema.Version)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider returned an invalid object", Detail: fmt.Sprintf("Refreshing %s: %s.", ip.addr, err)}}
+	}
+	w.refreshed.SetResourceInstanceCurrent(ip.addr, src, ref)
+	return &obj, nil
+}
+
+func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
+	w := ip.w
+	prior, diags := ip.prior(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	if prior != nil && !w.opts.SkipRefresh {
+		var d hcl.Diagnostics
+		prior, d = ip.refresh(ctx, prior)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+	}
+	ty := ip.schema.Block.ImpliedType()
+	priorVal := cty.NullVal(ty)
+	if prior != nil {
+		priorVal = prior.Value
+	}
+	if w.opts.Mode == RefreshOnlyMode {
+		w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), priorVal)
+		return diags
+	}
+
+	cfgVal, d := instanceScope(w, ip.addr.Resource.Key, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return diags
+	}
+	if d := ip.validate(ctx, cfgVal); d.HasErrors() {
+		return append(diags, d...)
+	}
+	if prior != nil {
+		cfgVal = ignoreChanges(cfgVal, priorVal, ip.r.Lifecycle)
+	}
+
+	planned, requiredReplace, private, d := ip.planChange(ctx, priorVal, cfgVal)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return diags
+	}
+
+	change := &ResourceChange{
+		Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.ManagedResourceMode,
+		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version,
+	}
+	switch {
+	case prior == nil:
+		change.Action = Create
+	case prior.Status == state.ObjectTainted:
+		change.Action, change.Reason = ip.replaceAction(), ReplaceBecauseTainted
+	case ip.replaceRequested():
+		change.Action, change.Reason = ip.replaceAction(), ReplaceByRequest
+	case len(requiredReplace) > 0:
+		change.Action, change.Reason = ip.replaceAction(), ReplaceBecauseCannotUpdate
+		change.RequiredReplace = requiredReplace
+	case valuesEqual(priorVal, planned):
+		change.Action = NoOp
+	default:
+		change.Action = Update
+	}
+	if change.Action.IsReplace() {
+		// The replacement is a create: plan it as one, so the provider
+		// predicts the new object's computed attributes.
+		after, _, priv, d := ip.planChange(ctx, cty.NullVal(ty), cfgVal)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		change.After, change.Private = after, priv
+		if ip.r.Lifecycle.PreventDestroy {
+			return append(diags, preventDestroy(ip.addr, ip.r))
+		}
+	}
+	w.rememberChange(change)
+	w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), change.After)
+	return diags
+}
+
+// validate asks the provider to check the configuration (its validators,
+// conflicting arguments) before anything is planned.
+func (ip *instancePlanner) validate(ctx context.Context, cfg cty.Value) hcl.Diagnostics {
+	cfgU, _ := cfg.UnmarkDeep()
+	resp := ip.pi.prov.ValidateResourceConfig(ctx, sdk.ValidateResourceConfigRequest{TypeName: ip.r.Type, Config: cfgU})
+	return diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
+}
+
+// rememberChange records a change in the plan.
+func (w *walker) rememberChange(c *ResourceChange) { w.addChange(c) }
+
+func (ip *instancePlanner) replaceAction() Action {
+	if ip.r.Lifecycle.CreateBeforeDestroy {
+		return CreateThenDelete
+	}
+	return DeleteThenCreate
+}
+
+func (ip *instancePlanner) replaceRequested() bool {
+	for _, a := range ip.w.opts.Replace {
+		if a.Equal(ip.addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// planChange asks the provider to plan prior → config. Values cross the
+// wire without marks; the planned value gets the config's marks back,
+// and the schema's sensitive attributes are marked too.
+func (ip *instancePlanner) planChange(ctx context.Context, prior, cfg cty.Value) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
+	block := &ip.schema.Block
+	priorU, _ := prior.UnmarkDeep()
+	cfgU, cfgMarks := cfg.UnmarkDeepWithPaths()
+	resp := ip.pi.prov.PlanResourceChange(ctx, sdk.PlanResourceChangeRequest{
+		TypeName:         ip.r.Type,
+		PriorState:       priorU,
+		ProposedNewState: sdk.ProposedNewState(block, priorU, cfgU),
+		Config:           cfgU,
+	})
+	if resp.Diagnostics.HasErrors() {
+		return cty.NilVal, nil, nil, diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
+	}
+	planned := markSensitive(block, resp.PlannedState.MarkWithPaths(cfgMarks))
+	var replace []cty.Path
+	if !prior.IsNull() {
+		replace = resp.RequiresReplace
+	}
+	return planned, replace, resp.PlannedPrivate, diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
+}
+
+// planData reads a data source now when its configuration is known, or
+// plans the read for apply.
+func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
+	w := ip.w
+	cfgVal, diags := instanceScope(w, ip.addr.Resource.Key, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
+	if diags.HasErrors() {
+		return diags
+	}
+	if d := ip.validate(ctx, cfgVal); d.HasErrors() {
+		return append(diags, d...)
+	}
+	ty := ip.schema.Block.ImpliedType()
+	if !cfgVal.IsWhollyKnown() {
+		after := cty.UnknownVal(ty)
+		w.rememberChange(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.DataResourceMode,
+			Action: Read, Reason: ReadBecauseConfigUnknown, Before: cty.NullVal(ty), After: after, SchemaVersion: ip.schema.Version})
+		w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), after)
+		return diags
+	}
+	v, d := readData(ctx, w, ip.pi, ip.r, ip.schema, ip.addr, cfgVal)
+	diags = append(diags, d...)
+	if d.HasErrors() {
+		return diags
+	}
+	w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), v)
+	return diags
+}
+
+// readData reads a data source and records what it read in the state.
+func readData(ctx context.Context, w *walker, pi *providerInstance, r *config.Resource, schema *sdk.Schema, addr addrs.AbsResourceInstance, cfgVal cty.Value) (cty.Value, hcl.Diagnostics) {
+	start := time.Now()
+	w.emit(OperationStarted{Addr: addr, Op: OpRead, At: start})
+	cfgU, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	resp := pi.prov.ReadDataSource(ctx, sdk.ReadDataSourceRequest{TypeName: r.Type, Config: cfgU})
+	if resp.Diagnostics.HasErrors() {
+		diags := diagsFromProvider(resp.Diagnostics, r.Config, r.DeclRange, addr.String())
+		w.emit(OperationFailed{Addr: addr, Op: OpRead, Elapsed: time.Since(start), Diagnostics: diags})
+		return cty.NilVal, diags
+	}
+	w.emit(OperationDone{Addr: addr, Op: OpRead, ID: idOf(resp.State), Elapsed: time.Since(start)})
+	v := markSensitive(&schema.Block, resp.State.MarkWithPaths(cfgMarks))
+	obj := &state.Object{Value: v, Status: state.ObjectReady}
+	if src, err := obj.Encode(schema.Block.ImpliedType(), schema.Version); err == nil {
+		w.recordData(addr, src, pi.ref())
+	}
+	return v, diagsFromProvider(resp.Diagnostics, r.Config, r.DeclRange, addr.String())
+}
+
+// recordData keeps what a data source read: in the refreshed state while
+// planning, and in the applied state during apply.
+func (w *walker) recordData(addr addrs.AbsResourceInstance, src *state.ObjectSrc, ref state.ProviderRef) {
+	w.refreshed.SetResourceInstanceCurrent(addr, src, ref)
+	if w.applying != nil {
+		w.applying.set(addr, state.NotDeposed, src, ref)
+	}
+}
+
+// planDelete plans the deletion of a recorded object.
+func planDelete(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, addr addrs.AbsResourceInstance, deposed state.DeposedKey, src *state.ObjectSrc, reason Reason, r *config.Resource) hcl.Diagnostics {
+	obj, diags := decodeObject(ctx, pi, addr.Resource.Resource.Type, schema, src, addr)
+	if diags.HasErrors() {
+		return diags
+	}
+	w.rememberSchema(pi.source, addr.Resource.Resource.Type, &schema.Block)
+	if addr.Resource.Resource.Mode == addrs.DataResourceMode {
+		// A data source that is gone from the configuration is only
+		// forgotten; nothing is destroyed.
+		w.refreshed.SetResourceInstanceCurrent(addr, nil, pi.ref())
+		return nil
+	}
+	if r != nil && r.Lifecycle.PreventDestroy && deposed == state.NotDeposed {
+		return hcl.Diagnostics{preventDestroy(addr, r)}
+	}
+	w.rememberChange(&ResourceChange{
+		Addr: addr, PrevRunAddr: addr, Deposed: deposed, Provider: pi.ref(), Mode: addr.Resource.Resource.Mode,
+		Action: Delete, Reason: reason, Before: obj.Value, After: cty.NullVal(obj.Value.Type()), SchemaVersion: schema.Version,
+	})
+	return nil
+}
+
+func preventDestroy(addr addrs.AbsResourceInstance, r *config.Resource) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Instance cannot be destroyed",
+		Detail:   fmt.Sprintf("%s has lifecycle.prevent_destroy set, but the plan would destroy it. To go ahead, remove prevent_destroy from its configuration first, or change the plan so that it is not destroyed.", addr),
+		Subject:  r.DeclRange.Ptr(),
+	}
+}
+
+// ignoreChanges keeps the prior value of each attribute that
+// lifecycle.ignore_changes lists (or of all, for ignore_changes = all).
+func ignoreChanges(cfg, prior cty.Value, lc config.Lifecycle) cty.Value {
+	if prior.IsNull() || !cfg.Type().IsObjectType() {
+		return cfg
+	}
+	if lc.IgnoreAllChanges {
+		return prior
+	}
+	if len(lc.IgnoreChanges) == 0 {
+		return cfg
+	}
+	attrs := cfg.AsValueMap()
+	for _, t := range lc.IgnoreChanges {
+		if len(t) == 0 {
+			continue
+		}
+		var name string
+		switch s := t[0].(type) {
+		case hcl.TraverseRoot:
+			name = s.Name
+		case hcl.TraverseAttr:
+			name = s.Name
+		}
+		if _, ok := attrs[name]; ok && prior.Type().HasAttribute(name) {
+			attrs[name] = prior.GetAttr(name)
+		}
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// markSensitive marks the attributes the schema declares sensitive.
+func markSensitive(b *sdk.Block, v cty.Value) cty.Value {
+	if v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() {
+		return v
+	}
+	var pvm []cty.PathValueMarks
+	for name, a := range b.Attributes {
+		if a.Sensitive && v.Type().HasAttribute(name) {
+			pvm = append(pvm, cty.PathValueMarks{Path: cty.GetAttrPath(name), Marks: cty.NewValueMarks(config.Sensitive)})
+		}
+	}
+	if len(pvm) == 0 {
+		return v
+	}
+	return v.MarkWithPaths(pvm)
+}
+
+// valuesEqual compares two objects ignoring marks; unknowns are unequal.
+func valuesEqual(a, b cty.Value) bool {
+	a, _ = a.UnmarkDeep()
+	b, _ = b.UnmarkDeep()
+	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
+		return false
+	}
+	return a.Equals(b).True()
+}
+
+// idOf is the object's id attribute, for progress lines.
+func idOf(v cty.Value) string {
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() || !v.Type().HasAttribute("id") {
+		return ""
+	}
+	id := v.GetAttr("id")
+	if id.IsNull() || !id.IsKnown() || id.Type() != cty.String {
+		return ""
+	}
+	return id.AsString()
+}
+
+func expansionOf(k addrs.InstanceKey) expansion {
+	switch k.(type) {
+	case addrs.IntKey:
+		return expandCount
+	case addrs.StringKey:
+		return expandForEach
+	}
+	return expandNone
+}
+
+func sortedInstanceKeys(m map[addrs.InstanceKey]*state.ResourceInstance) []addrs.InstanceKey {
+	keys := make([]addrs.InstanceKey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return addrs.Resource{}.Instance(keys[i]).Less(addrs.Resource{}.Instance(keys[j]))
+	})
+	return keys
+}
+
+func sortedDeposed(m map[state.DeposedKey]*state.ObjectSrc) []state.DeposedKey {
+	keys := make([]state.DeposedKey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}

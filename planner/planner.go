@@ -1,0 +1,463 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/state"
+)
+
+// Provider is a running provider the planner may call and must close.
+type Provider interface {
+	sdk.ProviderServer
+	Close() error
+}
+
+// ProviderFactory starts one instance of a provider. The planner starts
+// one per provider configuration (a provider block, or an alias of it) and
+// closes each when the operation ends.
+type ProviderFactory func(ctx context.Context) (Provider, error)
+
+// Opts are everything a [Planner] depends on.
+type Opts struct {
+	// Config is the configuration tree, loaded and validated.
+	Config *config.Config
+	// State is the recorded state; nil or empty when there is none yet.
+	State *state.State
+	// Providers start providers by source address ("tack/local").
+	Providers map[string]ProviderFactory
+	// Variables are the root module's variable values.
+	Variables map[string]*config.InputValue
+	// Parallelism bounds the provider calls in flight; 0 means 10.
+	Parallelism int
+	// Events receives progress; nil discards it. It must be safe for
+	// concurrent calls.
+	Events func(Event)
+	// TackVersion is sent to providers when they are configured.
+	TackVersion string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Planner plans and applies one configuration against one state. Build
+// one per operation with [New].
+type Planner struct {
+	opts Opts
+}
+
+// New returns a Planner. It starts nothing until Plan or Apply is called.
+func New(opts Opts) *Planner {
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 10
+	}
+	if opts.State == nil {
+		opts.State = state.New()
+	}
+	if opts.Events == nil {
+		opts.Events = func(Event) {}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Planner{opts: opts}
+}
+
+// PlanOpts choose the kind of plan.
+type PlanOpts struct {
+	Mode Mode
+	// SkipRefresh plans against the recorded state without reading what
+	// is live (-refresh=false).
+	SkipRefresh bool
+	// Targets limit the plan to these objects and what they depend on.
+	Targets []addrs.AbsResourceInstance
+	// Replace forces these objects to be replaced (-replace).
+	Replace []addrs.AbsResourceInstance
+	// ConfigHash is recorded in the plan, for apply to compare.
+	ConfigHash string
+}
+
+// providerKey names a provider configuration within the root module: the
+// local name, and the alias if any ("aws.west").
+type providerKey struct {
+	name, alias string
+}
+
+func (k providerKey) String() string {
+	if k.alias == "" {
+		return k.name
+	}
+	return k.name + "." + k.alias
+}
+
+// walker holds what the nodes of one walk share. Its maps are guarded by
+// mu; the nodes write each key once.
+type walker struct {
+	p    *Planner
+	cfg  *config.Config
+	opts PlanOpts
+
+	// providers are the configured providers of this walk.
+	providers *providerSet
+
+	mu sync.Mutex
+	// values are what expressions may refer to.
+	locals    map[string]cty.Value
+	resources map[addrs.Resource]*resourceValues
+	outputs   map[string]cty.Value
+
+	// refreshed is the state as read back from the providers; changes
+	// and drift are what the plan records.
+	refreshed *state.SyncState
+	changes   []*ResourceChange
+	drift     []*ResourceChange
+	schemas   map[string]map[string]*sdk.Block
+
+	// applying is set during apply: the state being written, and the
+	// plan being carried out.
+	applying *applyRun
+	plan     *Plan
+}
+
+// resourceValues are the values of one resource's instances, as planned
+// (during plan) or as applied (during apply), and how it expands.
+type resourceValues struct {
+	expansion expansion
+	instances map[addrs.InstanceKey]cty.Value
+}
+
+type expansion int
+
+const (
+	expandNone expansion = iota
+	expandCount
+	expandForEach
+)
+
+// value is the resource as expressions see it: one object, a tuple for
+// count, an object keyed by for_each key.
+func (r *resourceValues) value() cty.Value {
+	switch r.expansion {
+	case expandCount:
+		vals := make([]cty.Value, len(r.instances))
+		for k, v := range r.instances {
+			i := int(k.(addrs.IntKey))
+			if i < len(vals) {
+				vals[i] = v
+			}
+		}
+		for i := range vals {
+			if vals[i] == cty.NilVal {
+				vals[i] = cty.DynamicVal
+			}
+		}
+		return cty.TupleVal(vals)
+	case expandForEach:
+		vals := make(map[string]cty.Value, len(r.instances))
+		for k, v := range r.instances {
+			vals[string(k.(addrs.StringKey))] = v
+		}
+		return cty.ObjectVal(vals)
+	}
+	if v, ok := r.instances[addrs.NoKey]; ok {
+		return v
+	}
+	return cty.DynamicVal
+}
+
+// newScope is the root module's scope. While planning it is pure: uuid()
+// and its kind are known only after apply, as the plan cannot promise the
+// value that apply will see.
+func (w *walker) newScope() *config.Scope {
+	m := w.cfg.Module
+	return &config.Scope{Data: w, ModuleDir: m.Dir, RootDir: m.Dir, Pure: w.applying == nil}
+}
+
+// Value implements config.Data over what the walk has evaluated so far.
+// The graph orders nodes so that what an expression refers to is
+// evaluated first.
+func (w *walker) Value(addr addrs.Referenceable, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch a := addr.(type) {
+	case addrs.InputVariable:
+		if in, ok := w.p.opts.Variables[a.Name]; ok {
+			return in.Value, nil
+		}
+		if v, ok := w.cfg.Module.Variables[a.Name]; ok {
+			return cty.UnknownVal(v.Type), nil
+		}
+	case addrs.LocalValue:
+		if v, ok := w.locals[a.Name]; ok {
+			return v, nil
+		}
+	case addrs.Resource:
+		if r, ok := w.resources[a]; ok {
+			return r.value(), nil
+		}
+		// A resource with no instances yet (or none at all) is empty.
+		return cty.DynamicVal, nil
+	}
+	return cty.DynamicVal, nil
+}
+
+func (w *walker) setLocal(name string, v cty.Value) {
+	w.mu.Lock()
+	w.locals[name] = v
+	w.mu.Unlock()
+}
+
+func (w *walker) setInstanceValue(addr addrs.ResourceInstance, exp expansion, v cty.Value) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.resources[addr.Resource]
+	if r == nil {
+		r = &resourceValues{expansion: exp, instances: map[addrs.InstanceKey]cty.Value{}}
+		w.resources[addr.Resource] = r
+	}
+	r.instances[addr.Key] = v
+}
+
+func (w *walker) setExpansion(res addrs.Resource, exp expansion) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.resources[res] == nil {
+		w.resources[res] = &resourceValues{expansion: exp, instances: map[addrs.InstanceKey]cty.Value{}}
+	}
+}
+
+func (w *walker) addChange(c *ResourceChange) {
+	w.mu.Lock()
+	w.changes = append(w.changes, c)
+	w.mu.Unlock()
+	w.p.opts.Events(ChangePlanned{Change: c})
+}
+
+func (w *walker) addDrift(c *ResourceChange) {
+	w.mu.Lock()
+	w.drift = append(w.drift, c)
+	w.mu.Unlock()
+}
+
+func (w *walker) rememberSchema(source, typeName string, b *sdk.Block) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.schemas[source] == nil {
+		w.schemas[source] = map[string]*sdk.Block{}
+	}
+	w.schemas[source][typeName] = b
+}
+
+func (w *walker) emit(e Event) { w.p.opts.Events(e) }
+
+func newWalker(p *Planner, opts PlanOpts, prior *state.State) *walker {
+	return &walker{
+		p:         p,
+		cfg:       p.opts.Config,
+		opts:      opts,
+		providers: newProviderSet(p),
+		locals:    map[string]cty.Value{},
+		resources: map[addrs.Resource]*resourceValues{},
+		outputs:   map[string]cty.Value{},
+		refreshed: state.NewSyncState(prior.DeepCopy()),
+		schemas:   map[string]map[string]*sdk.Block{},
+	}
+}
+
+// Plan refreshes, diffs and returns the plan. Diagnostics with errors
+// come with a plan marked Errored (which shows what was decided) or nil.
+func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnostics) {
+	if diags := p.checkSupported(); diags.HasErrors() {
+		return nil, diags
+	}
+	prior := p.opts.State
+	w := newWalker(p, opts, prior)
+	defer w.providers.closeAll()
+
+	var diags hcl.Diagnostics
+	moved, mdiags := applyMoves(p.opts.Config.Module, w.refreshed)
+	diags = append(diags, mdiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
+	g, gdiags := buildPlanGraph(w, moved)
+	diags = append(diags, gdiags...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	diags = append(diags, g.walk(ctx, w, p.opts.Parallelism)...)
+
+	plan := &Plan{
+		Mode:       opts.Mode,
+		Lineage:    prior.Lineage,
+		Serial:     prior.Serial,
+		ConfigHash: opts.ConfigHash,
+		Variables:  map[string]cty.Value{},
+		Targets:    opts.Targets,
+		PriorState: w.refreshed.Close(),
+		Schemas:    w.schemas,
+		Errored:    diags.HasErrors(),
+		Created:    p.opts.Now(),
+	}
+	for name, in := range p.opts.Variables {
+		plan.Variables[name] = in.Value
+	}
+	for _, c := range w.changes {
+		if prev, ok := moved[c.Addr.String()]; ok && c.Deposed == state.NotDeposed {
+			c.PrevRunAddr = prev
+		}
+		if c.PrevRunAddr.Resource.Resource.Type == "" {
+			c.PrevRunAddr = c.Addr
+		}
+	}
+	if opts.Mode == RefreshOnlyMode {
+		// A refresh-only plan changes nothing but the state's record.
+		w.changes = nil
+	}
+	plan.Changes = sortChanges(w.changes)
+	plan.Drift = sortChanges(w.drift)
+	plan.Outputs = w.outputChanges(prior)
+	if len(opts.Targets) > 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Resource targeting is in effect",
+			Detail:   "This plan is limited to the -target objects and what they depend on, so it may not show every change the configuration asks for. Use -target only to recover from mistakes or to work around a limitation, and run a full plan afterwards.",
+		})
+	}
+	return plan, diags
+}
+
+// checkSupported refuses what this planner cannot do yet, rather than
+// planning it wrongly.
+func (p *Planner) checkSupported() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(p.opts.Config.Module.ModuleCalls) {
+		mc := p.opts.Config.Module.ModuleCalls[name]
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Module calls cannot be planned yet",
+			Detail:   fmt.Sprintf("tack validates module %q but cannot plan module calls yet. Move its objects into the root module for now.", name),
+			Subject:  mc.DeclRange.Ptr(),
+		})
+	}
+	return diags
+}
+
+func sortChanges(cs []*ResourceChange) []*ResourceChange {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if !cs[i].Addr.Equal(cs[j].Addr) {
+			return cs[i].Addr.Less(cs[j].Addr)
+		}
+		return cs[i].Deposed < cs[j].Deposed
+	})
+	return cs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// outputChanges compares the outputs evaluated in the walk with the
+// recorded ones.
+func (w *walker) outputChanges(prior *state.State) []*OutputChange {
+	var out []*OutputChange
+	m := w.cfg.Module
+	names := map[string]bool{}
+	for n := range m.Outputs {
+		names[n] = true
+	}
+	for n := range prior.Outputs {
+		names[n] = true
+	}
+	for _, name := range sortedKeys(names) {
+		oc := &OutputChange{Name: name, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.NullVal(cty.DynamicPseudoType)}
+		if o, ok := prior.Outputs[name]; ok {
+			oc.Before = o.Value
+			oc.Sensitive = o.Sensitive
+		}
+		cfg, inConfig := m.Outputs[name]
+		after, evaluated := w.outputs[name]
+		switch {
+		case !inConfig || w.opts.Mode == DestroyMode:
+			if oc.Before.IsNull() {
+				continue
+			}
+			oc.Action = Delete
+		case !evaluated:
+			continue
+		default:
+			oc.After = after
+			oc.Sensitive = cfg.Sensitive || after.ContainsMarked()
+			switch {
+			case oc.Before.IsNull():
+				oc.Action = Create
+			case !after.IsWhollyKnown():
+				oc.Action = Update
+			default:
+				b, _ := oc.Before.UnmarkDeep()
+				a, _ := after.UnmarkDeep()
+				if b.Equals(a).True() {
+					oc.Action = NoOp
+				} else {
+					oc.Action = Update
+				}
+			}
+		}
+		out = append(out, oc)
+	}
+	return out
+}
+
+// diagsFromProvider turns a provider's diagnostics into HCL ones, placed
+// at the attribute they name when the body has it, else at the block.
+func diagsFromProvider(ds sdk.Diagnostics, body hcl.Body, declRange hcl.Range, addr string) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range ds {
+		sev := hcl.DiagError
+		if d.Severity == sdk.Warning {
+			sev = hcl.DiagWarning
+		}
+		subject := declRange
+		if r, ok := attributeRange(body, d.Attribute); ok {
+			subject = r
+		}
+		detail := d.Detail
+		if addr != "" {
+			detail = strings.TrimSpace(detail + "\n\n(from the provider, for " + addr + ")")
+		}
+		out = append(out, &hcl.Diagnostic{Severity: sev, Summary: d.Summary, Detail: detail, Subject: subject.Ptr()})
+	}
+	return out
+}
+
+// attributeRange finds the source range of the top-level attribute a path
+// starts with.
+func attributeRange(body hcl.Body, path cty.Path) (hcl.Range, bool) {
+	if body == nil || len(path) == 0 {
+		return hcl.Range{}, false
+	}
+	step, ok := path[0].(cty.GetAttrStep)
+	if !ok {
+		return hcl.Range{}, false
+	}
+	attrs, _ := body.JustAttributes()
+	if a, ok := attrs[step.Name]; ok {
+		return a.Expr.Range(), true
+	}
+	return hcl.Range{}, false
+}

@@ -1,0 +1,95 @@
+package planner
+
+import (
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/state"
+)
+
+// applyChangesTransformer adds a node per configured resource with
+// changes to apply, and a node per deletion of an object the
+// configuration no longer has (or of any object, in a destroy).
+type applyChangesTransformer struct{}
+
+func (applyChangesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
+	byResource := map[string]*nodeApplyResource{}
+	for _, c := range w.plan.Changes {
+		r := w.configResource(c.Addr.Resource.Resource)
+		if c.Action == Delete && (r == nil || w.plan.Mode == DestroyMode || c.Deposed != state.NotDeposed || c.Reason == DeleteBecauseCountIndex || c.Reason == DeleteBecauseEachKey) {
+			g.add(&nodeApplyDelete{c: c})
+			continue
+		}
+		if c.Action == NoOp || r == nil {
+			continue
+		}
+		n := byResource[r.Addr().String()]
+		if n == nil {
+			n = &nodeApplyResource{r: r}
+			byResource[r.Addr().String()] = n
+			g.add(n)
+		}
+		n.changes = append(n.changes, c)
+	}
+	return nil
+}
+
+// configValuesTransformer adds the local values and outputs, evaluated
+// again with applied values; outputs are recorded in the state.
+type configValuesTransformer struct{}
+
+func (configValuesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
+	m := w.cfg.Module
+	for _, name := range sortedKeys(m.Locals) {
+		g.add(&nodeLocal{l: m.Locals[name]})
+	}
+	if w.plan.Mode == DestroyMode {
+		return nil
+	}
+	for _, name := range sortedKeys(m.Outputs) {
+		g.add(&nodeOutput{o: m.Outputs[name]})
+	}
+	// Outputs the configuration dropped leave the state.
+	for name := range w.plan.PriorState.Outputs {
+		if _, ok := m.Outputs[name]; !ok {
+			w.applying.setOutput(name, nil)
+		}
+	}
+	return nil
+}
+
+// destroyOrderTransformer orders deletions against the recorded
+// dependencies: an object is deleted only after the objects that depend
+// on it are deleted, the reverse of the order they were created in.
+type destroyOrderTransformer struct{}
+
+func (destroyOrderTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
+	deletes := map[string][]string{} // config resource → delete nodes
+	deps := map[string][]addrs.ConfigResource{}
+	for _, name := range g.names() {
+		n, ok := g.nodes[name].(*nodeApplyDelete)
+		if !ok {
+			continue
+		}
+		cr := n.c.Addr.ConfigResource().String()
+		deletes[cr] = append(deletes[cr], name)
+		if ri := w.plan.PriorState.ResourceInstance(n.c.Addr); ri != nil {
+			obj := ri.Current
+			if n.c.Deposed != state.NotDeposed {
+				obj = ri.Deposed[n.c.Deposed]
+			}
+			if obj != nil {
+				deps[name] = obj.Dependencies
+			}
+		}
+	}
+	for name, ds := range deps {
+		for _, d := range ds {
+			for _, target := range deletes[d.String()] {
+				// name depends on target: delete name first.
+				g.connect(name, target)
+			}
+		}
+	}
+	return nil
+}
