@@ -1,0 +1,523 @@
+package planner
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"sort"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+	"github.com/zclconf/go-cty/cty/msgpack"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/state"
+)
+
+// planFileVersion is the format of saved plans this tack writes and reads.
+const planFileVersion = 1
+
+// ErrNotPlanFile is returned (wrapped in a [*PlanFileError]) for bytes
+// that are not a saved plan at all, or a damaged one.
+var ErrNotPlanFile = errors.New("not a tack plan file")
+
+// PlanFileError says what is wrong with a saved plan.
+type PlanFileError struct {
+	Reason string
+	Err    error
+}
+
+func (e *PlanFileError) Error() string {
+	if e.Err != nil && !errors.Is(e.Err, ErrNotPlanFile) {
+		return "reading saved plan: " + e.Reason + ": " + e.Err.Error()
+	}
+	return "reading saved plan: " + e.Reason
+}
+
+func (e *PlanFileError) Unwrap() error { return e.Err }
+
+func planFileErr(reason string, err error) error {
+	if err == nil {
+		err = ErrNotPlanFile
+	}
+	return &PlanFileError{Reason: reason, Err: err}
+}
+
+// planFile is the serialized form of a [Plan]: values are msgpack (which
+// keeps unknowns) with their sensitive paths beside them, the prior state
+// is a state file, schemas are plain JSON.
+type planFile struct {
+	FormatVersion int                             `json:"format_version"`
+	TackVersion   string                          `json:"tack_version"`
+	Mode          string                          `json:"mode"`
+	Lineage       string                          `json:"lineage"`
+	Serial        uint64                          `json:"serial"`
+	ConfigHash    string                          `json:"config_hash"`
+	Variables     map[string]valueSrc             `json:"variables,omitempty"`
+	Targets       []string                        `json:"targets,omitempty"`
+	Changes       []changeSrc                     `json:"changes,omitempty"`
+	Drift         []changeSrc                     `json:"drift,omitempty"`
+	Outputs       []outputSrc                     `json:"outputs,omitempty"`
+	PriorState    json.RawMessage                 `json:"prior_state"`
+	Schemas       map[string]map[string]*blockSrc `json:"schemas,omitempty"`
+	Errored       bool                            `json:"errored,omitempty"`
+	Created       time.Time                       `json:"created"`
+}
+
+// valueSrc is one value: msgpack of the value with its type, and the
+// paths of its sensitive parts.
+type valueSrc struct {
+	Msgpack   []byte      `json:"msgpack"`
+	Sensitive [][]stepSrc `json:"sensitive,omitempty"`
+}
+
+type stepSrc struct {
+	Attr  *string         `json:"attr,omitempty"`
+	Index json.RawMessage `json:"index,omitempty"`
+}
+
+type changeSrc struct {
+	Addr            string      `json:"addr"`
+	PrevRunAddr     string      `json:"prev_run_addr,omitempty"`
+	Deposed         string      `json:"deposed,omitempty"`
+	Provider        string      `json:"provider"`
+	ProviderAlias   string      `json:"provider_alias,omitempty"`
+	Action          string      `json:"action"`
+	Reason          string      `json:"reason,omitempty"`
+	Before          valueSrc    `json:"before"`
+	After           valueSrc    `json:"after"`
+	RequiredReplace [][]stepSrc `json:"required_replace,omitempty"`
+	Private         []byte      `json:"private,omitempty"`
+	ImportID        *string     `json:"import_id,omitempty"`
+	SchemaVersion   int64       `json:"schema_version"`
+}
+
+type outputSrc struct {
+	Name      string   `json:"name"`
+	Action    string   `json:"action"`
+	Before    valueSrc `json:"before"`
+	After     valueSrc `json:"after"`
+	Sensitive bool     `json:"sensitive,omitempty"`
+}
+
+type blockSrc struct {
+	Attributes map[string]*attrSrc   `json:"attributes,omitempty"`
+	Blocks     map[string]*nestedSrc `json:"blocks,omitempty"`
+}
+
+type attrSrc struct {
+	Type      json.RawMessage `json:"type"`
+	Required  bool            `json:"required,omitempty"`
+	Optional  bool            `json:"optional,omitempty"`
+	Computed  bool            `json:"computed,omitempty"`
+	Sensitive bool            `json:"sensitive,omitempty"`
+}
+
+type nestedSrc struct {
+	Block    *blockSrc `json:"block"`
+	Nesting  int       `json:"nesting"`
+	MinItems int       `json:"min_items,omitempty"`
+	MaxItems int       `json:"max_items,omitempty"`
+}
+
+var actionNames = map[Action]string{}
+
+func init() {
+	for _, a := range []Action{NoOp, Create, Read, Update, DeleteThenCreate, CreateThenDelete, Delete} {
+		actionNames[a] = a.String()
+	}
+}
+
+func actionByName(s string) (Action, bool) {
+	for a, n := range actionNames {
+		if n == s {
+			return a, true
+		}
+	}
+	return NoOp, false
+}
+
+func reasonByName(s string) (Reason, bool) {
+	for r := NoReason; r <= ReadBecauseDependencyPending; r++ {
+		if r.String() == s {
+			return r, true
+		}
+	}
+	return NoReason, false
+}
+
+// WritePlanFile saves p; [ReadPlanFile] reads it back to an equal plan.
+func WritePlanFile(w io.Writer, p *Plan, tackVersion string) error {
+	f := planFile{
+		FormatVersion: planFileVersion,
+		TackVersion:   tackVersion,
+		Mode:          p.Mode.String(),
+		Lineage:       p.Lineage,
+		Serial:        p.Serial,
+		ConfigHash:    p.ConfigHash,
+		Variables:     map[string]valueSrc{},
+		Errored:       p.Errored,
+		Created:       p.Created.UTC(),
+		Schemas:       map[string]map[string]*blockSrc{},
+	}
+	var err error
+	for name, v := range p.Variables {
+		if f.Variables[name], err = encodeValue(v); err != nil {
+			return fmt.Errorf("saving plan: variable %s: %w", name, err)
+		}
+	}
+	for _, t := range p.Targets {
+		f.Targets = append(f.Targets, t.String())
+	}
+	for _, set := range []struct {
+		in  []*ResourceChange
+		out *[]changeSrc
+	}{{p.Changes, &f.Changes}, {p.Drift, &f.Drift}} {
+		for _, c := range set.in {
+			cs, err := encodeChange(c)
+			if err != nil {
+				return fmt.Errorf("saving plan: %s: %w", c.Addr, err)
+			}
+			*set.out = append(*set.out, cs)
+		}
+	}
+	for _, o := range p.Outputs {
+		osrc := outputSrc{Name: o.Name, Action: o.Action.String(), Sensitive: o.Sensitive}
+		if osrc.Before, err = encodeValue(o.Before); err != nil {
+			return fmt.Errorf("saving plan: output %s: %w", o.Name, err)
+		}
+		if osrc.After, err = encodeValue(o.After); err != nil {
+			return fmt.Errorf("saving plan: output %s: %w", o.Name, err)
+		}
+		f.Outputs = append(f.Outputs, osrc)
+	}
+	for source, types := range p.Schemas {
+		f.Schemas[source] = map[string]*blockSrc{}
+		for name, b := range types {
+			bs, err := encodeBlock(b)
+			if err != nil {
+				return fmt.Errorf("saving plan: schema of %s: %w", name, err)
+			}
+			f.Schemas[source][name] = bs
+		}
+	}
+	prior := p.PriorState
+	if prior == nil {
+		prior = state.New()
+	}
+	var buf bytes.Buffer
+	if err := state.WriteFile(&buf, prior, tackVersion); err != nil {
+		return fmt.Errorf("saving plan: %w", err)
+	}
+	f.PriorState = buf.Bytes()
+	enc := json.NewEncoder(w)
+	return enc.Encode(f)
+}
+
+// ReadPlanFile reads a saved plan. Bytes that are not one, or a damaged
+// one, give a [*PlanFileError]; it never panics.
+func ReadPlanFile(r io.Reader) (*Plan, error) {
+	dec := json.NewDecoder(r)
+	var f planFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, planFileErr("the file is not a saved plan", err)
+	}
+	if f.FormatVersion == 0 {
+		return nil, planFileErr("the file is not a saved plan (no format_version)", nil)
+	}
+	if f.FormatVersion > planFileVersion {
+		return nil, planFileErr(fmt.Sprintf("plan format version %d is newer than this tack reads (%d); apply it with the tack version that made it (%s)", f.FormatVersion, planFileVersion, f.TackVersion), nil)
+	}
+	p := &Plan{
+		Lineage: f.Lineage, Serial: f.Serial, ConfigHash: f.ConfigHash, Errored: f.Errored, Created: f.Created,
+		Variables: map[string]cty.Value{}, Schemas: map[string]map[string]*sdk.Block{},
+	}
+	switch f.Mode {
+	case "normal":
+		p.Mode = NormalMode
+	case "destroy":
+		p.Mode = DestroyMode
+	case "refresh-only":
+		p.Mode = RefreshOnlyMode
+	default:
+		return nil, planFileErr(fmt.Sprintf("unknown mode %q", f.Mode), nil)
+	}
+	var err error
+	for name, vs := range f.Variables {
+		if p.Variables[name], err = decodeValue(vs); err != nil {
+			return nil, planFileErr("variable "+name, err)
+		}
+	}
+	for _, t := range f.Targets {
+		a, diags := addrs.ParseAbsResourceInstanceStr(t)
+		if diags.HasErrors() {
+			return nil, planFileErr("target "+t, diags)
+		}
+		p.Targets = append(p.Targets, a)
+	}
+	for _, set := range []struct {
+		in  []changeSrc
+		out *[]*ResourceChange
+	}{{f.Changes, &p.Changes}, {f.Drift, &p.Drift}} {
+		for _, cs := range set.in {
+			c, err := decodeChange(cs)
+			if err != nil {
+				return nil, planFileErr("change of "+cs.Addr, err)
+			}
+			*set.out = append(*set.out, c)
+		}
+	}
+	for _, osrc := range f.Outputs {
+		a, ok := actionByName(osrc.Action)
+		if !ok {
+			return nil, planFileErr("output "+osrc.Name, fmt.Errorf("unknown action %q", osrc.Action))
+		}
+		o := &OutputChange{Name: osrc.Name, Action: a, Sensitive: osrc.Sensitive}
+		if o.Before, err = decodeValue(osrc.Before); err != nil {
+			return nil, planFileErr("output "+osrc.Name, err)
+		}
+		if o.After, err = decodeValue(osrc.After); err != nil {
+			return nil, planFileErr("output "+osrc.Name, err)
+		}
+		p.Outputs = append(p.Outputs, o)
+	}
+	for source, types := range f.Schemas {
+		p.Schemas[source] = map[string]*sdk.Block{}
+		for name, bs := range types {
+			b, err := decodeBlock(bs, 0)
+			if err != nil {
+				return nil, planFileErr("schema of "+name, err)
+			}
+			p.Schemas[source][name] = b
+		}
+	}
+	if len(f.PriorState) == 0 {
+		return nil, planFileErr("the plan holds no prior state", nil)
+	}
+	if p.PriorState, err = state.ReadFile(bytes.NewReader(f.PriorState)); err != nil {
+		return nil, planFileErr("prior state", err)
+	}
+	return p, nil
+}
+
+func encodeChange(c *ResourceChange) (changeSrc, error) {
+	cs := changeSrc{
+		Addr: c.Addr.String(), Deposed: string(c.Deposed), Provider: c.Provider.Source, ProviderAlias: c.Provider.Alias,
+		Action: c.Action.String(), Reason: c.Reason.String(), Private: c.Private, SchemaVersion: c.SchemaVersion,
+	}
+	if c.Moved() {
+		cs.PrevRunAddr = c.PrevRunAddr.String()
+	}
+	if c.Importing != nil {
+		cs.ImportID = &c.Importing.ID
+	}
+	var err error
+	if cs.Before, err = encodeValue(c.Before); err != nil {
+		return cs, err
+	}
+	if cs.After, err = encodeValue(c.After); err != nil {
+		return cs, err
+	}
+	for _, p := range c.RequiredReplace {
+		ps, err := encodePath(p)
+		if err != nil {
+			return cs, err
+		}
+		cs.RequiredReplace = append(cs.RequiredReplace, ps)
+	}
+	return cs, nil
+}
+
+func decodeChange(cs changeSrc) (*ResourceChange, error) {
+	addr, diags := addrs.ParseAbsResourceInstanceStr(cs.Addr)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c := &ResourceChange{Addr: addr, PrevRunAddr: addr, Deposed: state.DeposedKey(cs.Deposed), Provider: state.ProviderRef{Source: cs.Provider, Alias: cs.ProviderAlias},
+		Mode: addr.Resource.Resource.Mode, Private: cs.Private, SchemaVersion: cs.SchemaVersion}
+	if cs.PrevRunAddr != "" {
+		if c.PrevRunAddr, diags = addrs.ParseAbsResourceInstanceStr(cs.PrevRunAddr); diags.HasErrors() {
+			return nil, diags
+		}
+	}
+	var ok bool
+	if c.Action, ok = actionByName(cs.Action); !ok {
+		return nil, fmt.Errorf("unknown action %q", cs.Action)
+	}
+	if c.Reason, ok = reasonByName(cs.Reason); !ok {
+		return nil, fmt.Errorf("unknown reason %q", cs.Reason)
+	}
+	if cs.ImportID != nil {
+		c.Importing = &Importing{ID: *cs.ImportID}
+	}
+	var err error
+	if c.Before, err = decodeValue(cs.Before); err != nil {
+		return nil, err
+	}
+	if c.After, err = decodeValue(cs.After); err != nil {
+		return nil, err
+	}
+	for _, ps := range cs.RequiredReplace {
+		p, err := decodePath(ps)
+		if err != nil {
+			return nil, err
+		}
+		c.RequiredReplace = append(c.RequiredReplace, p)
+	}
+	return c, nil
+}
+
+func encodeValue(v cty.Value) (valueSrc, error) {
+	if v == cty.NilVal {
+		v = cty.NullVal(cty.DynamicPseudoType)
+	}
+	raw, pvms := v.UnmarkDeepWithPaths()
+	b, err := msgpack.Marshal(raw, cty.DynamicPseudoType)
+	if err != nil {
+		return valueSrc{}, err
+	}
+	vs := valueSrc{Msgpack: b}
+	sort.Slice(pvms, func(i, j int) bool { return fmt.Sprint(pvms[i].Path) < fmt.Sprint(pvms[j].Path) })
+	for _, pvm := range pvms {
+		if !pvm.Marks.Has(config.Sensitive) {
+			continue
+		}
+		ps, err := encodePath(pvm.Path)
+		if err != nil {
+			return valueSrc{}, err
+		}
+		vs.Sensitive = append(vs.Sensitive, ps)
+	}
+	return vs, nil
+}
+
+func decodeValue(vs valueSrc) (v cty.Value, err error) {
+	// A damaged value must be an error, not a panic in a decoder.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("damaged value: %v", r)
+		}
+	}()
+	v, err = msgpack.Unmarshal(vs.Msgpack, cty.DynamicPseudoType)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	var pvms []cty.PathValueMarks
+	for _, ps := range vs.Sensitive {
+		p, err := decodePath(ps)
+		if err != nil {
+			return cty.NilVal, err
+		}
+		if _, err := p.Apply(v); err != nil {
+			return cty.NilVal, fmt.Errorf("sensitive path does not fit the value: %w", err)
+		}
+		pvms = append(pvms, cty.PathValueMarks{Path: p, Marks: cty.NewValueMarks(config.Sensitive)})
+	}
+	return v.MarkWithPaths(pvms), nil
+}
+
+func encodePath(p cty.Path) ([]stepSrc, error) {
+	out := make([]stepSrc, 0, len(p))
+	for _, step := range p {
+		switch s := step.(type) {
+		case cty.GetAttrStep:
+			name := s.Name
+			out = append(out, stepSrc{Attr: &name})
+		case cty.IndexStep:
+			b, err := ctyjson.Marshal(s.Key, s.Key.Type())
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, stepSrc{Index: b})
+		}
+	}
+	return out, nil
+}
+
+func decodePath(ss []stepSrc) (cty.Path, error) {
+	var p cty.Path
+	for _, s := range ss {
+		switch {
+		case s.Attr != nil:
+			p = p.GetAttr(*s.Attr)
+		case len(s.Index) > 0:
+			var k any
+			if err := json.Unmarshal(s.Index, &k); err != nil {
+				return nil, err
+			}
+			switch kv := k.(type) {
+			case string:
+				p = p.Index(cty.StringVal(kv))
+			case float64:
+				p = p.Index(cty.NumberVal(new(big.Float).SetFloat64(kv)))
+			default:
+				return nil, fmt.Errorf("path index %s is neither a string nor a number", s.Index)
+			}
+		default:
+			return nil, fmt.Errorf("empty path step")
+		}
+	}
+	return p, nil
+}
+
+func encodeBlock(b *sdk.Block) (*blockSrc, error) {
+	bs := &blockSrc{Attributes: map[string]*attrSrc{}, Blocks: map[string]*nestedSrc{}}
+	for name, a := range b.Attributes {
+		ty, err := a.Type.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		bs.Attributes[name] = &attrSrc{Type: ty, Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive}
+	}
+	for name, nb := range b.BlockTypes {
+		inner, err := encodeBlock(&nb.Block)
+		if err != nil {
+			return nil, err
+		}
+		bs.Blocks[name] = &nestedSrc{Block: inner, Nesting: int(nb.Nesting), MinItems: nb.MinItems, MaxItems: nb.MaxItems}
+	}
+	return bs, nil
+}
+
+func decodeBlock(bs *blockSrc, depth int) (*sdk.Block, error) {
+	if bs == nil {
+		return nil, fmt.Errorf("missing block")
+	}
+	if depth > 32 {
+		return nil, fmt.Errorf("blocks nested too deeply")
+	}
+	b := &sdk.Block{Attributes: map[string]*sdk.Attribute{}, BlockTypes: map[string]*sdk.NestedBlock{}}
+	for name, as := range bs.Attributes {
+		if as == nil {
+			return nil, fmt.Errorf("attribute %s is empty", name)
+		}
+		var ty cty.Type
+		if err := ty.UnmarshalJSON(as.Type); err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", name, err)
+		}
+		b.Attributes[name] = &sdk.Attribute{Type: ty, Required: as.Required, Optional: as.Optional, Computed: as.Computed, Sensitive: as.Sensitive}
+	}
+	for name, ns := range bs.Blocks {
+		if ns == nil {
+			return nil, fmt.Errorf("block type %s is empty", name)
+		}
+		inner, err := decodeBlock(ns.Block, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		nesting := sdk.Nesting(ns.Nesting)
+		switch nesting {
+		case sdk.NestingSingle, sdk.NestingList, sdk.NestingSet, sdk.NestingMap:
+		default:
+			return nil, fmt.Errorf("block type %s has invalid nesting %d", name, ns.Nesting)
+		}
+		b.BlockTypes[name] = &sdk.NestedBlock{Block: *inner, Nesting: nesting, MinItems: ns.MinItems, MaxItems: ns.MaxItems}
+	}
+	return b, nil
+}
