@@ -255,7 +255,7 @@ func decodeObject(ctx context.Context, pi *providerInstance, typeName string, sc
 }
 
 // refresh reads the live object and records drift.
-func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object) (*state.Object, hcl.Diagnostics) {
+func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, drift bool) (*state.Object, hcl.Diagnostics) {
 	w := ip.w
 	start := time.Now()
 	w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, At: start})
@@ -268,13 +268,17 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object) (*s
 	}
 	w.emit(OperationDone{Addr: ip.addr, Op: OpRefresh, ID: idOf(resp.NewState), Elapsed: time.Since(start)})
 	ref := ip.pi.ref()
+	if resp.NewState.IsNull() && !drift {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot import non-existent object",
+			Detail: fmt.Sprintf("The provider found no object to adopt as %s. Check the import ID.", ip.addr), Subject: ip.r.DeclRange.Ptr()}}
+	}
 	if resp.NewState.IsNull() {
 		w.addDrift(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ref, Mode: addrs.ManagedResourceMode, Action: Delete, Before: prior.Value, After: cty.NullVal(prior.Value.Type()), SchemaVersion: ip.schema.Version})
 		w.refreshed.SetResourceInstanceCurrent(ip.addr, nil, ref)
 		return nil, nil
 	}
 	after := markSensitive(&ip.schema.Block, resp.NewState)
-	if !valuesEqual(prior.Value, after) {
+	if drift && !valuesEqual(prior.Value, after) {
 		w.addDrift(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ref, Mode: addrs.ManagedResourceMode, Action: Update, Before: prior.Value, After: after, SchemaVersion: ip.schema.Version})
 	}
 	obj := *prior
@@ -293,9 +297,28 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	if prior != nil && !w.opts.SkipRefresh {
+	var importing *Importing
+	if prior == nil && w.opts.Mode == NormalMode {
+		id, found, d := ip.importID()
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+		if found {
+			prior, d = ip.importObject(ctx, id)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				return diags
+			}
+			importing = &Importing{ID: id}
+		}
+	}
+	if prior != nil && (!w.opts.SkipRefresh || importing != nil) {
+		// An adopted object is read in full, and joins the state the
+		// plan starts from (applying the plan records it); what an
+		// import reads is not drift.
 		var d hcl.Diagnostics
-		prior, d = ip.refresh(ctx, prior)
+		prior, d = ip.refresh(ctx, prior, importing == nil)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
@@ -331,11 +354,15 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 
 	change := &ResourceChange{
 		Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.ManagedResourceMode,
-		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version,
+		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version, Importing: importing,
 	}
+	triggered, d := ip.replaceTriggered()
+	diags = append(diags, d...)
 	switch {
 	case prior == nil:
 		change.Action = Create
+	case triggered:
+		change.Action, change.Reason = ip.replaceAction(), ReplaceByTriggers
 	case prior.Status == state.ObjectTainted:
 		change.Action, change.Reason = ip.replaceAction(), ReplaceBecauseTainted
 	case ip.replaceRequested():
@@ -364,6 +391,93 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	w.rememberChange(change)
 	w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), change.After)
 	return diags
+}
+
+// importID is the ID to adopt for this instance: from -import (tack
+// import), or an import block whose address is this instance.
+func (ip *instancePlanner) importID() (string, bool, hcl.Diagnostics) {
+	for _, t := range ip.w.opts.Imports {
+		if t.Addr.Equal(ip.addr) {
+			return t.ID, true, nil
+		}
+	}
+	for _, im := range ip.w.cfg.Module.Imports {
+		to, d := addrs.ParseAbsResourceInstance(im.To)
+		if d.HasErrors() || !to.Equal(ip.addr) {
+			continue
+		}
+		v, diags := ip.w.newScope().EvalExpr(im.ID, cty.String)
+		if diags.HasErrors() {
+			return "", false, diags
+		}
+		if !v.IsKnown() || v.IsNull() {
+			return "", false, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid import ID", Detail: "The import ID must be a string known at plan time.", Subject: im.ID.Range().Ptr()}}
+		}
+		v, _ = v.Unmark()
+		return v.AsString(), true, nil
+	}
+	return "", false, nil
+}
+
+// importObject asks the provider for the existing object with id; it is
+// refreshed next like any recorded object.
+func (ip *instancePlanner) importObject(ctx context.Context, id string) (*state.Object, hcl.Diagnostics) {
+	w := ip.w
+	start := time.Now()
+	w.emit(OperationStarted{Addr: ip.addr, Op: OpImport, At: start})
+	resp := ip.pi.prov.ImportResourceState(ctx, sdk.ImportResourceStateRequest{TypeName: ip.r.Type, ID: id})
+	diags := diagsFromProvider(resp.Diagnostics, nil, ip.r.DeclRange, ip.addr.String())
+	if !diags.HasErrors() && len(resp.Imported) != 1 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import returned no single object",
+			Detail: fmt.Sprintf("Importing %s with ID %q gave %d objects; one is needed.", ip.addr, id, len(resp.Imported)), Subject: ip.r.DeclRange.Ptr()})
+	}
+	if diags.HasErrors() {
+		w.emit(OperationFailed{Addr: ip.addr, Op: OpImport, Elapsed: time.Since(start), Diagnostics: diags})
+		return nil, diags
+	}
+	w.emit(OperationDone{Addr: ip.addr, Op: OpImport, ID: id, Elapsed: time.Since(start)})
+	v := markSensitive(&ip.schema.Block, resp.Imported[0].State)
+	return &state.Object{Value: v, Status: state.ObjectReady}, diags
+}
+
+// replaceTriggered reports whether an object named in
+// lifecycle.replace_triggered_by has a change planned.
+func (ip *instancePlanner) replaceTriggered() (bool, hcl.Diagnostics) {
+	for _, e := range ip.r.Lifecycle.ReplaceTriggeredBy {
+		refs, diags := config.References(e)
+		if diags.HasErrors() {
+			return false, diags
+		}
+		for _, ref := range refs {
+			var res addrs.Resource
+			key := addrs.InstanceKey(nil)
+			switch s := ref.Subject.(type) {
+			case addrs.Resource:
+				res = s
+			case addrs.ResourceInstance:
+				res, key = s.Resource, s.Key
+			default:
+				continue
+			}
+			if ip.w.changed(res, key) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// changed reports whether the plan so far changes an instance of res
+// (any instance, when key is nil).
+func (w *walker) changed(res addrs.Resource, key addrs.InstanceKey) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.changes {
+		if c.Addr.Resource.Resource == res && (key == nil || c.Addr.Resource.Key == key) && c.Action != NoOp && c.Action != Read {
+			return true
+		}
+	}
+	return false
 }
 
 // validate asks the provider to check the configuration (its validators,
@@ -425,9 +539,8 @@ func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	if d := ip.validate(ctx, cfgVal); d.HasErrors() {
-		return append(diags, d...)
-	}
+	// The protocol validates resource configurations only; a data
+	// source's reader checks its own.
 	ty := ip.schema.Block.ImpliedType()
 	if !cfgVal.IsWhollyKnown() {
 		after := cty.UnknownVal(ty)

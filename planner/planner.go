@@ -84,6 +84,15 @@ type PlanOpts struct {
 	Replace []addrs.AbsResourceInstance
 	// ConfigHash is recorded in the plan, for apply to compare.
 	ConfigHash string
+	// Imports adopt existing objects (tack import ADDR ID), as import
+	// blocks do.
+	Imports []ImportTarget
+}
+
+// ImportTarget is an existing object to adopt at an address.
+type ImportTarget struct {
+	Addr addrs.AbsResourceInstance
+	ID   string
 }
 
 // providerKey names a provider configuration within the root module: the

@@ -1,0 +1,165 @@
+package planner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/state"
+)
+
+func TestImport(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if err := os.WriteFile(filepath.Join(f.dir, "existing.txt"), []byte("made by hand"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `
+resource "local_file" "adopted" {
+  path    = "existing.txt"
+  content = "made by hand"
+}
+import {
+  to = local_file.adopted
+  id = "existing.txt"
+}
+`
+	plan := f.plan(src, PlanOpts{})
+	checkActions(t, plan, "local_file.adopted: no-op")
+	if c := plan.Changes[0]; c.Importing == nil || c.Importing.ID != "existing.txt" || plan.Counts().Import != 1 {
+		t.Fatalf("the import is not planned: %+v", c.Importing)
+	}
+	f.apply(src, PlanOpts{})
+	if f.state.ResourceInstance(mustAddr(t, "local_file.adopted")) == nil {
+		t.Fatal("the adopted object is not in the state")
+	}
+	// Once adopted, the import block has nothing left to do.
+	again := f.plan(src, PlanOpts{})
+	if again.Changes[0].Importing != nil || again.HasChanges() {
+		t.Errorf("second plan: importing %v, changes %v", again.Changes[0].Importing, actions(again))
+	}
+
+	// tack import ADDR ID does the same without a block.
+	g := newFixture(t)
+	if err := os.WriteFile(filepath.Join(g.dir, "other.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan = g.plan(`
+resource "local_file" "o" {
+  path    = "other.txt"
+  content = "y"
+}
+`, PlanOpts{Imports: []ImportTarget{{Addr: mustAddr(t, "local_file.o"), ID: "other.txt"}}})
+	checkActions(t, plan, "local_file.o: update")
+	if plan.Changes[0].Importing == nil {
+		t.Error("tack import's target is not marked as imported")
+	}
+}
+
+func TestCreateBeforeDestroy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src := `
+resource "local_file" "a" {
+  path    = "a.txt"
+  content = "x"
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+`
+	f.apply(src, PlanOpts{})
+	next := strings.Replace(src, `"a.txt"`, `"b.txt"`, 1)
+	plan := f.plan(next, PlanOpts{})
+	if c := plan.Changes[0]; c.Action != CreateThenDelete {
+		t.Fatalf("action %s, want create-then-delete", c.Action)
+	}
+	var order []string
+	p := f.planner(f.config(next))
+	p.opts.Events = func(e Event) {
+		if d, ok := e.(OperationDone); ok {
+			order = append(order, d.Op.String())
+		}
+	}
+	s, diags := p.Apply(context.Background(), plan, func(*state.State) error { return nil })
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if strings.Join(order, ",") != "create,delete" {
+		t.Errorf("operations %v, want the create before the delete", order)
+	}
+	ri := s.ResourceInstance(mustAddr(t, "local_file.a"))
+	if ri == nil || len(ri.Deposed) != 0 {
+		t.Errorf("after the replacement: %+v, want one current object and no deposed one", ri)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "a.txt")); !os.IsNotExist(err) {
+		t.Errorf("the old file is still there: %v", err)
+	}
+}
+
+func TestIgnoreChangesAndTriggers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src := func(content, trigger string) string {
+		return `
+resource "local_file" "a" {
+  path    = "a.txt"
+  content = "` + content + `"
+  lifecycle {
+    ignore_changes = [content]
+  }
+}
+resource "local_file" "t" {
+  path    = "t.txt"
+  content = "` + trigger + `"
+}
+resource "local_file" "follower" {
+  path    = "f.txt"
+  content = "same"
+  lifecycle {
+    replace_triggered_by = [local_file.t]
+  }
+}
+`
+	}
+	f.apply(src("one", "1"), PlanOpts{})
+	plan := f.plan(src("two", "2"), PlanOpts{})
+	checkActions(t, plan,
+		"local_file.a: no-op",
+		"local_file.follower: delete-then-create (replace_by_triggers)",
+		"local_file.t: update",
+	)
+}
+
+func TestDataSourcesAndTargets(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if err := os.WriteFile(filepath.Join(f.dir, "in.txt"), []byte("input"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `
+data "local_file" "in" {
+  path = "in.txt"
+}
+resource "local_file" "out" {
+  path    = "out.txt"
+  content = upper(data.local_file.in.content)
+}
+resource "local_file" "other" {
+  path    = "other.txt"
+  content = "x"
+}
+`
+	plan := f.plan(src, PlanOpts{Targets: []addrs.AbsResourceInstance{mustAddr(t, "local_file.out")}})
+	checkActions(t, plan, "local_file.out: create")
+	if got := plan.Changes[0].After.GetAttr("content").AsString(); got != "INPUT" {
+		t.Errorf("content planned from the data source = %q", got)
+	}
+	f.apply(src, PlanOpts{})
+	if got := f.read("out.txt"); got != "INPUT" {
+		t.Errorf("out.txt = %q", got)
+	}
+}
