@@ -33,10 +33,14 @@ func (o Operation) String() string {
 	return [...]string{"refresh", "create", "update", "delete", "read", "import"}[o]
 }
 
-// OperationStarted: a provider call for an object began.
+// OperationStarted: a provider call for an object began. ID is the id
+// attribute of the object as it was before the call, when it exists and
+// has one (refresh, update, delete, import), so that progress can name
+// the object being worked on: "Destroying... [id=i-0abc]".
 type OperationStarted struct {
 	Addr addrs.AbsResourceInstance
 	Op   Operation
+	ID   string
 	At   time.Time
 }
 
