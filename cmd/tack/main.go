@@ -34,6 +34,7 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 		ErrorWriter: stderr,
 		Commands: map[string]cli.CommandFactory{
 			"fmt":              func() (cli.Command, error) { return &fmtCommand{meta: meta}, nil },
+			"init":             func() (cli.Command, error) { return &initCommand{meta}, nil },
 			"version":          func() (cli.Command, error) { return &versionCommand{meta}, nil },
 			"providers":        func() (cli.Command, error) { return &providersCommand{meta}, nil },
 			"providers schema": func() (cli.Command, error) { return &providersSchemaCommand{meta: meta}, nil },

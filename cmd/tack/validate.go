@@ -2,18 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
+	"maps"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tackhq/tack/cmd/tack/views"
 	"github.com/tackhq/tack/config"
-	"github.com/tackhq/tack/plugins/client"
 	"github.com/tackhq/tack/plugins/install"
+	"github.com/tackhq/tack/plugins/sdk"
 )
 
 type validateCommand struct{ *meta }
@@ -25,10 +24,15 @@ func (c *validateCommand) Help() string {
   local modules it calls: syntax, block types and names, duplicate
   declarations, variable declarations, Spinnaker's cluster naming,
   references to objects the configuration does not declare, module call
-  arguments, cycles among local values, and the
-  bodies that providers own (resources, data sources, server_group) against
-  the providers' schemas. Providers that cannot be found are skipped, with a
-  warning that says what was not checked. Nothing is planned or changed.
+  arguments, cycles among local values, and the bodies that providers own
+  (resources, data sources, server_group) against the providers' schemas.
+  Nothing is planned or changed.
+
+  The providers are those "tack init" recorded in DIR/.tack.lock.hcl, and
+  those the CLI configuration's dev_overrides name. Without them, the
+  bodies of a provider are skipped, with a warning that says what was not
+  checked and to run tack init. A binary whose checksum differs from the
+  lock file is an error and does not run.
 
   Exit status: 0 when the configuration is valid (warnings allowed), 1 when
   it is not.
@@ -37,8 +41,8 @@ Options:
 
   -json             Print the result as JSON (docs/diagnostics-json.md).
   -no-color         No colour, even on a terminal.
-  -plugin-dir=DIR   Look for providers in DIR before the tack binary's
-                    directory. May be repeated.`
+  -plugin-dir=DIR   Also look for the locked providers in DIR, as tack
+                    init -plugin-dir=DIR did. May be repeated.`
 }
 
 func (c *validateCommand) Synopsis() string { return "Check the configuration" }
@@ -66,19 +70,20 @@ func (c *validateCommand) Run(args []string) int {
 
 	parser := config.NewParser()
 	cfg, diags := parser.LoadConfig(dir)
+	sources := parser.Sources()
 	diags = append(diags, cfg.CheckReferences()...)
 	diags = append(diags, cfg.CheckModuleCalls()...)
 	diags = append(diags, cfg.CheckLocalCycles()...)
 	diags = append(diags, cfg.CheckExpressions()...)
-	diags = append(diags, c.checkBodies(cfg, pluginDirs)...)
+	diags = append(diags, c.checkBodies(cfg, dir, pluginDirs, sources)...)
 
 	if *asJSON {
-		if err := views.RenderDiagnosticsJSON(c.stdout, diags, parser.Sources()); err != nil {
+		if err := views.RenderDiagnosticsJSON(c.stdout, diags, sources); err != nil {
 			c.ui.Error("Error: " + err.Error())
 			return 1
 		}
 	} else {
-		view := &views.DiagnosticsView{Color: c.color(*noColor), Width: 78, Sources: parser.Sources()}
+		view := &views.DiagnosticsView{Color: c.color(*noColor), Width: 78, Sources: sources}
 		view.Render(c.stderr, diags)
 		if !diags.HasErrors() {
 			fmt.Fprintln(c.stdout, "The configuration is valid.")
@@ -90,42 +95,52 @@ func (c *validateCommand) Run(args []string) int {
 	return 0
 }
 
-// checkBodies launches the providers the configuration uses that can be
-// found, reads their schemas, and checks the bodies they own.
-func (c *validateCommand) checkBodies(cfg *config.Config, pluginDirs []string) hcl.Diagnostics {
-	dirs := append([]string(nil), pluginDirs...)
-	if exe, err := os.Executable(); err == nil {
-		dirs = append(dirs, filepath.Dir(exe))
+// checkBodies launches the providers of the lock file and the
+// development overrides that the configuration requires, reads their
+// schemas, and checks the bodies they own. The files it reads are added
+// to sources, for snippets.
+func (c *validateCommand) checkBodies(cfg *config.Config, dir string, pluginDirs []string, sources map[string][]byte) hcl.Diagnostics {
+	cc, diags := c.cliConfig()
+	maps.Copy(sources, cc.sources)
+	diags = append(diags, cc.devOverrideWarning()...)
+	tree, more := collectProviders(cfg)
+	diags = append(diags, more...)
+	locks, more := readLocks(dir, sources)
+	diags = append(diags, more...)
+	if more.HasErrors() {
+		return append(diags, config.CheckProviderBodies(cfg, config.ProviderSchemas{})...)
 	}
-	found, err := install.Shipped(dirs...)
-	if err != nil {
-		return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Cannot look for providers", Detail: err.Error() + "."}}
+
+	selected, err := install.Locate(tree.all(), locks, c.installOpts(dir, pluginDirs, cc))
+	for _, e := range splitErrors(err) {
+		// A provider the lock file does not name is skipped: the
+		// warning about its bodies says to run tack init.
+		var unlocked *install.NotLockedError
+		if !errors.As(e, &unlocked) {
+			diags = append(diags, providerDiags(e, hcl.DiagWarning)...)
+		}
 	}
-	wanted := cfg.ProviderNames()
-	schemas := config.ProviderSchemas{}
-	var diags hcl.Diagnostics
+	bySource := map[string]sdk.GetSchemaResponse{}
 	ctx := context.Background()
-	for _, f := range found {
-		if !slices.Contains(wanted, f.Name) {
-			continue
-		}
-		// A name the configuration maps to another source is another
-		// provider: its schemas would not be this one's.
-		if rp, ok := cfg.Module.RequiredProviders[f.Name]; ok && rp.Source != f.Source {
-			continue
-		}
-		p, err := client.Launch(ctx, client.Opts{Name: f.Source, Path: f.Path, Logger: c.logger()})
+	for _, s := range selected {
+		p, err := c.launch(ctx, s, nil)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot start provider", Detail: err.Error() + "."})
+			diags = append(diags, providerDiags(err, hcl.DiagWarning)...)
 			continue
 		}
 		resp := p.GetSchema(ctx)
 		_ = p.Close()
 		if resp.Diagnostics.HasErrors() {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot read provider schemas", Detail: resp.Diagnostics.Err().Error() + "."})
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Cannot read provider schemas", Detail: fmt.Sprintf("Provider %s: %v.", s.Source, resp.Diagnostics.Err())})
 			continue
 		}
-		schemas[f.Name] = resp
+		bySource[s.Source] = resp
+	}
+	schemas := config.ProviderSchemas{}
+	for name, source := range tree.localSources() {
+		if resp, ok := bySource[source]; ok {
+			schemas[name] = resp
+		}
 	}
 	return append(diags, config.CheckProviderBodies(cfg, schemas)...)
 }

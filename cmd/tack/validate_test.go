@@ -7,14 +7,44 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tackhq/tack/plugins/install"
 )
 
 // TestValidateFixtures runs tack validate over every fixture of bad input
 // in config/testdata and compares what a user reads on stderr, rendered
 // with snippets, with a golden file in testdata/validate-fixtures.
+//
+// validate checks provider-owned bodies only with the providers a lock
+// file records, and a fixture must not get one in the repository. So the
+// fixtures are copied to a scratch tree, each copy gets a lock file for
+// the local provider built for the test, and the test runs from
+// <scratch>/cmd/tack so that the paths users read in the golden files
+// stay ../../config/testdata/…. Changing the working directory is why
+// neither the test nor its subtests run in parallel.
 func TestValidateFixtures(t *testing.T) {
-	t.Parallel()
 	providers := buildProviders(t)
+	goldenDir, err := filepath.Abs(filepath.Join("testdata", "validate-fixtures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch := t.TempDir()
+	if err := os.CopyFS(filepath.Join(scratch, "config", "testdata"), os.DirFS(filepath.Join("..", "..", "config", "testdata"))); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(scratch, "cmd", "tack")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := install.HashFile(filepath.Join(providers, "tack-provider-local"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	locks := &install.Locks{Providers: map[string]*install.LockedProvider{
+		"tack/local": {Source: "tack/local", Version: version, Hashes: []string{install.HashString(sum)}},
+	}}
+	t.Chdir(work)
+
 	var dirs []string
 	for _, pattern := range []string{"load-*", "tree-bad-*", "refs-*", "schemas-bad-*", "locals-*", "eval-bad-*"} {
 		found, err := filepath.Glob(filepath.Join("..", "..", "config", "testdata", pattern))
@@ -33,14 +63,16 @@ func TestValidateFixtures(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
+			if err := install.WriteLocks(filepath.Join(dir, install.LockFileName), locks); err != nil {
+				t.Fatal(err)
+			}
 			var stdout, stderr bytes.Buffer
 			status := run([]string{"validate", "-no-color", "-plugin-dir=" + providers, dir}, &stdout, &stderr, env)
 			if status != 1 {
 				t.Errorf("exit status %d, want 1 for bad input; stdout:\n%s", status, stdout.String())
 			}
 			got := stderr.String()
-			golden := filepath.Join("testdata", "validate-fixtures", name+".golden")
+			golden := filepath.Join(goldenDir, name+".golden")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 					t.Fatal(err)
