@@ -1,0 +1,330 @@
+package views
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/plugins/sdk"
+)
+
+// PlanFormatVersion is the version of the JSON form of plans. Within a
+// major version fields are only added; a change that removes or
+// redefines a field raises the major version.
+const PlanFormatVersion = "1.0"
+
+// RenderPlanJSON writes p to w as one JSON object, the machine-readable
+// form of [RenderPlan], modelled on `terraform show -json`'s plan so that
+// tools that read Terraform's can read tack's. docs/json-format.md is the
+// reference for users. In short:
+//
+//	{
+//	  "format_version": "1.0",
+//	  "timestamp": "2025-01-02T03:04:05Z",
+//	  "mode": "normal",                  // or "destroy", "refresh-only"
+//	  "errored": false,
+//	  "prior_state": {"lineage": "…", "serial": 4},
+//	  "variables": {"name": {"value": "…", "sensitive": false}},
+//	  "summary": {"add": 1, "change": 0, "replace": 0, "destroy": 0, "import": 0, "move": 0},
+//	  "resource_drift": [ … ],           // like resource_changes
+//	  "resource_changes": [ {
+//	    "address": "local_file.a", "mode": "managed", "type": "local_file", "name": "a",
+//	    "provider": {"source": "tack/local"},
+//	    "change": {"actions": ["create"], "before": null, "after": {…},
+//	               "after_unknown": {…}, "before_sensitive": false, "after_sensitive": {…}},
+//	  } ],
+//	  "output_changes": {"endpoint": {"actions": ["create"], …}}
+//	}
+//
+// Sensitive values, whether a variable's mark or the provider's schema
+// makes them so, never appear: they are null, and the *_sensitive trees
+// say where. Values known only after apply are null too, and the
+// after_unknown tree says where. Keys are in a fixed order: struct fields
+// as documented, maps sorted. It returns the first error from encoding
+// or writing.
+func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
+	c := p.Counts()
+	out := jsonPlan{
+		FormatVersion:   PlanFormatVersion,
+		Timestamp:       p.Created.UTC().Format(time.RFC3339),
+		Mode:            p.Mode.String(),
+		Errored:         p.Errored,
+		PriorState:      jsonPriorState{Lineage: p.Lineage, Serial: p.Serial},
+		Variables:       map[string]jsonVariable{},
+		Summary:         jsonSummary{c.Add, c.Change, c.Replace, c.Destroy, c.Import, c.Move},
+		ResourceDrift:   []jsonResourceChange{},
+		ResourceChanges: []jsonResourceChange{},
+		OutputChanges:   map[string]jsonChange{},
+	}
+	for name, v := range p.Variables {
+		v = prepareValue(v, nil)
+		out.Variables[name] = jsonVariable{Value: jsonValue(v), Sensitive: v.HasMarkDeep(config.Sensitive)}
+	}
+	for _, t := range p.Targets {
+		out.Targets = append(out.Targets, t.String())
+	}
+	for _, ch := range p.Drift {
+		out.ResourceDrift = append(out.ResourceDrift, jsonResource(ch, schemaOf(p, ch)))
+	}
+	for _, ch := range p.Changes {
+		out.ResourceChanges = append(out.ResourceChanges, jsonResource(ch, schemaOf(p, ch)))
+	}
+	for _, o := range p.Outputs {
+		b, a := prepareValue(o.Before, nil), prepareValue(o.After, nil)
+		if o.Sensitive {
+			b, a = markSensitive(b), markSensitive(a)
+		}
+		out.OutputChanges[o.Name] = jsonChangeOf(o.Action, b, a, nil)
+	}
+
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // values hold <, > and & often, and this is not HTML
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("writing the plan as JSON: %w", err)
+	}
+	return nil
+}
+
+type jsonPlan struct {
+	FormatVersion   string                  `json:"format_version"`
+	Timestamp       string                  `json:"timestamp"`
+	Mode            string                  `json:"mode"`
+	Errored         bool                    `json:"errored"`
+	PriorState      jsonPriorState          `json:"prior_state"`
+	Variables       map[string]jsonVariable `json:"variables"`
+	Targets         []string                `json:"targets,omitempty"`
+	Summary         jsonSummary             `json:"summary"`
+	ResourceDrift   []jsonResourceChange    `json:"resource_drift"`
+	ResourceChanges []jsonResourceChange    `json:"resource_changes"`
+	OutputChanges   map[string]jsonChange   `json:"output_changes"`
+}
+
+type jsonPriorState struct {
+	Lineage string `json:"lineage"`
+	Serial  uint64 `json:"serial"`
+}
+
+type jsonVariable struct {
+	Value     any  `json:"value"`
+	Sensitive bool `json:"sensitive"`
+}
+
+type jsonSummary struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Replace int `json:"replace"`
+	Destroy int `json:"destroy"`
+	Import  int `json:"import"`
+	Move    int `json:"move"`
+}
+
+type jsonResourceChange struct {
+	Address         string       `json:"address"`
+	PreviousAddress string       `json:"previous_address,omitempty"`
+	ModuleAddress   string       `json:"module_address,omitempty"`
+	Mode            string       `json:"mode"`
+	Type            string       `json:"type"`
+	Name            string       `json:"name"`
+	Index           any          `json:"index,omitempty"`
+	Deposed         string       `json:"deposed,omitempty"`
+	Provider        jsonProvider `json:"provider"`
+	Change          jsonChange   `json:"change"`
+	ActionReason    string       `json:"action_reason,omitempty"`
+}
+
+type jsonProvider struct {
+	Source string `json:"source"`
+	Alias  string `json:"alias,omitempty"`
+}
+
+type jsonChange struct {
+	Actions         []string       `json:"actions"`
+	Before          any            `json:"before"`
+	After           any            `json:"after"`
+	AfterUnknown    any            `json:"after_unknown"`
+	BeforeSensitive any            `json:"before_sensitive"`
+	AfterSensitive  any            `json:"after_sensitive"`
+	ReplacePaths    [][]any        `json:"replace_paths,omitempty"`
+	Importing       *jsonImporting `json:"importing,omitempty"`
+}
+
+type jsonImporting struct {
+	ID string `json:"id"`
+}
+
+func jsonResource(ch *planner.ResourceChange, schema *sdk.Block) jsonResourceChange {
+	res := ch.Addr.Resource
+	jr := jsonResourceChange{
+		Address:       ch.Addr.String(),
+		ModuleAddress: ch.Addr.Module.String(),
+		Mode:          "managed",
+		Type:          res.Resource.Type,
+		Name:          res.Resource.Name,
+		Deposed:       string(ch.Deposed),
+		Provider:      jsonProvider{Source: ch.Provider.Source, Alias: ch.Provider.Alias},
+		ActionReason:  ch.Reason.String(),
+	}
+	if ch.Moved() {
+		jr.PreviousAddress = ch.PrevRunAddr.String()
+	}
+	if res.Resource.Mode == addrs.DataResourceMode {
+		jr.Mode = "data"
+	}
+	switch k := res.Key.(type) {
+	case addrs.IntKey:
+		jr.Index = int(k)
+	case addrs.StringKey:
+		jr.Index = string(k)
+	}
+	before, after := ch.Before, ch.After
+	if ch.Action == planner.Create {
+		before = cty.NilVal
+	}
+	if ch.Action == planner.Delete {
+		after = cty.NilVal
+	}
+	jr.Change = jsonChangeOf(ch.Action, prepareValue(before, schema), prepareValue(after, schema), ch.RequiredReplace)
+	if ch.Importing != nil {
+		jr.Change.Importing = &jsonImporting{ID: ch.Importing.ID}
+	}
+	return jr
+}
+
+// jsonChangeOf describes a change between two prepared values.
+func jsonChangeOf(act planner.Action, before, after cty.Value, replace []cty.Path) jsonChange {
+	c := jsonChange{
+		Actions:         jsonActions(act),
+		Before:          jsonValue(before),
+		After:           jsonValue(after),
+		AfterUnknown:    boolTree(after, func(v cty.Value) bool { return !v.IsKnown() }),
+		BeforeSensitive: boolTree(before, isSensitive),
+		AfterSensitive:  boolTree(after, isSensitive),
+	}
+	for _, p := range replace {
+		c.ReplacePaths = append(c.ReplacePaths, jsonPath(p))
+	}
+	return c
+}
+
+// jsonActions spells an action as Terraform's plans do: a replacement is
+// its two steps in the order they happen.
+func jsonActions(a planner.Action) []string {
+	switch a {
+	case planner.DeleteThenCreate:
+		return []string{"delete", "create"}
+	case planner.CreateThenDelete:
+		return []string{"create", "delete"}
+	}
+	return []string{a.String()}
+}
+
+// jsonValue converts a prepared value to what encoding/json writes, with
+// null for every part that is unknown or sensitive.
+func jsonValue(v cty.Value) any {
+	if isSensitive(v) || !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	v = unmark(v)
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		return v.AsString()
+	case ty == cty.Number:
+		f := v.AsBigFloat()
+		if f.IsInf() {
+			return nil // JSON has no infinity
+		}
+		return json.Number(numberString(f))
+	case ty == cty.Bool:
+		return v.True()
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		out := []any{}
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			out = append(out, jsonValue(e))
+		}
+		return out
+	case ty.IsMapType() || ty.IsObjectType():
+		out := map[string]any{}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			out[k.AsString()] = jsonValue(e)
+		}
+		return out
+	}
+	return nil
+}
+
+// boolTree marks where in v are the parts that is reports true for: true for
+// such a part as a whole; in a map or object, only the keys that lead to
+// one; in a list, set or tuple, one entry for each element, false for
+// those that hold none; false for everything else. A map or object that
+// holds none is {} at the top and left out below it, so that the tree of
+// a resource is always an object.
+func boolTree(v cty.Value, is func(cty.Value) bool) any {
+	t, _ := boolTreeOf(v, is)
+	if t == false && v.Type().IsObjectType() && !v.IsNull() {
+		return map[string]any{}
+	}
+	return t
+}
+
+func boolTreeOf(v cty.Value, is func(cty.Value) bool) (any, bool) {
+	if is(v) {
+		return true, true
+	}
+	if !v.IsKnown() || v.IsNull() {
+		return false, false
+	}
+	v = unmark(v)
+	ty := v.Type()
+	switch {
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		out, found := []any{}, false
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			t, has := boolTreeOf(e, is)
+			out = append(out, t)
+			found = found || has
+		}
+		if !found {
+			return false, false
+		}
+		return out, true
+	case ty.IsMapType() || ty.IsObjectType():
+		out := map[string]any{}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if t, has := boolTreeOf(e, is); has {
+				out[k.AsString()] = t
+			}
+		}
+		if len(out) == 0 {
+			return false, false
+		}
+		return out, true
+	}
+	return false, false
+}
+
+// jsonPath writes a path as a list of steps: attribute names and map keys
+// as strings, list indexes as numbers.
+func jsonPath(p cty.Path) []any {
+	out := []any{}
+	for _, step := range p {
+		switch s := step.(type) {
+		case cty.GetAttrStep:
+			out = append(out, s.Name)
+		case cty.IndexStep:
+			out = append(out, jsonValue(s.Key))
+		}
+	}
+	return out
+}

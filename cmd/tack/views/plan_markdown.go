@@ -1,0 +1,285 @@
+package views
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"strings"
+
+	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/plugins/sdk"
+)
+
+// MarkdownLimit is the size that a markdown plan always stays under, in
+// bytes: GitHub refuses a pull-request comment of 65,536 characters or
+// more, and no character is shorter than a byte.
+const MarkdownLimit = 65536
+
+// RenderPlanMarkdown writes p as GitHub-flavoured markdown for a
+// pull-request comment. In order:
+//
+//   - the summary line (or that there are no changes), and whether the
+//     plan is incomplete or objects changed outside tack;
+//   - every destroy and replacement, one line each, under a warning;
+//   - each change in a folded <details> block, its resource block in a
+//     ```diff fence (added lines start with +, removed with -, changed
+//     with !, so that GitHub colours them), destroys and replacements
+//     first;
+//   - the changes to outputs, and the objects changed outside tack.
+//
+// The result is always shorter than [MarkdownLimit]. When everything does
+// not fit, the summary and the list of destroys and replacements are kept,
+// details are included in order for as long as they fit, and a note at
+// the end says how many were left out. Sensitive values are never shown.
+// It returns the error from writing.
+func RenderPlanMarkdown(w io.Writer, p *planner.Plan) error {
+	_, err := io.WriteString(w, renderMarkdown(p, MarkdownLimit))
+	if err != nil {
+		return fmt.Errorf("writing the plan as markdown: %w", err)
+	}
+	return nil
+}
+
+// mdItem is one folded detail, rendered only if there is room for it.
+type mdItem struct {
+	section string // the heading it goes under
+	kind    string // what the cut note counts it as: "change", "output", "drift"
+	render  func() string
+}
+
+// renderMarkdown renders p in fewer than limit bytes.
+func renderMarkdown(p *planner.Plan, limit int) string {
+	changes := visibleChanges(p)
+	outputs := changedOutputs(p)
+
+	var head strings.Builder
+	head.WriteString("### tack plan")
+	if p.Mode != planner.NormalMode {
+		head.WriteString(" (" + p.Mode.String() + ")")
+	}
+	head.WriteString("\n\n")
+	switch {
+	case len(changes) > 0:
+		fmt.Fprintf(&head, "**Plan: %s**\n\n", summaryCounts(p.Counts()))
+	case p.Mode == planner.RefreshOnlyMode && len(p.Drift) > 0:
+		head.WriteString("**Refresh only:** applying this plan records the changes made outside of tack in the state, without changing any remote objects.\n\n")
+	case len(outputs) > 0:
+		head.WriteString("**Only outputs change:** applying this plan saves the new output values in the state, without changing any real infrastructure.\n\n")
+	case p.Errored:
+	case p.Mode == planner.DestroyMode:
+		head.WriteString("**No changes.** No objects need to be destroyed.\n\n")
+	default:
+		head.WriteString("**No changes.** Your infrastructure matches the configuration.\n\n")
+	}
+	if p.Errored {
+		head.WriteString("> [!CAUTION]\n> This plan is incomplete: planning stopped at an error, so it cannot be applied.\n\n")
+	}
+	if n := len(p.Drift); n > 0 {
+		fmt.Fprintf(&head, "%s changed outside of tack since the last `tack apply`; see below.\n\n", plural(n, "object"))
+	}
+
+	// Destroys and replacements come first, in the list and in the
+	// details, because they are what a reviewer must not miss.
+	var risky, rest []*planner.ResourceChange
+	for _, ch := range changes {
+		if ch.Action == planner.Delete || ch.Action.IsReplace() {
+			risky = append(risky, ch)
+		} else {
+			rest = append(rest, ch)
+		}
+	}
+
+	// The note that ends a cut rendering is at most this long.
+	const noteRoom = 400
+	budget := limit - 1 - noteRoom
+
+	if len(risky) > 0 {
+		head.WriteString("#### ⚠️ Destroys and replacements\n\n")
+		more := func(n int) string {
+			return fmt.Sprintf("- _…and %s more, not listed (%s-character limit)._\n", thousands(n), thousands(limit))
+		}
+		for i, ch := range risky {
+			item := "- " + riskyLine(ch) + "\n"
+			room := 0 // to say how many more there are, unless none
+			if i < len(risky)-1 {
+				room = len(more(len(risky) - i - 1))
+			}
+			if head.Len()+len(item)+room > budget {
+				head.WriteString(more(len(risky) - i))
+				break
+			}
+			head.WriteString(item)
+		}
+		head.WriteString("\n")
+	}
+
+	var items []mdItem
+	for _, ch := range append(risky, rest...) {
+		items = append(items, mdItem{"#### Changes\n\n", "change", func() string {
+			h := changeHeader(ch)
+			summary := "<code>" + html.EscapeString(h.addr) + "</code> " + html.EscapeString(h.phrase)
+			for _, r := range h.reasons {
+				summary += " " + html.EscapeString(r)
+			}
+			return mdDetails(summary, changeLines(p, ch))
+		}})
+	}
+	if len(outputs) > 0 {
+		items = append(items, mdItem{"", "output", func() string {
+			return "#### Changes to outputs\n\n" + mdFence(outputLines(outputs)) + "\n"
+		}})
+	}
+	for _, ch := range p.Drift {
+		items = append(items, mdItem{"#### Changed outside of tack\n\n", "drift", func() string {
+			addr, phrase := driftHeader(ch)
+			return mdDetails("<code>"+html.EscapeString(addr)+"</code> "+phrase, driftLines(p, ch))
+		}})
+	}
+
+	var b strings.Builder
+	b.WriteString(head.String())
+	section := ""
+	shown := map[string]int{}
+	for _, it := range items {
+		piece := it.render()
+		if it.section != section {
+			piece = it.section + piece
+		}
+		if b.Len()+len(piece) > budget {
+			break
+		}
+		b.WriteString(piece)
+		section = it.section
+		shown[it.kind]++
+	}
+
+	total := map[string]int{}
+	for _, it := range items {
+		total[it.kind]++
+	}
+	var missing []string
+	if n := total["change"]; shown["change"] < n {
+		missing = append(missing, fmt.Sprintf("%s of %s are not shown in detail", thousands(n-shown["change"]), plural(n, "change")))
+	}
+	if shown["output"] < total["output"] {
+		missing = append(missing, "the changes to outputs are not shown")
+	}
+	if n := total["drift"]; shown["drift"] < n {
+		missing = append(missing, fmt.Sprintf("%s of %s changed outside of tack are not shown", thousands(n-shown["drift"]), plural(n, "object")))
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(&b, "_Output cut: %s (%s-character limit). Run `tack show` on the saved plan for the rest._\n",
+			strings.Join(missing, "; "), thousands(limit))
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}
+
+// riskyLine is the line of a destroy or replacement in the warning list.
+func riskyLine(ch *planner.ResourceChange) string {
+	h := changeHeader(ch)
+	s := mdCode(h.addr) + " " + h.phrase
+	for _, r := range h.reasons {
+		s += " " + mdEscape(r)
+	}
+	if len(ch.RequiredReplace) > 0 && ch.Action.IsReplace() {
+		// The human view marks these in the block; a list has to say.
+		var paths []string
+		for _, p := range ch.RequiredReplace {
+			paths = append(paths, mdCode(sdk.FormatPath(p)))
+		}
+		s += " (a change to " + strings.Join(paths, ", ") + " forces it)"
+	}
+	return s
+}
+
+// mdDetails folds a block of diff lines under a summary, which is HTML.
+func mdDetails(summary string, lines []diffLine) string {
+	return "<details><summary>" + summary + "</summary>\n\n" + mdFence(lines) + "\n</details>\n\n"
+}
+
+// mdFence writes diff lines in a ```diff fence, with the action symbol
+// moved to the first column where GitHub's diff highlighting looks for
+// it: + and - as they are, ~ as !, which GitHub shows as changed. A
+// replacement's -/+ and +/- already begin there. The fence is longer
+// than any run of backticks in the lines.
+func mdFence(lines []diffLine) string {
+	var body strings.Builder
+	for _, l := range lines {
+		body.WriteString(mdLine(l))
+		body.WriteByte('\n')
+	}
+	fence := strings.Repeat("`", max(3, longestRun(body.String(), '`')+1))
+	return fence + "diff\n" + body.String() + fence + "\n"
+}
+
+func mdLine(l diffLine) string {
+	s := palette(false).line(l)
+	switch l.sym {
+	case "+", "-", "~":
+		pos := 4*l.depth + 2 // where the human form puts the symbol
+		if len(s) <= pos || s[pos] != l.sym[0] {
+			return s
+		}
+		c := l.sym
+		if c == "~" {
+			c = "!"
+		}
+		return c + s[1:pos] + " " + s[pos+1:]
+	}
+	return s
+}
+
+// mdCode writes s as a code span.
+func mdCode(s string) string {
+	ticks := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return ticks + s + ticks
+}
+
+// mdEscape escapes the characters of s that markdown would read as
+// formatting.
+func mdEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_[]<>&|~#", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func longestRun(s string, c byte) int {
+	best, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
+}
+
+// plural is "1 change", "2,000 changes".
+func plural(n int, noun string) string {
+	if n != 1 {
+		noun += "s"
+	}
+	return thousands(n) + " " + noun
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
