@@ -1,0 +1,515 @@
+package views
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner"
+)
+
+// Heartbeat is how often a still-running operation is reported.
+const Heartbeat = 10 * time.Second
+
+// Progress renders the planner's events as the lines a person watches
+// during plan and apply, in Terraform's words:
+//
+//	local_file.a: Creating...
+//	local_file.a: Still creating... [10s elapsed]
+//	local_file.a: Creation complete after 12s [id=3f2a]
+//
+// Progress does not read the clock: the command calls [Progress.Tick]
+// from a time.Ticker (every second is right), and every operation that
+// has run for another [Heartbeat] since it started gets a "Still …"
+// line. Emit and Tick may be called from any goroutine; lines are never
+// interleaved. Diagnostics of failed operations are not printed here:
+// the command prints those that planning or applying returns.
+type Progress struct {
+	out   io.Writer
+	color palette
+
+	mu       sync.Mutex
+	inflight map[opKey]*inflightOp
+	counts   ApplyCounts
+}
+
+// NewProgress returns a Progress writing to w, in colour (bold lines)
+// when color is set.
+func NewProgress(w io.Writer, color bool) *Progress {
+	return &Progress{out: w, color: palette(color), inflight: map[opKey]*inflightOp{}}
+}
+
+// opKey identifies an operation in flight: a replacement's create and
+// its old object's delete can run for one address at the same time.
+type opKey struct {
+	addr string
+	op   planner.Operation
+}
+
+type inflightOp struct {
+	addr  addrs.AbsResourceInstance
+	op    planner.Operation
+	id    string
+	start time.Time
+	beats int // heartbeats reported so far
+}
+
+// ApplyCounts are the totals of the apply summary line. A replacement
+// counts as one added and one destroyed.
+type ApplyCounts struct {
+	Imported, Added, Changed, Destroyed int
+}
+
+// Emit renders one event. It is safe to pass as planner.Opts.Events.
+func (p *Progress) Emit(e planner.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e := e.(type) {
+	case planner.OperationStarted:
+		p.inflight[opKey{e.Addr.String(), e.Op}] = &inflightOp{addr: e.Addr, op: e.Op, id: e.ID, start: e.At}
+		p.println(ansiBold, e.Addr.String()+": "+startMessage(e.Op, e.ID))
+	case planner.OperationDone:
+		delete(p.inflight, opKey{e.Addr.String(), e.Op})
+		p.counts.add(e.Op)
+		if e.Op == planner.OpRefresh {
+			return // the start line said all there is
+		}
+		msg := fmt.Sprintf("%s: %s after %s", e.Addr, doneNoun(e.Op), seconds(e.Elapsed))
+		if e.ID != "" && e.Op != planner.OpDelete {
+			msg += " [id=" + safeText(e.ID) + "]"
+		}
+		p.println(ansiBold, msg)
+	case planner.OperationFailed:
+		delete(p.inflight, opKey{e.Addr.String(), e.Op})
+		p.println(ansiBoldRed, fmt.Sprintf("%s: %s failed after %s", e.Addr, failNoun(e.Op), seconds(e.Elapsed)))
+	case planner.ChangePlanned, planner.StateSaved:
+		// The plan view shows the changes; saving state is not news.
+	}
+}
+
+// Tick reports, with a "Still …" line each, the operations that have
+// run for another [Heartbeat] by now, in address order. An operation
+// whose start has no time counts from its first tick.
+func (p *Progress) Tick(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, op := range due(p.inflight, now) {
+		elapsed := now.Sub(op.start)
+		ids := ""
+		if op.id != "" {
+			ids = "id=" + safeText(op.id) + ", "
+		}
+		p.println("", fmt.Sprintf("%s: Still %s... [%s%s elapsed]", op.addr, stillVerb(op.op), ids, seconds(elapsed)))
+	}
+}
+
+// Applied is what the operations reported so far did, for the summary.
+func (p *Progress) Applied() ApplyCounts {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.counts
+}
+
+// Summary writes the line that ends an apply, with the counts of the
+// operations reported: "Apply complete! Resources: 1 added, 0 changed,
+// 0 destroyed."
+func (p *Progress) Summary(mode planner.Mode) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	line := ApplySummary(mode, p.counts)
+	head, rest, _ := strings.Cut(line, "! ")
+	io.WriteString(p.out, "\n"+p.color.wrap(ansiBoldGrn, head+"!")+" "+rest+"\n")
+}
+
+func (p *Progress) println(style, s string) {
+	if style != "" {
+		s = p.color.wrap(style, s)
+	}
+	io.WriteString(p.out, s+"\n")
+}
+
+// due returns the operations owed a heartbeat at now, marking them paid,
+// in address order.
+func due(inflight map[opKey]*inflightOp, now time.Time) []*inflightOp {
+	var out []*inflightOp
+	for _, op := range inflight {
+		if op.start.IsZero() {
+			op.start = now
+		}
+		if n := int(now.Sub(op.start) / Heartbeat); n > op.beats {
+			op.beats = n
+			out = append(out, op)
+		}
+	}
+	slices.SortFunc(out, func(a, b *inflightOp) int {
+		switch {
+		case a.addr.Less(b.addr):
+			return -1
+		case b.addr.Less(a.addr):
+			return 1
+		}
+		return int(a.op) - int(b.op)
+	})
+	return out
+}
+
+func (c *ApplyCounts) add(op planner.Operation) {
+	switch op {
+	case planner.OpCreate:
+		c.Added++
+	case planner.OpUpdate:
+		c.Changed++
+	case planner.OpDelete:
+		c.Destroyed++
+	case planner.OpImport:
+		c.Imported++
+	}
+}
+
+// ApplySummary is the line that ends an apply: "Apply complete!
+// Resources: 1 added, 0 changed, 0 destroyed.", with imports named first
+// when there are some, and "Destroy complete! Resources: 3 destroyed."
+// in destroy mode.
+func ApplySummary(mode planner.Mode, c ApplyCounts) string {
+	if mode == planner.DestroyMode {
+		return fmt.Sprintf("Destroy complete! Resources: %d destroyed.", c.Destroyed)
+	}
+	imported := ""
+	if c.Imported > 0 {
+		imported = fmt.Sprintf("%d imported, ", c.Imported)
+	}
+	return fmt.Sprintf("Apply complete! Resources: %s%d added, %d changed, %d destroyed.", imported, c.Added, c.Changed, c.Destroyed)
+}
+
+func startMessage(op planner.Operation, id string) string {
+	msg := map[planner.Operation]string{
+		planner.OpRefresh: "Refreshing state...",
+		planner.OpCreate:  "Creating...",
+		planner.OpUpdate:  "Modifying...",
+		planner.OpDelete:  "Destroying...",
+		planner.OpRead:    "Reading...",
+		planner.OpImport:  "Importing...",
+	}[op]
+	if id != "" {
+		msg += " [id=" + safeText(id) + "]"
+	}
+	return msg
+}
+
+func stillVerb(op planner.Operation) string {
+	return map[planner.Operation]string{
+		planner.OpRefresh: "refreshing",
+		planner.OpCreate:  "creating",
+		planner.OpUpdate:  "modifying",
+		planner.OpDelete:  "destroying",
+		planner.OpRead:    "reading",
+		planner.OpImport:  "importing",
+	}[op]
+}
+
+func doneNoun(op planner.Operation) string {
+	return map[planner.Operation]string{
+		planner.OpRefresh: "Refresh complete",
+		planner.OpCreate:  "Creation complete",
+		planner.OpUpdate:  "Modifications complete",
+		planner.OpDelete:  "Destruction complete",
+		planner.OpRead:    "Read complete",
+		planner.OpImport:  "Import complete",
+	}[op]
+}
+
+func failNoun(op planner.Operation) string {
+	return map[planner.Operation]string{
+		planner.OpRefresh: "Refresh",
+		planner.OpCreate:  "Creation",
+		planner.OpUpdate:  "Modifications",
+		planner.OpDelete:  "Destruction",
+		planner.OpRead:    "Read",
+		planner.OpImport:  "Import",
+	}[op]
+}
+
+// seconds writes a duration in whole seconds, as Terraform does: "0s",
+// "12s", "1m2s".
+func seconds(d time.Duration) string {
+	return max(0, d).Truncate(time.Second).String()
+}
+
+// safeText returns s with its non-printing characters escaped, for text
+// from providers written to a terminal.
+func safeText(s string) string {
+	q := quoteString(s)
+	return q[1 : len(q)-1]
+}
+
+// JSONProgressVersion is the version of the JSON lines that
+// [JSONProgress] writes, given in the "version" message. Within a major
+// version fields and message types are only added.
+const JSONProgressVersion = "1.0"
+
+// JSONProgress renders the planner's events as JSON lines, one object a
+// line, for `tack apply -json` and `tack plan -json`: the same messages
+// as [Progress], with what a program needs to tell them apart. The
+// format is documented in docs/json-format.md:
+//
+//	{"@level":"info","@message":"local_file.a: Creating...","@module":"tack.ui",
+//	 "@timestamp":"2025-01-02T03:04:05.000000Z","type":"apply_start",
+//	 "hook":{"resource":{"addr":"local_file.a",…},"action":"create"}}
+//
+// Like Progress it does not read the clock for heartbeats ([JSONProgress.Tick]);
+// the @timestamp of other messages comes from now, which the command sets
+// to time.Now and tests to a fixed clock. Emit and Tick may be called from
+// any goroutine.
+type JSONProgress struct {
+	now func() time.Time
+
+	mu       sync.Mutex
+	enc      *json.Encoder
+	inflight map[opKey]*inflightOp
+	counts   ApplyCounts
+	err      error
+}
+
+// NewJSONProgress returns a JSONProgress writing to w, stamping messages
+// with the time now returns (time.Now when nil).
+func NewJSONProgress(w io.Writer, now func() time.Time) *JSONProgress {
+	if now == nil {
+		now = time.Now
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &JSONProgress{now: now, enc: enc, inflight: map[opKey]*inflightOp{}}
+}
+
+// jsonMessage is one line. Fields are in the order written.
+type jsonMessage struct {
+	Level     string `json:"@level"`
+	Message   string `json:"@message"`
+	Module    string `json:"@module"`
+	Timestamp string `json:"@timestamp"`
+	Type      string `json:"type"`
+
+	Tack    string           `json:"tack,omitempty"`
+	UI      string           `json:"ui,omitempty"`
+	Hook    *jsonHook        `json:"hook,omitempty"`
+	Change  *jsonPlanned     `json:"change,omitempty"`
+	Changes *jsonApplyCounts `json:"changes,omitempty"`
+}
+
+type jsonHook struct {
+	Resource       jsonHookResource `json:"resource"`
+	Action         string           `json:"action,omitempty"`
+	IDKey          string           `json:"id_key,omitempty"`
+	IDValue        string           `json:"id_value,omitempty"`
+	ElapsedSeconds *int64           `json:"elapsed_seconds,omitempty"`
+}
+
+type jsonHookResource struct {
+	Addr         string `json:"addr"`
+	Module       string `json:"module"`
+	Resource     string `json:"resource"`
+	ResourceType string `json:"resource_type"`
+	ResourceName string `json:"resource_name"`
+	ResourceKey  any    `json:"resource_key"`
+}
+
+type jsonPlanned struct {
+	Resource         jsonHookResource  `json:"resource"`
+	PreviousResource *jsonHookResource `json:"previous_resource,omitempty"`
+	Action           string            `json:"action"`
+	Reason           string            `json:"reason,omitempty"`
+	Importing        *jsonImporting    `json:"importing,omitempty"`
+}
+
+type jsonApplyCounts struct {
+	Import    int    `json:"import"`
+	Add       int    `json:"add"`
+	Change    int    `json:"change"`
+	Remove    int    `json:"remove"`
+	Operation string `json:"operation"`
+}
+
+// Version writes the message that begins a stream: which tack wrote it
+// and the version of this format.
+func (p *JSONProgress) Version(tackVersion string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.write(p.now(), jsonMessage{Level: "info", Message: "tack " + tackVersion, Type: "version", Tack: tackVersion, UI: JSONProgressVersion})
+}
+
+// Emit writes the message for one event. It is safe to pass as
+// planner.Opts.Events.
+func (p *JSONProgress) Emit(e planner.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	switch e := e.(type) {
+	case planner.OperationStarted:
+		p.inflight[opKey{e.Addr.String(), e.Op}] = &inflightOp{addr: e.Addr, op: e.Op, id: e.ID, start: e.At}
+		h := hookFor(e.Addr, e.Op, e.ID)
+		typ := "apply_start"
+		if e.Op == planner.OpRefresh {
+			typ = "refresh_start"
+		}
+		p.write(now, jsonMessage{Level: "info", Message: e.Addr.String() + ": " + startMessage(e.Op, e.ID), Type: typ, Hook: h})
+	case planner.OperationDone:
+		delete(p.inflight, opKey{e.Addr.String(), e.Op})
+		p.counts.add(e.Op)
+		h := hookFor(e.Addr, e.Op, e.ID)
+		typ, msg := "apply_complete", fmt.Sprintf("%s: %s after %s", e.Addr, doneNoun(e.Op), seconds(e.Elapsed))
+		if e.Op == planner.OpRefresh {
+			typ = "refresh_complete"
+		} else {
+			h.ElapsedSeconds = elapsedSeconds(e.Elapsed)
+		}
+		if e.ID != "" && e.Op != planner.OpDelete {
+			msg += " [id=" + safeText(e.ID) + "]"
+		}
+		p.write(now, jsonMessage{Level: "info", Message: msg, Type: typ, Hook: h})
+	case planner.OperationFailed:
+		delete(p.inflight, opKey{e.Addr.String(), e.Op})
+		h := hookFor(e.Addr, e.Op, "")
+		h.ElapsedSeconds = elapsedSeconds(e.Elapsed)
+		typ := "apply_errored"
+		if e.Op == planner.OpRefresh {
+			typ = "refresh_errored"
+		}
+		p.write(now, jsonMessage{Level: "error", Message: fmt.Sprintf("%s: %s failed after %s", e.Addr, failNoun(e.Op), seconds(e.Elapsed)), Type: typ, Hook: h})
+	case planner.ChangePlanned:
+		ch := e.Change
+		if ch == nil {
+			return
+		}
+		action := plannedAction(ch)
+		if action == "" {
+			return // nothing happens to it
+		}
+		c := &jsonPlanned{Resource: hookResource(ch.Addr), Action: action, Reason: ch.Reason.String()}
+		if ch.Moved() {
+			prev := hookResource(ch.PrevRunAddr)
+			c.PreviousResource = &prev
+		}
+		if ch.Importing != nil {
+			c.Importing = &jsonImporting{ID: ch.Importing.ID}
+		}
+		p.write(now, jsonMessage{Level: "info", Message: ch.Addr.String() + ": Plan to " + action, Type: "planned_change", Change: c})
+	case planner.StateSaved:
+		// Not news to a program either.
+	}
+}
+
+// Tick writes an apply_progress message for each operation that has run
+// for another [Heartbeat] by now.
+func (p *JSONProgress) Tick(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, op := range due(p.inflight, now) {
+		elapsed := now.Sub(op.start)
+		h := hookFor(op.addr, op.op, op.id)
+		h.ElapsedSeconds = elapsedSeconds(elapsed)
+		typ := "apply_progress"
+		if op.op == planner.OpRefresh {
+			typ = "refresh_progress"
+		}
+		ids := ""
+		if op.id != "" {
+			ids = "id=" + safeText(op.id) + ", "
+		}
+		p.write(now, jsonMessage{Level: "info", Message: fmt.Sprintf("%s: Still %s... [%s%s elapsed]", op.addr, stillVerb(op.op), ids, seconds(elapsed)), Type: typ, Hook: h})
+	}
+}
+
+// Summary writes the change_summary message that ends an apply, with the
+// counts of the operations reported.
+func (p *JSONProgress) Summary(mode planner.Mode) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	operation := "apply"
+	if mode == planner.DestroyMode {
+		operation = "destroy"
+	}
+	c := p.counts
+	p.write(p.now(), jsonMessage{Level: "info", Message: ApplySummary(mode, c), Type: "change_summary",
+		Changes: &jsonApplyCounts{Import: c.Imported, Add: c.Added, Change: c.Changed, Remove: c.Destroyed, Operation: operation}})
+}
+
+// Err returns the first error from writing, after which nothing more was
+// written.
+func (p *JSONProgress) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+func (p *JSONProgress) write(at time.Time, m jsonMessage) {
+	if p.err != nil {
+		return
+	}
+	m.Module = "tack.ui"
+	m.Timestamp = at.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	if err := p.enc.Encode(m); err != nil {
+		p.err = fmt.Errorf("writing progress as JSON: %w", err)
+	}
+}
+
+func hookFor(addr addrs.AbsResourceInstance, op planner.Operation, id string) *jsonHook {
+	h := &jsonHook{Resource: hookResource(addr)}
+	if op != planner.OpRefresh {
+		h.Action = op.String()
+	}
+	if id != "" {
+		h.IDKey, h.IDValue = "id", id
+	}
+	return h
+}
+
+func hookResource(addr addrs.AbsResourceInstance) jsonHookResource {
+	r := jsonHookResource{
+		Addr:         addr.String(),
+		Module:       addr.Module.String(),
+		Resource:     addr.Resource.String(),
+		ResourceType: addr.Resource.Resource.Type,
+		ResourceName: addr.Resource.Resource.Name,
+	}
+	switch k := addr.Resource.Key.(type) {
+	case addrs.IntKey:
+		r.ResourceKey = int(k)
+	case addrs.StringKey:
+		r.ResourceKey = string(k)
+	}
+	return r
+}
+
+// plannedAction names what a planned change does, as Terraform's
+// planned_change messages do, or "" when it does nothing.
+func plannedAction(ch *planner.ResourceChange) string {
+	switch ch.Action {
+	case planner.Create:
+		return "create"
+	case planner.Read:
+		return "read"
+	case planner.Update:
+		return "update"
+	case planner.DeleteThenCreate, planner.CreateThenDelete:
+		return "replace"
+	case planner.Delete:
+		return "delete"
+	}
+	switch {
+	case ch.Importing != nil:
+		return "import"
+	case ch.Moved():
+		return "move"
+	}
+	return ""
+}
+
+func elapsedSeconds(d time.Duration) *int64 {
+	s := int64(max(0, d) / time.Second)
+	return &s
+}
