@@ -185,7 +185,7 @@ func (d *differ) block(path cty.Path, sym, label string, schema *sdk.Block, b, a
 		d.comment(depth+1, "# (known after apply)")
 	default:
 		d.add(diffLine{sym: sym, depth: depth, text: label + "{", note: note})
-		d.body(path, schema, b, a, depth+1, top)
+		d.body(path, schema, unmark(b), unmark(a), depth+1, top)
 	}
 	d.add(diffLine{depth: depth, text: "}"})
 }
@@ -263,7 +263,7 @@ func (d *differ) blockType(path cty.Path, name string, nb *sdk.NestedBlock, b, a
 			*hidden++
 			return
 		}
-		d.block(path, actionSym(act), label, &nb.Block, unmark(b), unmark(a), depth, false)
+		d.block(path, actionSym(act), label, &nb.Block, b, a, depth, false)
 	}
 	if nb.Nesting == sdk.NestingSingle {
 		if act, ok := childAction(b, a); ok {
@@ -955,8 +955,8 @@ func mapElem(v cty.Value, key string) cty.Value {
 	if v.Type().IsObjectType() {
 		return attr(v, key)
 	}
-	if e := v.Index(cty.StringVal(key)); v.HasIndex(cty.StringVal(key)).True() {
-		return e
+	if k := cty.StringVal(key); v.HasIndex(k).True() {
+		return v.Index(k)
 	}
 	return cty.NullVal(cty.DynamicPseudoType)
 }

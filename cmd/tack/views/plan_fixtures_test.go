@@ -542,6 +542,44 @@ var planFixtures = []planFixture{
 		return newPlan(ch)
 	}},
 
+	// Values a careful planner would not make, shown rather than hidden
+	// or panicked over.
+	{"odd-values", func() *planner.Plan {
+		dyn := change("other_thing.dyn", planner.Update,
+			cty.ObjectVal(map[string]cty.Value{
+				"id":    str("d-1"),
+				"tuple": cty.TupleVal([]cty.Value{str("a"), num(1)}),
+				"shape": str("was a string"),
+				"empty": cty.ListValEmpty(cty.String),
+				"gone":  strmap("k", "v"),
+				"frac":  cty.NumberFloatVal(0.1),
+				"huge":  cty.NumberIntVal(1),
+			}),
+			cty.ObjectVal(map[string]cty.Value{
+				"id":    str("d-1"),
+				"tuple": cty.TupleVal([]cty.Value{str("a"), num(2), cty.True}),
+				"shape": cty.ObjectVal(map[string]cty.Value{"now": str("an object")}),
+				"empty": strs("x"),
+				"gone":  cty.NullVal(cty.Map(cty.String)),
+				"frac":  cty.MustParseNumberVal("1e30"),
+				"huge":  cty.PositiveInfinity,
+			}))
+		// The schema says rule is a list of blocks; the value disagrees.
+		mismatch := change("local_load_balancer.odd", planner.Create, cty.NilVal, cty.ObjectVal(map[string]cty.Value{
+			"name": str("odd"),
+			"rule": cty.ObjectVal(map[string]cty.Value{"path": str("/")}),
+		}))
+		// A whole object sensitive, a nested block sensitive, a whole
+		// object unknown.
+		whole := change("local_file.whole", planner.Update,
+			secret(file(map[string]cty.Value{"id": str("w-1"), "filename": str("w-SECRET")})),
+			secret(file(map[string]cty.Value{"id": str("w-1"), "filename": str("w2-SECRET")})))
+		block := change("local_load_balancer.block", planner.Update, fullLB(str("lb-1")),
+			with(fullLB(str("lb-1")), map[string]cty.Value{"health_check": secret(healthCheck("/SECRET", "1s", 2))}))
+		unknownObj := change("local_file.later", planner.Create, cty.NilVal, cty.UnknownVal(fileSchema.ImpliedType()))
+		return newPlan(dyn, mismatch, whole, block, unknownObj)
+	}},
+
 	{"errored", func() *planner.Plan {
 		p := newPlan(change("local_file.a", planner.Create, cty.NilVal, file(map[string]cty.Value{"id": unknown, "filename": str("out/a.txt")})))
 		p.Errored = true
