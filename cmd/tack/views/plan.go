@@ -135,23 +135,33 @@ func (r *planRenderer) drift() {
 }
 
 func (r *planRenderer) noChanges() {
-	headline, detail := "Your infrastructure matches the configuration.",
-		"tack has compared your real infrastructure against your configuration and found no differences, so no changes are needed."
-	switch {
-	case r.p.Mode == planner.DestroyMode:
-		headline, detail = "No objects need to be destroyed.",
-			"Either you have not created any objects yet or the existing objects were already deleted outside of tack."
-	case r.p.Mode == planner.RefreshOnlyMode && len(r.p.Drift) > 0:
-		// The drift section has said it all.
+	headline, detail, ok := noChangesText(r.p)
+	if !ok {
 		return
-	case r.p.Mode == planner.RefreshOnlyMode:
-		headline, detail = "Your infrastructure still matches the configuration.",
-			"tack has checked that the real remote objects still match the result of your most recent changes, and found no differences."
-	case len(r.p.Drift) > 0:
-		detail = "Your configuration already matches the changes detected above. If you'd like to update the tack state to match, create and apply a refresh-only plan:\n  tack apply -refresh-only"
 	}
 	r.printf("%s %s\n\n", r.c.wrap(ansiBoldGrn, "No changes."), r.c.wrap(ansiBold, headline))
 	r.para(detail)
+}
+
+// noChangesText is what a plan without changes says after "No
+// changes.", and ok false for a refresh-only plan with drift, whose drift
+// section has said it all.
+func noChangesText(p *planner.Plan) (headline, detail string, ok bool) {
+	switch {
+	case p.Mode == planner.DestroyMode:
+		return "No objects need to be destroyed.",
+			"Either you have not created any objects yet or the existing objects were already deleted outside of tack.", true
+	case p.Mode == planner.RefreshOnlyMode && len(p.Drift) > 0:
+		return "", "", false
+	case p.Mode == planner.RefreshOnlyMode:
+		return "Your infrastructure still matches the configuration.",
+			"tack has checked that the real remote objects still match the result of your most recent changes, and found no differences.", true
+	case len(p.Drift) > 0:
+		return "Your infrastructure matches the configuration.",
+			"Your configuration already matches the changes detected above. If you'd like to update the tack state to match, create and apply a refresh-only plan:\n  tack apply -refresh-only", true
+	}
+	return "Your infrastructure matches the configuration.",
+		"tack has compared your real infrastructure against your configuration and found no differences, so no changes are needed.", true
 }
 
 // legend writes the introduction and the symbols the changes use, in a

@@ -66,10 +66,10 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	case len(outputs) > 0:
 		head.WriteString("**Only outputs change:** applying this plan saves the new output values in the state, without changing any real infrastructure.\n\n")
 	case p.Errored:
-	case p.Mode == planner.DestroyMode:
-		head.WriteString("**No changes.** No objects need to be destroyed.\n\n")
 	default:
-		head.WriteString("**No changes.** Your infrastructure matches the configuration.\n\n")
+		if headline, _, ok := noChangesText(p); ok {
+			head.WriteString("**No changes.** " + headline + "\n\n")
+		}
 	}
 	if p.Errored {
 		head.WriteString("> [!CAUTION]\n> This plan is incomplete: planning stopped at an error, so it cannot be applied.\n\n")
@@ -159,13 +159,15 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	}
 	var missing []string
 	if n := total["change"]; shown["change"] < n {
-		missing = append(missing, fmt.Sprintf("%s of %s are not shown in detail", thousands(n-shown["change"]), plural(n, "change")))
+		m := n - shown["change"]
+		missing = append(missing, fmt.Sprintf("%s of %s %s not shown in detail", thousands(m), plural(n, "change"), isAre(m)))
 	}
 	if shown["output"] < total["output"] {
 		missing = append(missing, "the changes to outputs are not shown")
 	}
 	if n := total["drift"]; shown["drift"] < n {
-		missing = append(missing, fmt.Sprintf("%s of %s changed outside of tack are not shown", thousands(n-shown["drift"]), plural(n, "object")))
+		m := n - shown["drift"]
+		missing = append(missing, fmt.Sprintf("%s of %s changed outside of tack %s not shown", thousands(m), plural(n, "object"), isAre(m)))
 	}
 	if len(missing) > 0 {
 		fmt.Fprintf(&b, "_Output cut: %s (%s-character limit). Run `tack show` on the saved plan for the rest._\n",
@@ -270,6 +272,13 @@ func plural(n int, noun string) string {
 		noun += "s"
 	}
 	return thousands(n) + " " + noun
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 // thousands writes n with commas between groups of three digits.

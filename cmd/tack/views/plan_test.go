@@ -262,6 +262,47 @@ func TestPlanMarkdownLimit(t *testing.T) {
 	}
 }
 
+// TestPlanMarkdownLimitExtremes checks the limit where the ordinary
+// strategy is not enough: one object too big to show at all, and more
+// destroys than the list has room for.
+func TestPlanMarkdownLimitExtremes(t *testing.T) {
+	t.Parallel()
+	huge := newPlan(change("local_file.huge", planner.Create, cty.NilVal, file(map[string]cty.Value{
+		"filename": str("out/huge.txt"),
+		"content":  str(strings.Repeat("a line of a very large file\n", 5000)),
+	})))
+	many := newPlan()
+	for i := range 5000 {
+		ch := change(fmt.Sprintf("module.old.local_file.f[%d]", i), planner.Delete, file(map[string]cty.Value{"filename": str("out/f.txt")}), cty.NilVal)
+		ch.Reason = planner.DeleteBecauseNoModule
+		many.Changes = append(many.Changes, ch)
+	}
+	for _, tt := range []struct {
+		name string
+		p    *planner.Plan
+		want []string
+	}{
+		{"huge", huge, []string{"_Output cut: 1 of 1 change is not shown in detail (65,536-character limit)."}},
+		{"many", many, []string{"more, not listed (65,536-character limit)._", "_Output cut: 5,000 of 5,000 changes are not shown in detail"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var b bytes.Buffer
+			if err := RenderPlanMarkdown(&b, tt.p); err != nil {
+				t.Fatal(err)
+			}
+			if b.Len() >= MarkdownLimit {
+				t.Errorf("markdown is %d bytes, want fewer than %d", b.Len(), MarkdownLimit)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("markdown lacks %q:\n…%s", w, b.String()[max(0, b.Len()-600):])
+				}
+			}
+		})
+	}
+}
+
 // TestPlanMarkdownCut renders a small plan under a small limit, so that
 // the golden file shows a cut rendering that can be read in review.
 func TestPlanMarkdownCut(t *testing.T) {
