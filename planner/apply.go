@@ -308,7 +308,7 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 	}
 
 	start := time.Now()
-	w.emit(OperationStarted{Addr: c.Addr, Op: op, At: start})
+	w.emit(OperationStarted{Addr: c.Addr, Op: op, ID: idOf(prior), At: start})
 	priorU, _ := prior.UnmarkDeep()
 	plannedU, _ := planned.UnmarkDeep()
 	cfgU, _ := cfgVal.UnmarkDeep()
@@ -371,7 +371,7 @@ func (ap *instanceApplier) delete(ctx context.Context, deposed state.DeposedKey)
 		prior = obj.Value
 	}
 	start := time.Now()
-	w.emit(OperationStarted{Addr: c.Addr, Op: OpDelete, At: start})
+	w.emit(OperationStarted{Addr: c.Addr, Op: OpDelete, ID: idOf(prior), At: start})
 	priorU, _ := prior.UnmarkDeep()
 	resp := ap.pi.prov.ApplyResourceChange(ctx, sdk.ApplyResourceChangeRequest{
 		TypeName: c.Addr.Resource.Resource.Type, PriorState: priorU, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty),

@@ -258,7 +258,7 @@ func decodeObject(ctx context.Context, pi *providerInstance, typeName string, sc
 func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, drift bool) (*state.Object, hcl.Diagnostics) {
 	w := ip.w
 	start := time.Now()
-	w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, At: start})
+	w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
 	cur, _ := prior.Value.UnmarkDeepWithPaths()
 	resp := ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur})
 	if resp.Diagnostics.HasErrors() {
@@ -424,7 +424,7 @@ func (ip *instancePlanner) importID() (string, bool, hcl.Diagnostics) {
 func (ip *instancePlanner) importObject(ctx context.Context, id string) (*state.Object, hcl.Diagnostics) {
 	w := ip.w
 	start := time.Now()
-	w.emit(OperationStarted{Addr: ip.addr, Op: OpImport, At: start})
+	w.emit(OperationStarted{Addr: ip.addr, Op: OpImport, ID: id, At: start})
 	resp := ip.pi.prov.ImportResourceState(ctx, sdk.ImportResourceStateRequest{TypeName: ip.r.Type, ID: id})
 	diags := diagsFromProvider(resp.Diagnostics, nil, ip.r.DeclRange, ip.addr.String())
 	if !diags.HasErrors() && len(resp.Imported) != 1 {
