@@ -4,8 +4,10 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/hashicorp/cli"
 )
@@ -25,7 +27,12 @@ type env func(string) string
 // run runs one tack command and returns the exit status.
 func run(args []string, stdout, stderr io.Writer, getenv env) int {
 	ui := &cli.BasicUi{Writer: stdout, ErrorWriter: stderr}
-	meta := &meta{ui: ui, stdout: stdout, stderr: stderr, getenv: getenv}
+	meta := &meta{ui: ui, stdout: stdout, stderr: stderr, stdin: os.Stdin, getenv: getenv}
+	args, err := globalOptions(args, getenv)
+	if err != nil {
+		ui.Error("Error: " + err.Error())
+		return 1
+	}
 	c := &cli.CLI{
 		Name:        "tack",
 		Version:     version,
@@ -34,6 +41,11 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 		ErrorWriter: stderr,
 		Commands: map[string]cli.CommandFactory{
 			"fmt":              func() (cli.Command, error) { return &fmtCommand{meta: meta}, nil },
+			"plan":             func() (cli.Command, error) { return &planCommand{meta}, nil },
+			"apply":            func() (cli.Command, error) { return &applyCommand{meta: meta}, nil },
+			"destroy":          func() (cli.Command, error) { return &applyCommand{meta: meta, destroy: true}, nil },
+			"show":             func() (cli.Command, error) { return &showCommand{meta}, nil },
+			"output":           func() (cli.Command, error) { return &outputCommand{meta}, nil },
 			"init":             func() (cli.Command, error) { return &initCommand{meta}, nil },
 			"version":          func() (cli.Command, error) { return &versionCommand{meta}, nil },
 			"providers":        func() (cli.Command, error) { return &providersCommand{meta}, nil },
@@ -47,4 +59,33 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 		return 1
 	}
 	return status
+}
+
+// globalOptions applies -chdir=DIR (which must come before the command)
+// and inserts the arguments of TACK_CLI_ARGS and TACK_CLI_ARGS_<command>
+// after the command's name, as if typed first.
+func globalOptions(args []string, getenv env) ([]string, error) {
+	for len(args) > 0 && strings.HasPrefix(args[0], "-chdir=") {
+		dir := strings.TrimPrefix(args[0], "-chdir=")
+		if err := os.Chdir(dir); err != nil {
+			return nil, fmt.Errorf("-chdir: %w", err)
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return args, nil
+	}
+	// The command may be two words ("providers schema"); extra
+	// arguments go after the first.
+	var extra []string
+	for _, name := range []string{"TACK_CLI_ARGS", "TACK_CLI_ARGS_" + args[0]} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			extra = append(extra, strings.Fields(v)...)
+		}
+	}
+	if len(extra) == 0 {
+		return args, nil
+	}
+	out := append([]string{args[0]}, extra...)
+	return append(out, args[1:]...), nil
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -11,8 +13,12 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tackhq/tack/state"
+	"github.com/tackhq/tack/state/local"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/*.txt")
@@ -53,6 +59,57 @@ func TestCLI(t *testing.T) {
 				sum := sha256.Sum256(data)
 				ts.Setenv(args[0], hex.EncodeToString(sum[:]))
 			},
+			// status N PROG ARGS... runs PROG like exec, and passes when
+			// it exits with status N (-detailed-exitcode's 2, say),
+			// leaving its output for stdout and stderr to check.
+			"status": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: status N PROG [ARGS...]")
+				}
+				err := ts.Exec(args[1], args[2:]...)
+				got := 0
+				var ee *exec.ExitError
+				switch {
+				case errors.As(err, &ee):
+					got = ee.ExitCode()
+				case err != nil:
+					ts.Fatalf("running %s: %v", args[1], err)
+				}
+				if fmt.Sprint(got) != args[0] {
+					ts.Fatalf("%s exited with status %d, want %s", args[1], got, args[0])
+				}
+			},
+			// holdlock STATEFILE takes the state lock as another tack
+			// (this test process, not the tack under test) would, and
+			// keeps it until releaselock.
+			"holdlock": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: holdlock STATEFILE")
+				}
+				b := local.New(ts.MkAbs(args[0]))
+				info := state.NewLockInfo("apply", "ci@lockholder")
+				id, err := b.Lock(context.Background(), info)
+				ts.Check(err)
+				ts.Setenv("LOCK_ID", id)
+				heldLocks.Store(ts, func() error { return b.Unlock(context.Background(), id) })
+			},
+			// releaselock [AFTER] releases the lock holdlock took, at once
+			// or AFTER a duration (in the background, for a command that
+			// waits with -lock-timeout).
+			"releaselock": func(ts *testscript.TestScript, neg bool, args []string) {
+				v, ok := heldLocks.LoadAndDelete(ts)
+				if neg || !ok || len(args) > 1 {
+					ts.Fatalf("usage: releaselock [AFTER], after holdlock")
+				}
+				unlock := v.(func() error)
+				if len(args) == 0 {
+					ts.Check(unlock())
+					return
+				}
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.AfterFunc(d, func() { _ = unlock() })
+			},
 			// append FILE TEXT adds TEXT to the end of FILE: a provider
 			// binary that changed after tack init recorded it. (An
 			// executable still runs with bytes appended.)
@@ -69,6 +126,9 @@ func TestCLI(t *testing.T) {
 		},
 	})
 }
+
+// heldLocks are the unlock functions of holdlock, per script.
+var heldLocks sync.Map
 
 var (
 	buildOnce sync.Once

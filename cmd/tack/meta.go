@@ -15,6 +15,8 @@ type meta struct {
 	ui     cli.Ui
 	stdout io.Writer
 	stderr io.Writer
+	// stdin is where confirmations are read from.
+	stdin  io.Reader
 	getenv env
 }
 

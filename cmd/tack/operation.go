@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/plugins/install"
+)
+
+// operationFlags are the flags plan, apply and destroy share.
+type operationFlags struct {
+	vars        varFlags
+	pluginDirs  stringList
+	targets     stringList
+	replace     stringList
+	refresh     bool
+	refreshOnly bool
+	destroy     bool
+	parallelism int
+	lock        bool
+	lockTimeout time.Duration
+	input       bool
+	noColor     bool
+	json        bool
+}
+
+func (o *operationFlags) register(fs *flag.FlagSet) {
+	fs.Var(&o.vars, "var", "")
+	fs.Var(&o.vars.fileFlag, "var-file", "")
+	fs.Var(&o.pluginDirs, "plugin-dir", "")
+	fs.Var(&o.targets, "target", "")
+	fs.Var(&o.replace, "replace", "")
+	fs.BoolVar(&o.refresh, "refresh", true, "")
+	fs.BoolVar(&o.refreshOnly, "refresh-only", false, "")
+	fs.IntVar(&o.parallelism, "parallelism", 10, "")
+	fs.BoolVar(&o.lock, "lock", true, "")
+	fs.DurationVar(&o.lockTimeout, "lock-timeout", 0, "")
+	fs.BoolVar(&o.input, "input", true, "")
+	fs.BoolVar(&o.noColor, "no-color", false, "")
+	fs.BoolVar(&o.json, "json", false, "")
+}
+
+// varFlags keeps -var and -var-file in the order given, since a later one
+// wins.
+type varFlags struct {
+	args     []config.VarArg
+	fileFlag varFileFlag
+}
+
+func (v *varFlags) String() string { return "" }
+func (v *varFlags) Set(s string) error {
+	v.args = append(v.args, config.VarArg{Value: s})
+	return nil
+}
+
+type varFileFlag struct{ v *varFlags }
+
+func (f *varFileFlag) String() string { return "" }
+func (f *varFileFlag) Set(s string) error {
+	f.v.args = append(f.v.args, config.VarArg{File: true, Value: s})
+	return nil
+}
+
+func newOperationFlags() *operationFlags {
+	o := &operationFlags{}
+	o.vars.fileFlag.v = &o.vars
+	return o
+}
+
+// operation is a loaded configuration with everything needed to plan it.
+type operation struct {
+	m       *meta
+	dir     string
+	parser  *config.Parser
+	cfg     *config.Config
+	vars    map[string]*config.InputValue
+	factory map[string]planner.ProviderFactory
+}
+
+// loadOperation loads and checks the configuration in dir, its variables
+// and its locked providers. Diagnostics with errors mean it cannot go on.
+func (m *meta) loadOperation(dir string, o *operationFlags) (*operation, hcl.Diagnostics) {
+	op := &operation{m: m, dir: dir, parser: config.NewParser()}
+	cfg, diags := op.parser.LoadConfig(dir)
+	if diags.HasErrors() {
+		return op, diags
+	}
+	op.cfg = cfg
+	diags = append(diags, cfg.CheckReferences()...)
+	diags = append(diags, cfg.CheckModuleCalls()...)
+	diags = append(diags, cfg.CheckLocalCycles()...)
+	if diags.HasErrors() {
+		return op, diags
+	}
+
+	in := config.VariableInputs{Args: o.vars.args}
+	for _, name := range sortedNames(cfg.Module.Variables) {
+		if v := m.getenv("TACK_VAR_" + name); v != "" {
+			in.Env = append(in.Env, "TACK_VAR_"+name+"="+v)
+		}
+	}
+	vars, vdiags := op.parser.VariableValues(cfg.Module, in)
+	diags = append(diags, vdiags...)
+	if vdiags.HasErrors() {
+		return op, diags
+	}
+	diags = append(diags, config.CheckVariableValidations(cfg.Module, vars)...)
+	op.vars = vars
+
+	pdiags := op.locateProviders(o)
+	diags = append(diags, pdiags...)
+	return op, diags
+}
+
+// locateProviders finds the locked providers and makes a factory for each.
+func (op *operation) locateProviders(o *operationFlags) hcl.Diagnostics {
+	m := op.m
+	cc, diags := m.cliConfig()
+	if diags.HasErrors() {
+		return diags
+	}
+	mp, pdiags := collectProviders(op.cfg)
+	diags = append(diags, pdiags...)
+	if pdiags.HasErrors() {
+		return diags
+	}
+	sources := op.parser.Sources()
+	locks, ldiags := readLocks(op.dir, sources)
+	diags = append(diags, ldiags...)
+	if ldiags.HasErrors() {
+		return diags
+	}
+	reqs := mp.all()
+	if locks == nil && len(reqs) > 0 {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Providers not initialized",
+			Detail:   "This configuration needs providers, and there is no " + install.LockFileName + ". Run tack init first.",
+		})
+	}
+	selected, err := install.Locate(reqs, locks, m.installOpts(op.dir, o.pluginDirs, cc))
+	if err != nil {
+		return append(diags, providerDiags(err, hcl.DiagError)...)
+	}
+	op.factory = map[string]planner.ProviderFactory{}
+	for _, s := range selected {
+		s := s
+		op.factory[s.Source] = func(ctx context.Context) (planner.Provider, error) {
+			return m.launch(ctx, s, nil)
+		}
+	}
+	return diags
+}
+
+// configHash is the sha256 of every configuration file, in name order:
+// a saved plan records it, and apply refuses the plan when it changed.
+func (op *operation) configHash() string {
+	sources := op.parser.Sources()
+	names := make([]string, 0, len(sources))
+	for name := range sources {
+		if config.IsConfigFile(filepath.Base(name)) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, name := range names {
+		rel, err := filepath.Rel(op.dir, name)
+		if err != nil {
+			rel = name
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(sources[name]))
+		h.Write(sources[name])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// parseAddrs parses -target and -replace addresses.
+func parseAddrs(flagName string, in []string) ([]addrs.AbsResourceInstance, hcl.Diagnostics) {
+	var out []addrs.AbsResourceInstance
+	var diags hcl.Diagnostics
+	for _, s := range in {
+		a, d := addrs.ParseAbsResourceInstanceStr(s)
+		if d.HasErrors() {
+			for _, dd := range d {
+				dd.Summary = "Invalid " + flagName + " address"
+				dd.Detail = fmt.Sprintf("%q: %s", s, dd.Detail)
+				dd.Subject = nil
+			}
+			diags = append(diags, d...)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, diags
+}
+
+// interruptible returns a context cancelled by the first Ctrl-C (or
+// SIGTERM): new work stops, work in flight finishes and state is saved. A
+// second signal exits at once, with the state as last saved.
+func (m *meta) interruptible(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	stop := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			fmt.Fprintln(m.stderr, "\nInterrupt received. Finishing the operations in flight and saving state; interrupt again to exit at once.")
+			cancel()
+		case <-stop:
+			return
+		}
+		select {
+		case <-sigs:
+			fmt.Fprintln(m.stderr, "Two interrupts received. Exiting immediately; the state is as last saved.")
+			os.Exit(1)
+		case <-stop:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(stop)
+		cancel()
+	}
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// inAutomation reports TACK_IN_AUTOMATION: output meant for people at a
+// terminal (next-step hints) is left out.
+func (m *meta) inAutomation() bool {
+	return strings.TrimSpace(m.getenv("TACK_IN_AUTOMATION")) != ""
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/tackhq/tack/cmd/tack/views"
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/state"
+)
+
+type showCommand struct{ *meta }
+
+func (c *showCommand) Synopsis() string { return "Show the state or a saved plan" }
+
+func (c *showCommand) Help() string {
+	return `Usage: tack show [options] [PLAN]
+
+  With PLAN, shows the saved plan as tack plan showed it. Without, shows
+  every object the state records, with its attributes; sensitive values
+  are hidden.
+
+Options:
+
+  -json      With PLAN, the plan as JSON (docs/json-format.md); without,
+             the state file (docs/state-format.md).
+  -no-color  No colour, even on a terminal.`
+}
+
+func (c *showCommand) Run(args []string) int {
+	fs := flag.NewFlagSet("show", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "")
+	noColor := fs.Bool("no-color", false, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 1 {
+		c.ui.Error("Error: invalid arguments.\n\n" + c.Help())
+		return 1
+	}
+	if fs.NArg() == 1 {
+		plan, err := readPlanFile(fs.Arg(0))
+		if err != nil {
+			c.ui.Error("Error: " + err.Error())
+			return 1
+		}
+		if *asJSON {
+			if err := views.RenderPlanJSON(c.stdout, plan); err != nil {
+				c.ui.Error("Error: " + err.Error())
+				return 1
+			}
+			return 0
+		}
+		views.RenderPlan(c.stdout, plan, views.PlanOpts{Color: c.color(*noColor), Width: 78})
+		return 0
+	}
+	s, msg := c.readState()
+	if msg != "" {
+		c.ui.Error(msg)
+		return 1
+	}
+	if *asJSON {
+		if err := state.WriteFile(c.stdout, s, s.TackVersion); err != nil {
+			c.ui.Error("Error: " + err.Error())
+			return 1
+		}
+		return 0
+	}
+	if s.Empty() {
+		fmt.Fprintln(c.stdout, "The state is empty: tack manages nothing here yet.")
+		return 0
+	}
+	for _, addr := range s.AllResourceInstances() {
+		ri := s.ResourceInstance(addr)
+		if ri.Current == nil {
+			continue
+		}
+		fmt.Fprintf(c.stdout, "# %s:\n", addr)
+		fmt.Fprintln(c.stdout, renderRecorded(ri.Current))
+		fmt.Fprintln(c.stdout)
+	}
+	renderOutputs(c.stdout, s)
+	return 0
+}
+
+// readState reads the state of the configuration in the working
+// directory, without locking; a non-empty message is the error to show.
+func (m *meta) readState() (*state.State, string) {
+	mod, diags := config.NewParser().LoadModule(".")
+	if diags.HasErrors() {
+		return nil, "Error: " + diags.Error()
+	}
+	b, bdiags := m.backendFor(mod)
+	if bdiags.HasErrors() {
+		return nil, "Error: " + bdiags.Error()
+	}
+	s, err := b.Read(context.Background())
+	if err != nil {
+		return nil, "Error: reading the state: " + err.Error()
+	}
+	if s == nil {
+		s = state.New()
+	}
+	return s, ""
+}
+
+// renderRecorded shows a recorded object's attributes, from its JSON,
+// with the sensitive ones hidden.
+func renderRecorded(o *state.ObjectSrc) string {
+	ty, err := ctyjson.ImpliedType(o.AttrsJSON)
+	if err == nil {
+		var obj *state.Object
+		if obj, err = o.Decode(ty); err == nil {
+			return formatValue(obj.Value, "")
+		}
+	}
+	return "  (cannot show: " + err.Error() + ")"
+}
