@@ -496,3 +496,22 @@ func depStrings(ds []addrs.ConfigResource) []string {
 	}
 	return out
 }
+
+func TestGraphDOT(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dot, diags := f.planner(f.config(twoFiles)).GraphDOT(PlanOpts{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	for _, want := range []string{
+		`"local_file.b" -> "local_file.a"`,
+		`"local_file.a" -> "provider.local"`,
+		`"output.a_sha" -> "local_file.a"`,
+		`"provider.local" [label="provider.local", shape=diamond]`,
+	} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("DOT lacks %s:\n%s", want, dot)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func (c *outputCommand) Run(args []string) int {
 		c.ui.Error("Error: invalid arguments.\n\n" + c.Help())
 		return 1
 	}
-	s, diags := c.readState()
+	s, diags := c.currentState()
 	if diags != "" {
 		c.ui.Error(diags)
 		return 1

@@ -56,7 +56,7 @@ func (c *showCommand) Run(args []string) int {
 		views.RenderPlan(c.stdout, plan, views.PlanOpts{Color: c.color(*noColor), Width: 78})
 		return 0
 	}
-	s, msg := c.readState()
+	s, msg := c.currentState()
 	if msg != "" {
 		c.ui.Error(msg)
 		return 1
@@ -85,9 +85,9 @@ func (c *showCommand) Run(args []string) int {
 	return 0
 }
 
-// readState reads the state of the configuration in the working
+// currentState reads the state of the configuration in the working
 // directory, without locking; a non-empty message is the error to show.
-func (m *meta) readState() (*state.State, string) {
+func (m *meta) currentState() (*state.State, string) {
 	mod, diags := config.NewParser().LoadModule(".")
 	if diags.HasErrors() {
 		return nil, "Error: " + diags.Error()
