@@ -46,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 			"destroy":          func() (cli.Command, error) { return &applyCommand{meta: meta, destroy: true}, nil },
 			"show":             func() (cli.Command, error) { return &showCommand{meta}, nil },
 			"output":           func() (cli.Command, error) { return &outputCommand{meta}, nil },
+			"import":           func() (cli.Command, error) { return &importCommand{meta}, nil },
+			"graph":            func() (cli.Command, error) { return &graphCommand{meta}, nil },
 			"init":             func() (cli.Command, error) { return &initCommand{meta}, nil },
 			"version":          func() (cli.Command, error) { return &versionCommand{meta}, nil },
 			"providers":        func() (cli.Command, error) { return &providersCommand{meta}, nil },
