@@ -17,19 +17,11 @@ build:
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
 
-# demo runs the simplest end-to-end example that exists today. tack's plan
-# and apply commands are not built yet, so it shows the parts that are: the
-# CLI launching the local provider to print its schemas, and the core's
-# plugin client driving a local_file through its whole life out of process.
+# demo runs tack's plan/apply workflow on the embedded local platform:
+# examples/getting-started, planned, applied, drifted, changed and
+# destroyed in a scratch copy under bin/demo.
 demo: build
-	@echo "== tack's plan/apply workflow is not built yet; this demo runs what exists end to end."
-	@echo "== tack version"
-	@$(BIN)/tack version
-	@echo
-	@echo "== tack providers schema   (launches bin/tack-provider-local as a plugin)"
-	@$(BIN)/tack providers schema
-	@echo "== the plugin client drives local_file through its life, out of process"
-	@$(GO) run ./examples/plugin-roundtrip -provider $(BIN)/tack-provider-local
+	@sh examples/getting-started/demo.sh $(BIN)/tack
 
 # bench runs every benchmark ten times for three seconds each: the machine
 # is noisy, so read medians, and compare runs with benchstat.
