@@ -53,6 +53,14 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 			"providers":        func() (cli.Command, error) { return &providersCommand{meta}, nil },
 			"providers schema": func() (cli.Command, error) { return &providersSchemaCommand{meta: meta}, nil },
 			"validate":         func() (cli.Command, error) { return &validateCommand{meta}, nil },
+			"force-unlock":     func() (cli.Command, error) { return &forceUnlockCommand{meta}, nil },
+			"state":            func() (cli.Command, error) { return &stateCommand{meta}, nil },
+			"state list":       func() (cli.Command, error) { return &stateListCommand{meta}, nil },
+			"state show":       func() (cli.Command, error) { return &stateShowCommand{meta}, nil },
+			"state mv":         func() (cli.Command, error) { return &stateMvCommand{meta}, nil },
+			"state rm":         func() (cli.Command, error) { return &stateRmCommand{meta}, nil },
+			"state pull":       func() (cli.Command, error) { return &statePullCommand{meta}, nil },
+			"state push":       func() (cli.Command, error) { return &statePushCommand{meta}, nil },
 		},
 	}
 	status, err := c.Run()
