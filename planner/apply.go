@@ -115,14 +115,14 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 	// What expressions see before anything is applied: the planned
 	// values, replaced as objects are applied.
 	for _, r := range w.cfg.Module.Resources {
-		w.setExpansion(r.Addr(), configExpansion(r))
+		w.setExpansion(r.Addr().Absolute(addrs.RootModuleInstance), configExpansion(r))
 	}
 	for _, r := range w.cfg.Module.DataResources {
-		w.setExpansion(r.Addr(), configExpansion(r))
+		w.setExpansion(r.Addr().Absolute(addrs.RootModuleInstance), configExpansion(r))
 	}
 	for _, c := range plan.Changes {
 		if c.Action != Delete && c.Deposed == state.NotDeposed {
-			w.setInstanceValue(c.Addr.Resource, expansionOf(c.Addr.Resource.Key), c.After)
+			w.setInstanceValue(c.Addr, c.After)
 		}
 	}
 	for _, addr := range plan.PriorState.AllResourceInstances() {
@@ -133,7 +133,7 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 		if rs := plan.PriorState.ResourceInstance(addr); rs != nil && rs.Current != nil {
 			if s, ok := plan.Schemas[plan.PriorState.Resource(addr.ContainingResource()).Provider.Source][addr.Resource.Resource.Type]; ok {
 				if obj, err := rs.Current.Decode(s.ImpliedType()); err == nil {
-					w.setInstanceValue(addr.Resource, expansionOf(addr.Resource.Key), obj.Value)
+					w.setInstanceValue(addr, obj.Value)
 				}
 			}
 		}
@@ -171,11 +171,13 @@ func configExpansion(r *config.Resource) expansion {
 // nodeApplyResource applies the changes of one resource's instances,
 // other than deletions of objects the configuration no longer has.
 type nodeApplyResource struct {
+	path    addrs.Module
 	r       *config.Resource
 	changes []*ResourceChange
 }
 
-func (n *nodeApplyResource) name() string                   { return n.r.Addr().String() }
+func (n *nodeApplyResource) name() string                   { return prefix(n.path) + n.r.Addr().String() }
+func (n *nodeApplyResource) module() addrs.Module           { return n.path }
 func (n *nodeApplyResource) provider(w *walker) providerKey { return resourceProviderKey(n.r) }
 func (n *nodeApplyResource) references() []*addrs.Reference { return resourceReferences(n.r) }
 
@@ -186,18 +188,23 @@ func (n *nodeApplyResource) execute(ctx context.Context, w *walker) hcl.Diagnost
 		return diags
 	}
 	// for_each values, now that what they refer to is applied.
-	eachValues := map[addrs.InstanceKey]cty.Value{}
-	if n.r.ForEach != nil {
-		m, d := w.newScope().EvalForEach(n.r.ForEach)
+	eachValues := map[string]map[addrs.InstanceKey]cty.Value{}
+	for _, c := range n.changes {
+		mod := c.Addr.Module.String()
+		if n.r.ForEach == nil || eachValues[mod] != nil {
+			continue
+		}
+		m, d := w.scope(c.Addr.Module).EvalForEach(n.r.ForEach)
 		if d.HasErrors() {
 			return d
 		}
+		eachValues[mod] = map[addrs.InstanceKey]cty.Value{}
 		for k, v := range m {
-			eachValues[addrs.StringKey(k)] = v
+			eachValues[mod][addrs.StringKey(k)] = v
 		}
 	}
 	for _, c := range n.changes {
-		ap := &instanceApplier{w: w, r: n.r, pi: pi, schema: schema, c: c, each: eachValues[c.Addr.Resource.Key]}
+		ap := &instanceApplier{w: w, path: n.path, r: n.r, pi: pi, schema: schema, c: c, each: eachValues[c.Addr.Module.String()][c.Addr.Resource.Key]}
 		diags = append(diags, ap.apply(ctx)...)
 		if diags.HasErrors() {
 			return diags
@@ -231,6 +238,7 @@ func (n *nodeApplyDelete) execute(ctx context.Context, w *walker) hcl.Diagnostic
 // instanceApplier applies one change.
 type instanceApplier struct {
 	w      *walker
+	path   addrs.Module
 	r      *config.Resource // nil for deletes of objects not in the configuration
 	pi     *providerInstance
 	schema *sdk.Schema
@@ -244,13 +252,13 @@ func (ap *instanceApplier) apply(ctx context.Context) hcl.Diagnostics {
 	case NoOp:
 		return nil
 	case Read:
-		cfgVal, diags := instanceScope(ap.w, c.Addr.Resource.Key, ap.each).EvalBlock(ap.r.Config, &ap.schema.Block)
+		cfgVal, diags := instanceScope(ap.w, c.Addr, ap.each).EvalBlock(ap.r.Config, &ap.schema.Block)
 		if diags.HasErrors() {
 			return diags
 		}
 		v, d := readData(ctx, ap.w, ap.pi, ap.r, ap.schema, c.Addr, cfgVal)
 		if !d.HasErrors() {
-			ap.w.setInstanceValue(c.Addr.Resource, expansionOf(c.Addr.Resource.Key), v)
+			ap.w.setInstanceValue(c.Addr, v)
 		}
 		return append(diags, d...)
 	case Create, Update:
@@ -285,14 +293,14 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 	if prior.IsNull() {
 		op = OpCreate
 	}
-	cfgVal, diags := instanceScope(w, c.Addr.Resource.Key, ap.each).EvalBlock(r.Config, &ap.schema.Block)
+	cfgVal, diags := instanceScope(w, c.Addr, ap.each).EvalBlock(r.Config, &ap.schema.Block)
 	if diags.HasErrors() {
 		return diags
 	}
 	if !prior.IsNull() {
 		cfgVal = ignoreChanges(cfgVal, prior, r.Lifecycle)
 	}
-	ip := &instancePlanner{w: w, r: r, pi: ap.pi, schema: ap.schema, addr: c.Addr, each: ap.each}
+	ip := &instancePlanner{w: w, path: ap.path, r: r, pi: ap.pi, schema: ap.schema, addr: c.Addr, each: ap.each}
 	planned, _, private, d := ip.planChange(ctx, prior, cfgVal)
 	diags = append(diags, d...)
 	if d.HasErrors() {
@@ -331,7 +339,7 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 		if failed {
 			status = state.ObjectTainted
 		}
-		obj := &state.Object{Value: newVal, Status: status, Dependencies: w.dependencies(r), CreateBeforeDestroy: r.Lifecycle.CreateBeforeDestroy}
+		obj := &state.Object{Value: newVal, Status: status, Dependencies: w.dependencies(ap.path, r), CreateBeforeDestroy: r.Lifecycle.CreateBeforeDestroy}
 		src, err := obj.Encode(ap.schema.Block.ImpliedType(), ap.schema.Version)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Provider returned an invalid object", Detail: fmt.Sprintf("Applying %s: %s.", c.Addr, err), Subject: r.DeclRange.Ptr()})
@@ -347,7 +355,7 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 		return diags
 	}
 	w.emit(OperationDone{Addr: c.Addr, Op: op, ID: idOf(newVal), Elapsed: time.Since(start)})
-	w.setInstanceValue(c.Addr.Resource, expansionOf(c.Addr.Resource.Key), newVal)
+	w.setInstanceValue(c.Addr, newVal)
 	return diags
 }
 

@@ -14,12 +14,14 @@ type transformer interface {
 // buildPlanGraph builds the graph a plan walks. The steps, in order:
 func buildPlanGraph(w *walker, moved map[string]addrs.AbsResourceInstance) (*graph, hcl.Diagnostics) {
 	return buildGraph(w,
-		&configTransformer{},    // locals, resources, data sources, outputs
-		&orphanTransformer{},    // objects in state the configuration no longer has
-		&providerTransformer{},  // a node per provider configuration, before its users
-		&referenceTransformer{}, // edges from references and depends_on
-		&targetsTransformer{},   // -target: only the targets and what they need
-		&cycleTransformer{},     // a cycle is an error naming every object on it
+		&configTransformer{},       // locals, resources, data sources, outputs
+		&moduleTransformer{},       // each module call's expansion and input variables
+		&orphanTransformer{},       // objects in state the configuration no longer has
+		&providerTransformer{},     // a node per provider configuration, before its users
+		&referenceTransformer{},    // edges from references and depends_on
+		&moduleExpandTransformer{}, // a module's objects after its call's expansion
+		&targetsTransformer{},      // -target: only the targets and what they need
+		&cycleTransformer{},        // a cycle is an error naming every object on it
 	)
 }
 
@@ -28,8 +30,10 @@ func buildApplyGraph(w *walker) (*graph, hcl.Diagnostics) {
 	return buildGraph(w,
 		&applyChangesTransformer{}, // a node per resource with changes, and per delete
 		&configValuesTransformer{}, // locals and outputs, evaluated with applied values
+		&moduleTransformer{},       // each module call's expansion and input variables
 		&providerTransformer{},     // a node per provider configuration, before its users
 		&referenceTransformer{},    // edges from references and depends_on
+		&moduleExpandTransformer{}, // a module's objects after its call's expansion
 		&destroyOrderTransformer{}, // deletes after the deletes of what depends on them
 		&cycleTransformer{},        // a cycle is an error naming every object on it
 	)

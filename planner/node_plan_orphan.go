@@ -62,7 +62,7 @@ func (n *nodePlanOrphan) execute(ctx context.Context, w *walker) hcl.Diagnostics
 	if w.opts.Mode == DestroyMode {
 		reason = NoReason
 	}
-	r := w.configResource(n.addr.Resource)
+	r := w.configResource(n.addr.Config())
 	for _, key := range sortedInstanceKeys(rs.Instances) {
 		ri := rs.Instances[key]
 		if ri.Current != nil {

@@ -18,9 +18,14 @@ import (
 // nodePlanResource plans every instance of one resource or data source
 // of the configuration, and the deletion of its recorded instances that
 // count or for_each no longer include.
-type nodePlanResource struct{ r *config.Resource }
+type nodePlanResource struct {
+	path addrs.Module
+	r    *config.Resource
+}
 
-func (n *nodePlanResource) name() string { return n.r.Addr().String() }
+func (n *nodePlanResource) name() string { return prefix(n.path) + n.r.Addr().String() }
+
+func (n *nodePlanResource) module() addrs.Module { return n.path }
 
 func (n *nodePlanResource) provider(w *walker) providerKey { return resourceProviderKey(n.r) }
 
@@ -28,7 +33,7 @@ func (n *nodePlanResource) references() []*addrs.Reference { return resourceRefe
 
 func (n *nodePlanResource) targetedBy(w *walker) bool {
 	for _, t := range w.opts.Targets {
-		if t.Module.IsRoot() && t.Resource.Resource == n.r.Addr() {
+		if t.Module.Module().Equal(n.path) && t.Resource.Resource == n.r.Addr() {
 			return true
 		}
 	}
@@ -70,13 +75,18 @@ func resourceReferences(r *config.Resource) []*addrs.Reference {
 }
 
 // dependencies are the resources an object's configuration refers to,
-// directly or through local values: what the state records, so that a
-// later destroy knows the order.
-func (w *walker) dependencies(r *config.Resource) []addrs.ConfigResource {
+// directly or through local values and the outputs of module calls: what
+// the state records, so that a later destroy knows the order.
+func (w *walker) dependencies(path addrs.Module, r *config.Resource) []addrs.ConfigResource {
+	self := addrs.ConfigResource{Module: path, Resource: r.Addr()}
 	seen := map[string]bool{}
 	var out []addrs.ConfigResource
-	var visit func(refs []*addrs.Reference)
-	visit = func(refs []*addrs.Reference) {
+	var visit func(path addrs.Module, refs []*addrs.Reference)
+	visit = func(path addrs.Module, refs []*addrs.Reference) {
+		c := w.configAt(path)
+		if c == nil {
+			return
+		}
 		for _, ref := range refs {
 			var res addrs.Resource
 			switch s := ref.Subject.(type) {
@@ -85,27 +95,54 @@ func (w *walker) dependencies(r *config.Resource) []addrs.ConfigResource {
 			case addrs.ResourceInstance:
 				res = s.Resource
 			case addrs.LocalValue:
-				if seen[s.String()] {
+				key := prefix(path) + s.String()
+				if seen[key] {
 					continue
 				}
-				seen[s.String()] = true
-				if l, ok := w.cfg.Module.Locals[s.Name]; ok {
+				seen[key] = true
+				if l, ok := c.Module.Locals[s.Name]; ok {
 					rs, _ := config.References(l.Expr)
-					visit(rs)
+					visit(path, rs)
 				}
+				continue
+			case addrs.ModuleCallOutput:
+				w.visitOutputs(path, s.Call.Name, s.Name, seen, visit)
+				continue
+			case addrs.ModuleCall:
+				w.visitOutputs(path, s.Name, "", seen, visit)
 				continue
 			default:
 				continue
 			}
-			if res == r.Addr() || seen[res.String()] {
+			dep := addrs.ConfigResource{Module: path, Resource: res}
+			if dep.Equal(self) || seen[dep.String()] {
 				continue
 			}
-			seen[res.String()] = true
-			out = append(out, addrs.ConfigResource{Resource: res})
+			seen[dep.String()] = true
+			out = append(out, dep)
 		}
 	}
-	visit(resourceReferences(r))
+	visit(path, resourceReferences(r))
 	return out
+}
+
+// visitOutputs follows a reference to a module call's output (all its
+// outputs, when name is empty) into the called module.
+func (w *walker) visitOutputs(path addrs.Module, call, name string, seen map[string]bool, visit func(addrs.Module, []*addrs.Reference)) {
+	child := append(append(addrs.Module(nil), path...), call)
+	c := w.configAt(child)
+	if c == nil {
+		return
+	}
+	for _, on := range sortedKeys(c.Module.Outputs) {
+		key := child.String() + ".output." + on
+		if (name != "" && on != name) || seen[key] {
+			continue
+		}
+		seen[key] = true
+		rs, _ := config.References(c.Module.Outputs[on].Expr)
+		visit(child, rs)
+	}
 }
 
 func (n *nodePlanResource) execute(ctx context.Context, w *walker) hcl.Diagnostics {
@@ -117,22 +154,58 @@ func (n *nodePlanResource) execute(ctx context.Context, w *walker) hcl.Diagnosti
 	}
 	w.rememberSchema(pi.source, r.Type, &schema.Block)
 
-	keys, exp, d := n.expand(w)
-	diags = append(diags, d...)
+	current := map[string]bool{}
+	for _, inst := range w.moduleInstances(n.path) {
+		current[inst.String()] = true
+		diags = append(diags, n.planIn(ctx, w, pi, schema, inst)...)
+		if diags.HasErrors() {
+			return diags
+		}
+	}
+	// The resource's objects in module instances that are no longer
+	// expanded go with them.
+	cfgAddr := addrs.ConfigResource{Module: n.path, Resource: r.Addr()}
+	for _, abs := range w.recordedOf(cfgAddr) {
+		if current[abs.Module.String()] {
+			continue
+		}
+		rs := w.recordedResource(abs)
+		if rs == nil {
+			continue
+		}
+		for _, key := range sortedInstanceKeys(rs.Instances) {
+			ri := rs.Instances[key]
+			if ri.Current != nil {
+				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), state.NotDeposed, ri.Current, DeleteBecauseNoModule, r)...)
+			}
+			for _, dk := range sortedDeposed(ri.Deposed) {
+				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), dk, ri.Deposed[dk], NoReason, r)...)
+			}
+		}
+	}
+	return diags
+}
+
+// planIn plans the resource's instances in one module instance, and the
+// deletion of its recorded instances there that the expansion no longer
+// includes.
+func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, inst addrs.ModuleInstance) hcl.Diagnostics {
+	r := n.r
+	keys, exp, diags := n.expand(w, inst)
 	if diags.HasErrors() {
 		return diags
 	}
-	w.setExpansion(r.Addr(), exp)
+	abs := r.Addr().Absolute(inst)
+	w.setExpansion(abs, exp)
 
-	abs := r.Addr().Absolute(addrs.RootModuleInstance)
 	want := map[addrs.InstanceKey]bool{}
 	for _, k := range keys {
 		want[k.key] = true
-		inst := instancePlanner{w: w, r: r, pi: pi, schema: schema, addr: abs.Instance(k.key), each: k.each}
+		ip := instancePlanner{w: w, path: n.path, r: r, pi: pi, schema: schema, addr: abs.Instance(k.key), each: k.each}
 		if r.Mode == config.DataMode {
-			diags = append(diags, inst.planData(ctx)...)
+			diags = append(diags, ip.planData(ctx)...)
 		} else {
-			diags = append(diags, inst.plan(ctx)...)
+			diags = append(diags, ip.plan(ctx)...)
 		}
 		if diags.HasErrors() {
 			return diags
@@ -147,9 +220,6 @@ func (n *nodePlanResource) execute(ctx context.Context, w *walker) hcl.Diagnosti
 			reason := DeleteBecauseCountIndex
 			if _, ok := key.(addrs.StringKey); ok || exp == expandForEach {
 				reason = DeleteBecauseEachKey
-			}
-			if exp == expandNone && key != addrs.NoKey {
-				reason = DeleteBecauseCountIndex
 			}
 			if !want[key] && ri.Current != nil {
 				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), state.NotDeposed, ri.Current, reason, r)...)
@@ -168,8 +238,8 @@ type instanceKey struct {
 }
 
 // expand evaluates count or for_each into the instance keys to plan.
-func (n *nodePlanResource) expand(w *walker) ([]instanceKey, expansion, hcl.Diagnostics) {
-	scope := w.newScope()
+func (n *nodePlanResource) expand(w *walker, inst addrs.ModuleInstance) ([]instanceKey, expansion, hcl.Diagnostics) {
+	scope := w.scope(inst)
 	switch {
 	case n.r.Count != nil:
 		c, diags := scope.EvalCount(n.r.Count)
@@ -196,8 +266,9 @@ func (n *nodePlanResource) expand(w *walker) ([]instanceKey, expansion, hcl.Diag
 }
 
 // instanceScope is the scope of one instance: count.index or each.*.
-func instanceScope(w *walker, key addrs.InstanceKey, each cty.Value) *config.Scope {
-	s := w.newScope()
+func instanceScope(w *walker, addr addrs.AbsResourceInstance, each cty.Value) *config.Scope {
+	s := w.scope(addr.Module)
+	key := addr.Resource.Key
 	switch k := key.(type) {
 	case addrs.IntKey:
 		s.Count = cty.NumberIntVal(int64(k))
@@ -210,6 +281,7 @@ func instanceScope(w *walker, key addrs.InstanceKey, each cty.Value) *config.Sco
 // instancePlanner plans one instance.
 type instancePlanner struct {
 	w      *walker
+	path   addrs.Module
 	r      *config.Resource
 	pi     *providerInstance
 	schema *sdk.Schema
@@ -330,11 +402,11 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 		priorVal = prior.Value
 	}
 	if w.opts.Mode == RefreshOnlyMode {
-		w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), priorVal)
+		w.setInstanceValue(ip.addr, priorVal)
 		return diags
 	}
 
-	cfgVal, d := instanceScope(w, ip.addr.Resource.Key, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
+	cfgVal, d := instanceScope(w, ip.addr, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return diags
@@ -389,7 +461,7 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 		}
 	}
 	w.rememberChange(change)
-	w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), change.After)
+	w.setInstanceValue(ip.addr, change.After)
 	return diags
 }
 
@@ -406,7 +478,7 @@ func (ip *instancePlanner) importID() (string, bool, hcl.Diagnostics) {
 		if d.HasErrors() || !to.Equal(ip.addr) {
 			continue
 		}
-		v, diags := ip.w.newScope().EvalExpr(im.ID, cty.String)
+		v, diags := ip.w.scope(addrs.RootModuleInstance).EvalExpr(im.ID, cty.String)
 		if diags.HasErrors() {
 			return "", false, diags
 		}
@@ -459,7 +531,7 @@ func (ip *instancePlanner) replaceTriggered() (bool, hcl.Diagnostics) {
 			default:
 				continue
 			}
-			if ip.w.changed(res, key) {
+			if ip.w.changed(ip.addr.Module, res, key) {
 				return true, nil
 			}
 		}
@@ -469,11 +541,11 @@ func (ip *instancePlanner) replaceTriggered() (bool, hcl.Diagnostics) {
 
 // changed reports whether the plan so far changes an instance of res
 // (any instance, when key is nil).
-func (w *walker) changed(res addrs.Resource, key addrs.InstanceKey) bool {
+func (w *walker) changed(inst addrs.ModuleInstance, res addrs.Resource, key addrs.InstanceKey) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, c := range w.changes {
-		if c.Addr.Resource.Resource == res && (key == nil || c.Addr.Resource.Key == key) && c.Action != NoOp && c.Action != Read {
+		if c.Addr.Module.Equal(inst) && c.Addr.Resource.Resource == res && (key == nil || c.Addr.Resource.Key == key) && c.Action != NoOp && c.Action != Read {
 			return true
 		}
 	}
@@ -535,7 +607,7 @@ func (ip *instancePlanner) planChange(ctx context.Context, prior, cfg cty.Value)
 // plans the read for apply.
 func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
 	w := ip.w
-	cfgVal, diags := instanceScope(w, ip.addr.Resource.Key, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
+	cfgVal, diags := instanceScope(w, ip.addr, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
 	if diags.HasErrors() {
 		return diags
 	}
@@ -546,7 +618,7 @@ func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
 		after := cty.UnknownVal(ty)
 		w.rememberChange(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.DataResourceMode,
 			Action: Read, Reason: ReadBecauseConfigUnknown, Before: cty.NullVal(ty), After: after, SchemaVersion: ip.schema.Version})
-		w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), after)
+		w.setInstanceValue(ip.addr, after)
 		return diags
 	}
 	v, d := readData(ctx, w, ip.pi, ip.r, ip.schema, ip.addr, cfgVal)
@@ -554,7 +626,7 @@ func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
 	if d.HasErrors() {
 		return diags
 	}
-	w.setInstanceValue(ip.addr.Resource, expansionOf(ip.addr.Resource.Key), v)
+	w.setInstanceValue(ip.addr, v)
 	return diags
 }
 

@@ -11,10 +11,15 @@ import (
 	"github.com/tackhq/tack/state"
 )
 
-// nodeLocal evaluates one local value.
-type nodeLocal struct{ l *config.Local }
+// nodeLocal evaluates one local value, in every instance of its module.
+type nodeLocal struct {
+	path addrs.Module
+	l    *config.Local
+}
 
-func (n *nodeLocal) name() string { return addrs.LocalValue{Name: n.l.Name}.String() }
+func (n *nodeLocal) name() string { return prefix(n.path) + addrs.LocalValue{Name: n.l.Name}.String() }
+
+func (n *nodeLocal) module() addrs.Module { return n.path }
 
 func (n *nodeLocal) references() []*addrs.Reference {
 	refs, _ := config.References(n.l.Expr)
@@ -22,16 +27,25 @@ func (n *nodeLocal) references() []*addrs.Reference {
 }
 
 func (n *nodeLocal) execute(_ context.Context, w *walker) hcl.Diagnostics {
-	v, diags := w.newScope().EvalExpr(n.l.Expr, cty.DynamicPseudoType)
-	w.setLocal(n.l.Name, v)
+	var diags hcl.Diagnostics
+	for _, inst := range w.moduleInstances(n.path) {
+		v, d := w.scope(inst).EvalExpr(n.l.Expr, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		w.setLocal(inst, n.l.Name, v)
+	}
 	return diags
 }
 
-// nodeOutput evaluates one root module output; during apply it records
-// the value in the state.
-type nodeOutput struct{ o *config.Output }
+// nodeOutput evaluates one output in every instance of its module; during
+// apply the root module's are recorded in the state.
+type nodeOutput struct {
+	path addrs.Module
+	o    *config.Output
+}
 
-func (n *nodeOutput) name() string { return addrs.OutputValue{Name: n.o.Name}.String() }
+func (n *nodeOutput) name() string { return prefix(n.path) + addrs.OutputValue{Name: n.o.Name}.String() }
+
+func (n *nodeOutput) module() addrs.Module { return n.path }
 
 func (n *nodeOutput) references() []*addrs.Reference {
 	refs, _ := config.References(n.o.Expr)
@@ -44,18 +58,20 @@ func (n *nodeOutput) references() []*addrs.Reference {
 }
 
 func (n *nodeOutput) execute(_ context.Context, w *walker) hcl.Diagnostics {
-	v, diags := w.newScope().EvalExpr(n.o.Expr, cty.DynamicPseudoType)
-	if diags.HasErrors() {
-		return diags
+	var diags hcl.Diagnostics
+	for _, inst := range w.moduleInstances(n.path) {
+		v, d := w.scope(inst).EvalExpr(n.o.Expr, cty.DynamicPseudoType)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		if n.o.Sensitive {
+			v = v.Mark(config.Sensitive)
+		}
+		w.setOutput(inst, n.o.Name, v)
+		if inst.IsRoot() && w.applying != nil && v.IsWhollyKnown() {
+			w.applying.setOutput(n.o.Name, &state.Output{Value: v, Sensitive: n.o.Sensitive || v.ContainsMarked()})
+		}
 	}
-	if n.o.Sensitive {
-		v = v.Mark(config.Sensitive)
-	}
-	w.mu.Lock()
-	w.outputs[n.o.Name] = v
-	w.mu.Unlock()
-	if w.applying != nil && v.IsWhollyKnown() {
-		w.applying.setOutput(n.o.Name, &state.Output{Value: v, Sensitive: n.o.Sensitive || v.ContainsMarked()})
-	}
-	return nil
+	return diags
 }

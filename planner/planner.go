@@ -2,7 +2,6 @@ package planner
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -119,10 +118,16 @@ type walker struct {
 	providers *providerSet
 
 	mu sync.Mutex
-	// values are what expressions may refer to.
-	locals    map[string]cty.Value
-	resources map[addrs.Resource]*resourceValues
-	outputs   map[string]cty.Value
+	// modules are what expressions may refer to, per module instance
+	// (keyed by its address); instances are the expanded instances of
+	// each called module path; eachValues are each.value of module call
+	// instances with for_each.
+	modules    map[string]*moduleValues
+	instances  map[string][]addrs.ModuleInstance
+	eachValues map[string]cty.Value
+	// recorded indexes the refreshed state's resources by their
+	// resource block, built with the graph.
+	recorded map[string][]addrs.AbsResource
 
 	// refreshed is the state as read back from the providers; changes
 	// and drift are what the plan records.
@@ -183,64 +188,37 @@ func (r *resourceValues) value() cty.Value {
 	return cty.DynamicVal
 }
 
-// newScope is the root module's scope. While planning it is pure: uuid()
-// and its kind are known only after apply, as the plan cannot promise the
-// value that apply will see.
-func (w *walker) newScope() *config.Scope {
-	m := w.cfg.Module
-	return &config.Scope{Data: w, ModuleDir: m.Dir, RootDir: m.Dir, Pure: w.applying == nil}
-}
-
-// Value implements config.Data over what the walk has evaluated so far.
-// The graph orders nodes so that what an expression refers to is
-// evaluated first.
-func (w *walker) Value(addr addrs.Referenceable, rng hcl.Range) (cty.Value, hcl.Diagnostics) {
+func (w *walker) setLocal(inst addrs.ModuleInstance, name string, v cty.Value) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch a := addr.(type) {
-	case addrs.InputVariable:
-		if in, ok := w.p.opts.Variables[a.Name]; ok {
-			return in.Value, nil
-		}
-		if v, ok := w.cfg.Module.Variables[a.Name]; ok {
-			return cty.UnknownVal(v.Type), nil
-		}
-	case addrs.LocalValue:
-		if v, ok := w.locals[a.Name]; ok {
-			return v, nil
-		}
-	case addrs.Resource:
-		if r, ok := w.resources[a]; ok {
-			return r.value(), nil
-		}
-		// A resource with no instances yet (or none at all) is empty.
-		return cty.DynamicVal, nil
-	}
-	return cty.DynamicVal, nil
-}
-
-func (w *walker) setLocal(name string, v cty.Value) {
-	w.mu.Lock()
-	w.locals[name] = v
+	w.values(inst).locals[name] = v
 	w.mu.Unlock()
 }
 
-func (w *walker) setInstanceValue(addr addrs.ResourceInstance, exp expansion, v cty.Value) {
+func (w *walker) setOutput(inst addrs.ModuleInstance, name string, v cty.Value) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	r := w.resources[addr.Resource]
-	if r == nil {
-		r = &resourceValues{expansion: exp, instances: map[addrs.InstanceKey]cty.Value{}}
-		w.resources[addr.Resource] = r
-	}
-	r.instances[addr.Key] = v
+	w.values(inst).outputs[name] = v
+	w.mu.Unlock()
 }
 
-func (w *walker) setExpansion(res addrs.Resource, exp expansion) {
+func (w *walker) setInstanceValue(addr addrs.AbsResourceInstance, v cty.Value) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.resources[res] == nil {
-		w.resources[res] = &resourceValues{expansion: exp, instances: map[addrs.InstanceKey]cty.Value{}}
+	mv := w.values(addr.Module)
+	res := addr.Resource.Resource
+	r := mv.resources[res]
+	if r == nil {
+		r = &resourceValues{expansion: expansionOf(addr.Resource.Key), instances: map[addrs.InstanceKey]cty.Value{}}
+		mv.resources[res] = r
+	}
+	r.instances[addr.Resource.Key] = v
+}
+
+func (w *walker) setExpansion(addr addrs.AbsResource, exp expansion) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	mv := w.values(addr.Module)
+	if mv.resources[addr.Resource] == nil {
+		mv.resources[addr.Resource] = &resourceValues{expansion: exp, instances: map[addrs.InstanceKey]cty.Value{}}
 	}
 }
 
@@ -274,9 +252,9 @@ func newWalker(p *Planner, opts PlanOpts, prior *state.State) *walker {
 		cfg:       p.opts.Config,
 		opts:      opts,
 		providers: newProviderSet(p),
-		locals:    map[string]cty.Value{},
-		resources: map[addrs.Resource]*resourceValues{},
-		outputs:   map[string]cty.Value{},
+		modules:    map[string]*moduleValues{},
+		instances:  map[string][]addrs.ModuleInstance{},
+		eachValues: map[string]cty.Value{},
 		refreshed: state.NewSyncState(prior.DeepCopy()),
 		schemas:   map[string]map[string]*sdk.Block{},
 	}
@@ -285,9 +263,6 @@ func newWalker(p *Planner, opts PlanOpts, prior *state.State) *walker {
 // Plan refreshes, diffs and returns the plan. Diagnostics with errors
 // come with a plan marked Errored (which shows what was decided) or nil.
 func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnostics) {
-	if diags := p.checkSupported(); diags.HasErrors() {
-		return nil, diags
-	}
 	prior := p.opts.State
 	w := newWalker(p, opts, prior)
 	defer w.providers.closeAll()
@@ -346,22 +321,6 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnosti
 	return plan, diags
 }
 
-// checkSupported refuses what this planner cannot do yet, rather than
-// planning it wrongly.
-func (p *Planner) checkSupported() hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(p.opts.Config.Module.ModuleCalls) {
-		mc := p.opts.Config.Module.ModuleCalls[name]
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Module calls cannot be planned yet",
-			Detail:   fmt.Sprintf("tack validates module %q but cannot plan module calls yet. Move its objects into the root module for now.", name),
-			Subject:  mc.DeclRange.Ptr(),
-		})
-	}
-	return diags
-}
-
 func sortChanges(cs []*ResourceChange) []*ResourceChange {
 	sort.SliceStable(cs, func(i, j int) bool {
 		if !cs[i].Addr.Equal(cs[j].Addr) {
@@ -400,7 +359,7 @@ func (w *walker) outputChanges(prior *state.State) []*OutputChange {
 			oc.Sensitive = o.Sensitive
 		}
 		cfg, inConfig := m.Outputs[name]
-		after, evaluated := w.outputs[name]
+		after, evaluated := w.values(addrs.RootModuleInstance).outputs[name]
 		switch {
 		case !inConfig || w.opts.Mode == DestroyMode:
 			if oc.Before.IsNull() {

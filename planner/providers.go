@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/state"
 )
@@ -131,7 +132,7 @@ func (n *nodeProvider) execute(ctx context.Context, w *walker) hcl.Diagnostics {
 	if n.cfg != nil && n.cfg.Config != nil {
 		body = n.cfg.Config
 	}
-	cfgVal, d := w.newScope().EvalBlock(body, &pi.schema.Provider.Block)
+	cfgVal, d := w.scope(addrs.RootModuleInstance).EvalBlock(body, &pi.schema.Provider.Block)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return diags

@@ -3,6 +3,7 @@ package planner
 import (
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/state"
 )
@@ -15,7 +16,8 @@ type applyChangesTransformer struct{}
 func (applyChangesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 	byResource := map[string]*nodeApplyResource{}
 	for _, c := range w.plan.Changes {
-		r := w.configResource(c.Addr.Resource.Resource)
+		cfgAddr := c.Addr.ConfigResource()
+		r := w.configResource(cfgAddr)
 		if c.Action == Delete && (r == nil || w.plan.Mode == DestroyMode || c.Deposed != state.NotDeposed || c.Reason == DeleteBecauseCountIndex || c.Reason == DeleteBecauseEachKey) {
 			g.add(&nodeApplyDelete{c: c})
 			continue
@@ -23,10 +25,10 @@ func (applyChangesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 		if c.Action == NoOp || r == nil {
 			continue
 		}
-		n := byResource[r.Addr().String()]
+		n := byResource[cfgAddr.String()]
 		if n == nil {
-			n = &nodeApplyResource{r: r}
-			byResource[r.Addr().String()] = n
+			n = &nodeApplyResource{path: cfgAddr.Module, r: r}
+			byResource[cfgAddr.String()] = n
 			g.add(n)
 		}
 		n.changes = append(n.changes, c)
@@ -39,16 +41,26 @@ func (applyChangesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 type configValuesTransformer struct{}
 
 func (configValuesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
-	m := w.cfg.Module
-	for _, name := range sortedKeys(m.Locals) {
-		g.add(&nodeLocal{l: m.Locals[name]})
+	var visit func(c *config.Config)
+	visit = func(c *config.Config) {
+		path := addrs.Module(c.Path)
+		for _, name := range sortedKeys(c.Module.Locals) {
+			g.add(&nodeLocal{path: path, l: c.Module.Locals[name]})
+		}
+		if w.plan.Mode != DestroyMode {
+			for _, name := range sortedKeys(c.Module.Outputs) {
+				g.add(&nodeOutput{path: path, o: c.Module.Outputs[name]})
+			}
+		}
+		for _, name := range sortedKeys(c.Children) {
+			visit(c.Children[name])
+		}
 	}
+	visit(w.cfg)
 	if w.plan.Mode == DestroyMode {
 		return nil
 	}
-	for _, name := range sortedKeys(m.Outputs) {
-		g.add(&nodeOutput{o: m.Outputs[name]})
-	}
+	m := w.cfg.Module
 	// Outputs the configuration dropped leave the state.
 	for name := range w.plan.PriorState.Outputs {
 		if _, ok := m.Outputs[name]; !ok {

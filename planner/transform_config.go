@@ -4,28 +4,36 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
 )
 
 // configTransformer adds a node for each local value, resource, data
-// source and output of the configuration. A destroy plan has no use for
-// resources or outputs: everything recorded goes.
+// source and output of every module of the configuration. A destroy plan
+// has no use for resources or outputs: everything recorded goes.
 type configTransformer struct{}
 
 func (configTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
-	m := w.cfg.Module
-	for _, name := range sortedKeys(m.Locals) {
-		g.add(&nodeLocal{l: m.Locals[name]})
-	}
-	if w.opts.Mode == DestroyMode {
-		return nil
-	}
-	for _, set := range []map[string]*config.Resource{m.Resources, m.DataResources} {
-		for _, key := range sortedKeys(set) {
-			g.add(&nodePlanResource{r: set[key]})
+	var visit func(c *config.Config)
+	visit = func(c *config.Config) {
+		path := addrs.Module(c.Path)
+		m := c.Module
+		for _, name := range sortedKeys(m.Locals) {
+			g.add(&nodeLocal{path: path, l: m.Locals[name]})
+		}
+		if w.opts.Mode != DestroyMode {
+			for _, set := range []map[string]*config.Resource{m.Resources, m.DataResources} {
+				for _, key := range sortedKeys(set) {
+					g.add(&nodePlanResource{path: path, r: set[key]})
+				}
+			}
+			for _, name := range sortedKeys(m.Outputs) {
+				g.add(&nodeOutput{path: path, o: m.Outputs[name]})
+			}
+		}
+		for _, name := range sortedKeys(c.Children) {
+			visit(c.Children[name])
 		}
 	}
-	for _, name := range sortedKeys(m.Outputs) {
-		g.add(&nodeOutput{o: m.Outputs[name]})
-	}
+	visit(w.cfg)
 	return nil
 }

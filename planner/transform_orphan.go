@@ -18,14 +18,23 @@ func (orphanTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 	// the state yet.
 	s := w.refreshed.Lock()
 	defer w.refreshed.Unlock()
+	w.recorded = map[string][]addrs.AbsResource{}
 	for _, key := range sortedKeys(s.Resources) {
 		res := s.Resources[key]
-		if w.opts.Mode != DestroyMode && w.configResource(res.Addr.Resource) != nil {
+		cfgAddr := res.Addr.Config().String()
+		w.recorded[cfgAddr] = append(w.recorded[cfgAddr], res.Addr)
+		if w.opts.Mode != DestroyMode && w.configResource(res.Addr.Config()) != nil {
 			continue
 		}
 		g.add(&nodePlanOrphan{addr: res.Addr})
 	}
 	return nil
+}
+
+// recordedOf are the recorded resources of one resource block, in every
+// module instance.
+func (w *walker) recordedOf(c addrs.ConfigResource) []addrs.AbsResource {
+	return w.recorded[c.String()]
 }
 
 // recordedResource is a copy of a resource's record in the refreshed
@@ -39,12 +48,15 @@ func (w *walker) recordedResource(addr addrs.AbsResource) *state.Resource {
 	return nil
 }
 
-// configResource is the configuration's block for a root module
-// resource, or nil.
-func (w *walker) configResource(r addrs.Resource) *config.Resource {
-	set := w.cfg.Module.Resources
-	if r.Mode == addrs.DataResourceMode {
-		set = w.cfg.Module.DataResources
+// configResource is the configuration's block for a resource, or nil.
+func (w *walker) configResource(c addrs.ConfigResource) *config.Resource {
+	mc := w.configAt(c.Module)
+	if mc == nil {
+		return nil
 	}
-	return set[r.Type+"."+r.Name]
+	set := mc.Module.Resources
+	if c.Resource.Mode == addrs.DataResourceMode {
+		set = mc.Module.DataResources
+	}
+	return set[c.Resource.Type+"."+c.Resource.Name]
 }

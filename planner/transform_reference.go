@@ -1,12 +1,15 @@
 package planner
 
 import (
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tackhq/tack/config/addrs"
 )
 
-// referencer is a node whose expressions refer to other objects.
+// referencer is a node whose expressions refer to other objects, in the
+// namespace of the module it belongs to.
 type referencer interface {
 	references() []*addrs.Reference
 }
@@ -21,8 +24,12 @@ func (referenceTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 		if !ok {
 			continue
 		}
+		var path addrs.Module
+		if m, ok := g.nodes[name].(inModule); ok {
+			path = m.module()
+		}
 		for _, ref := range r.references() {
-			if target := refNodeName(ref.Subject); target != "" {
+			for _, target := range refNodeNames(g, path, ref.Subject) {
 				g.connect(target, name)
 			}
 		}
@@ -30,16 +37,35 @@ func (referenceTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 	return nil
 }
 
-// refNodeName is the name of the node that evaluates a referenced object;
-// empty for what needs no node (variables, path, count, each).
-func refNodeName(s addrs.Referenceable) string {
+// refNodeNames are the nodes that evaluate a referenced object, seen from
+// module path; none for what needs no node (root variables, path, count,
+// each).
+func refNodeNames(g *graph, path addrs.Module, s addrs.Referenceable) []string {
+	p := prefix(path)
 	switch a := s.(type) {
+	case addrs.InputVariable:
+		if path.IsRoot() {
+			return nil
+		}
+		return []string{path.String() + ".var." + a.Name}
 	case addrs.LocalValue:
-		return a.String()
+		return []string{p + a.String()}
 	case addrs.Resource:
-		return a.String()
+		return []string{p + a.String()}
 	case addrs.ResourceInstance:
-		return a.Resource.String()
+		return []string{p + a.Resource.String()}
+	case addrs.ModuleCallOutput:
+		return []string{p + "module." + a.Call.Name + ".output." + a.Name, p + "module." + a.Call.Name + " (expand)"}
+	case addrs.ModuleCall:
+		// The whole call: every output of the called module.
+		child := p + "module." + a.Name + "."
+		out := []string{p + "module." + a.Name + " (expand)"}
+		for _, n := range g.names() {
+			if strings.HasPrefix(n, child+"output.") {
+				out = append(out, n)
+			}
+		}
+		return out
 	}
-	return ""
+	return nil
 }
