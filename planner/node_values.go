@@ -43,7 +43,9 @@ type nodeOutput struct {
 	o    *config.Output
 }
 
-func (n *nodeOutput) name() string { return prefix(n.path) + addrs.OutputValue{Name: n.o.Name}.String() }
+func (n *nodeOutput) name() string {
+	return prefix(n.path) + addrs.OutputValue{Name: n.o.Name}.String()
+}
 
 func (n *nodeOutput) module() addrs.Module { return n.path }
 

@@ -248,15 +248,15 @@ func (w *walker) emit(e Event) { w.p.opts.Events(e) }
 
 func newWalker(p *Planner, opts PlanOpts, prior *state.State) *walker {
 	return &walker{
-		p:         p,
-		cfg:       p.opts.Config,
-		opts:      opts,
-		providers: newProviderSet(p),
+		p:          p,
+		cfg:        p.opts.Config,
+		opts:       opts,
+		providers:  newProviderSet(p),
 		modules:    map[string]*moduleValues{},
 		instances:  map[string][]addrs.ModuleInstance{},
 		eachValues: map[string]cty.Value{},
-		refreshed: state.NewSyncState(prior.DeepCopy()),
-		schemas:   map[string]map[string]*sdk.Block{},
+		refreshed:  state.NewSyncState(prior.DeepCopy()),
+		schemas:    map[string]map[string]*sdk.Block{},
 	}
 }
 
