@@ -162,24 +162,22 @@ func (m *meta) prepare(o *operationFlags, operation string) (*opRun, int) {
 		run.diagnostics(diags)
 		return nil, 1
 	}
-	backend, bdiags := m.backendFor(op.cfg.Module)
+	backend, bdiags := m.backend(op.cfg.Module)
 	diags = append(diags, bdiags...)
 	if bdiags.HasErrors() {
 		run.diagnostics(diags)
 		return nil, 1
 	}
 	run.backend = backend
-	if o.lock {
-		unlock, err := m.lockForOp(context.Background(), backend, operation, o.lockTimeout)
-		if err != nil {
-			run.diagnostics(diags)
-			m.ui.Error(err.Error())
-			return nil, 1
-		}
-		run.unlock = func() {
-			if err := unlock(); err != nil {
-				m.ui.Error("Error releasing the state lock: " + err.Error())
-			}
+	unlock, err := m.lockState(context.Background(), backend, operation, o.lock, o.lockTimeout)
+	if err != nil {
+		run.diagnostics(diags)
+		m.ui.Error(err.Error())
+		return nil, 1
+	}
+	run.unlock = func() {
+		if err := unlock(); err != nil {
+			m.ui.Error("Error releasing the state lock: " + err.Error())
 		}
 	}
 	prior, err := backend.Read(context.Background())

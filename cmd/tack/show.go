@@ -92,7 +92,7 @@ func (m *meta) currentState() (*state.State, string) {
 	if diags.HasErrors() {
 		return nil, "Error: " + diags.Error()
 	}
-	b, bdiags := m.backendFor(mod)
+	b, bdiags := m.backend(mod)
 	if bdiags.HasErrors() {
 		return nil, "Error: " + bdiags.Error()
 	}
