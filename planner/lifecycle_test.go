@@ -163,3 +163,47 @@ resource "local_file" "other" {
 		t.Errorf("out.txt = %q", got)
 	}
 }
+
+// A failed operation leaves what completed recorded, and its error names
+// the object that failed.
+func TestApplyFailureKeepsCompletedWork(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if err := os.WriteFile(filepath.Join(f.dir, "blocker"), []byte("a file, not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `
+resource "local_file" "ok" {
+  path    = "ok.txt"
+  content = "fine"
+}
+resource "local_file" "bad" {
+  path    = "blocker/bad.txt"
+  content = local_file.ok.sha256
+}
+`
+	cfg := f.config(src)
+	plan, diags := f.planner(cfg).Plan(context.Background(), PlanOpts{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var persisted *state.State
+	s, diags := f.planner(cfg).Apply(context.Background(), plan, func(s *state.State) error {
+		persisted = s
+		return nil
+	})
+	if !diags.HasErrors() {
+		t.Fatal("apply succeeded, want the failure of local_file.bad")
+	}
+	if !strings.Contains(diags.Error(), "local_file.bad") {
+		t.Errorf("the error does not name the object: %s", diags.Error())
+	}
+	for _, got := range []*state.State{s, persisted} {
+		if got.ResourceInstance(mustAddr(t, "local_file.ok")) == nil {
+			t.Error("the completed object is not recorded")
+		}
+		if got.ResourceInstance(mustAddr(t, "local_file.bad")) != nil {
+			t.Error("the failed object is recorded as if made")
+		}
+	}
+}
