@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,13 +80,22 @@ func (c *planCommand) Run(args []string) int {
 	plan, diags := run.plan(context.Background(), o)
 	switch {
 	case o.json:
+		// The stream stays one JSON object per line: the plan document
+		// (docs/json-format.md) is its last line.
+		run.diagnostics(diags)
 		if plan != nil {
-			if err := views.RenderPlanJSON(c.stdout, plan); err != nil {
+			var doc, line bytes.Buffer
+			err := views.RenderPlanJSON(&doc, plan)
+			if err == nil {
+				err = json.Compact(&line, doc.Bytes())
+			}
+			if err != nil {
 				c.ui.Error("Error: " + err.Error())
 				return 1
 			}
+			line.WriteByte('\n')
+			c.stdout.Write(line.Bytes())
 		}
-		run.diagnostics(diags)
 	case *markdown:
 		if plan != nil {
 			if err := views.RenderPlanMarkdown(c.stdout, plan); err != nil {
