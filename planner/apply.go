@@ -204,6 +204,9 @@ func (n *nodeApplyResource) execute(ctx context.Context, w *walker) hcl.Diagnost
 		}
 	}
 	for _, c := range n.changes {
+		if w.interrupted() {
+			break
+		}
 		ap := &instanceApplier{w: w, path: n.path, r: n.r, pi: pi, schema: schema, c: c, each: eachValues[c.Addr.Module.String()][c.Addr.Resource.Key]}
 		diags = append(diags, ap.apply(ctx)...)
 		if diags.HasErrors() {

@@ -171,13 +171,19 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 	)
 	// Only parallelism goroutines exist at once: a graph of ten thousand
 	// independent nodes must not hold ten thousand stacks.
+	// Nodes call providers with a context that Ctrl-C does not cancel:
+	// an operation in flight finishes (a cloud call cut off half way
+	// leaves an object nobody recorded). Nodes that loop over instances
+	// check w.interrupted between them.
+	w.interrupt = ctx
+	calls := context.WithoutCancel(ctx)
 	launch := func() {
 		for running < parallelism && len(ready) > 0 {
 			name := ready[0]
 			ready = ready[1:]
 			running++
 			go func() {
-				d := g.nodes[name].execute(ctx, w)
+				d := g.nodes[name].execute(calls, w)
 				mu.Lock()
 				diags = append(diags, d...)
 				if d.HasErrors() {

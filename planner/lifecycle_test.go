@@ -2,9 +2,11 @@ package planner
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tackhq/tack/config/addrs"
@@ -205,5 +207,56 @@ resource "local_file" "bad" {
 		if got.ResourceInstance(mustAddr(t, "local_file.bad")) != nil {
 			t.Error("the failed object is recorded as if made")
 		}
+	}
+}
+
+// Cancelling an apply (Ctrl-C) starts nothing new, lets operations in
+// flight finish, and records every one that completed.
+func TestApplyCancelled(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var b strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&b, "resource \"local_file\" \"f%d\" {\n  path    = \"f%d.txt\"\n  content = \"x\"\n}\n", i, i)
+	}
+	cfg := f.config(b.String())
+	plan, diags := f.planner(cfg).Plan(context.Background(), PlanOpts{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	done := 0
+	p := f.planner(cfg)
+	p.opts.Parallelism = 2
+	p.opts.Events = func(e Event) {
+		if _, ok := e.(OperationDone); ok {
+			mu.Lock()
+			done++
+			if done == 3 {
+				cancel() // as the first Ctrl-C does
+			}
+			mu.Unlock()
+		}
+	}
+	var last *state.State
+	s, diags := p.Apply(ctx, plan, func(s *state.State) error { last = s; return nil })
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "interrupted") {
+		t.Fatalf("a cancelled apply returned %v, want an interruption error", diags)
+	}
+	recorded := len(s.AllResourceInstances())
+	mu.Lock()
+	completed := done
+	mu.Unlock()
+	if recorded != completed || recorded >= 50 {
+		t.Errorf("%d objects recorded, %d operations completed, of 50: want every completed one recorded and the rest not started", recorded, completed)
+	}
+	if last == nil || len(last.AllResourceInstances()) != recorded {
+		t.Errorf("the last persisted state does not hold what completed")
+	}
+	files, _ := filepath.Glob(filepath.Join(f.dir, "f*.txt"))
+	if len(files) != recorded {
+		t.Errorf("%d files on disk, %d recorded", len(files), recorded)
 	}
 }

@@ -200,6 +200,9 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 
 	want := map[addrs.InstanceKey]bool{}
 	for _, k := range keys {
+		if w.interrupted() {
+			return diags
+		}
 		want[k.key] = true
 		ip := instancePlanner{w: w, path: n.path, r: r, pi: pi, schema: schema, addr: abs.Instance(k.key), each: k.each}
 		if r.Mode == config.DataMode {

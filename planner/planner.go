@@ -140,6 +140,15 @@ type walker struct {
 	// plan being carried out.
 	applying *applyRun
 	plan     *Plan
+
+	// interrupt is the walk's context: once it is done, nodes start no
+	// further operations.
+	interrupt context.Context
+}
+
+// interrupted reports whether the walk was asked to stop.
+func (w *walker) interrupted() bool {
+	return w.interrupt != nil && w.interrupt.Err() != nil
 }
 
 // resourceValues are the values of one resource's instances, as planned
