@@ -36,7 +36,7 @@ func TestNaming(t *testing.T) {
 	}{
 		{-1, nil, 0},
 		{41, map[int]bool{41: true}, 42},
-		{999, map[int]bool{999: true}, 0},                  // wraps
+		{999, map[int]bool{999: true}, 0},                   // wraps
 		{999, map[int]bool{999: true, 0: true, 1: true}, 2}, // skips live groups
 	} {
 		got, err := NextSequence(tt.newest, tt.inUse)
