@@ -111,4 +111,3 @@ func policyFromConfig(s *config.Scope, dp *config.DeliveryPolicy) (delivery.Poli
 
 // known reports whether v is known and not null.
 func known(v cty.Value) bool { return v.IsKnown() && !v.IsNull() }
-
