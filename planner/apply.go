@@ -25,7 +25,10 @@ type Persist func(s *state.State) error
 // is lost for longer than one write takes, however many operations
 // complete meanwhile.
 type applyRun struct {
-	state   *state.SyncState
+	state *state.SyncState
+	// stop cancels the walk: a state that cannot be saved must not
+	// record ever more work nobody can see.
+	stop    context.CancelFunc
 	persist Persist
 	events  func(Event)
 	dirty   chan struct{}
@@ -55,6 +58,9 @@ func (a *applyRun) write() {
 	a.mu.Lock()
 	if err != nil && a.err == nil {
 		a.err = err
+		if a.stop != nil {
+			a.stop()
+		}
 	}
 	a.mu.Unlock()
 	if err == nil {
@@ -109,7 +115,10 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 	}
 	w := newWalker(p, PlanOpts{Mode: plan.Mode}, plan.PriorState)
 	defer w.providers.closeAll()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	w.applying = newApplyRun(w.refreshed, persist, p.opts.Events)
+	w.applying.stop = stop
 	w.plan = plan
 
 	// What expressions see before anything is applied: the planned
@@ -152,7 +161,7 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Failed to save state",
-			Detail:   fmt.Sprintf("Writing the state failed: %s. The objects applied since the last successful write are not recorded; fix the problem and run tack apply again, which will find them.", err),
+			Detail:   fmt.Sprintf("Writing the state failed: %s. tack stopped starting new operations. The state it could not write is returned to the caller to keep elsewhere (tack writes it to errored.tack.state.json); once the backend works again, push it with tack state push.", err),
 		})
 	}
 	return w.refreshed.Close(), diags
@@ -338,8 +347,10 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 		// way: tainted, so the next plan replaces it.
 		_, cfgMarks := cfgVal.UnmarkDeepWithPaths()
 		newVal = markSensitive(&ap.schema.Block, newVal.MarkWithPaths(cfgMarks))
+		// A create that failed part way is tainted, to be replaced; a
+		// failed update leaves the object as the provider says it is.
 		status := state.ObjectReady
-		if failed {
+		if failed && prior.IsNull() {
 			status = state.ObjectTainted
 		}
 		obj := &state.Object{Value: newVal, Status: status, Dependencies: w.dependencies(ap.path, r), CreateBeforeDestroy: r.Lifecycle.CreateBeforeDestroy}

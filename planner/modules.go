@@ -237,6 +237,17 @@ func (n *nodeModuleExpand) execute(_ context.Context, w *walker) hcl.Diagnostics
 	w.mu.Lock()
 	w.instances[n.path.String()] = children
 	w.mu.Unlock()
+	// A resource with no instances (count = 0) is still an empty tuple
+	// or object to expressions, not an unknown.
+	if c := w.configAt(n.path); c != nil {
+		for _, child := range children {
+			for _, set := range []map[string]*config.Resource{c.Module.Resources, c.Module.DataResources} {
+				for _, r := range set {
+					w.setExpansion(r.Addr().Absolute(child), configExpansion(r))
+				}
+			}
+		}
+	}
 	return diags
 }
 
@@ -326,6 +337,11 @@ func (n *nodeModuleVariable) execute(_ context.Context, w *walker) hcl.Diagnosti
 type moduleTransformer struct{}
 
 func (moduleTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
+	if w.opts.Mode == DestroyMode || (w.plan != nil && w.plan.Mode == DestroyMode) {
+		// A destroy works from the state alone: module expansions (which
+		// may depend on data sources) are not evaluated.
+		return nil
+	}
 	var visit func(c *config.Config)
 	visit = func(c *config.Config) {
 		path := addrs.Module(c.Path)

@@ -108,6 +108,24 @@ func (w *walker) dependencies(path addrs.Module, r *config.Resource) []addrs.Con
 			case addrs.ModuleCallOutput:
 				w.visitOutputs(path, s.Call.Name, s.Name, seen, visit)
 				continue
+			case addrs.InputVariable:
+				// A module's variable is its caller's argument.
+				key := path.String() + ".var." + s.Name
+				if path.IsRoot() || seen[key] {
+					continue
+				}
+				seen[key] = true
+				parent := path[:len(path)-1]
+				if pc := w.configAt(parent); pc != nil {
+					if call := pc.Module.ModuleCalls[path[len(path)-1]]; call != nil {
+						args, _ := call.Config.JustAttributes()
+						if a, ok := args[s.Name]; ok {
+							rs, _ := config.References(a.Expr)
+							visit(parent, rs)
+						}
+					}
+				}
+				continue
 			case addrs.ModuleCall:
 				w.visitOutputs(path, s.Name, "", seen, visit)
 				continue
@@ -352,7 +370,7 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 		w.refreshed.SetResourceInstanceCurrent(ip.addr, nil, ref)
 		return nil, nil
 	}
-	after := markSensitive(&ip.schema.Block, resp.NewState)
+	after := keepMarks(prior.Value, markSensitive(&ip.schema.Block, resp.NewState))
 	if drift && !valuesEqual(prior.Value, after) {
 		w.addDrift(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ref, Mode: addrs.ManagedResourceMode, Action: Update, Before: prior.Value, After: after, SchemaVersion: ip.schema.Version})
 	}
@@ -723,6 +741,23 @@ func ignoreChanges(cfg, prior cty.Value, lc config.Lifecycle) cty.Value {
 		}
 	}
 	return cty.ObjectVal(attrs)
+}
+
+// keepMarks gives next the marks prior has at the paths next still has:
+// what was sensitive (a sensitive variable's value, say) stays so when
+// the provider reads the object back.
+func keepMarks(prior, next cty.Value) cty.Value {
+	_, pvms := prior.UnmarkDeepWithPaths()
+	var keep []cty.PathValueMarks
+	for _, pvm := range pvms {
+		if _, err := pvm.Path.Apply(next); err == nil {
+			keep = append(keep, pvm)
+		}
+	}
+	if len(keep) == 0 {
+		return next
+	}
+	return next.MarkWithPaths(keep)
 }
 
 // markSensitive marks the attributes the schema declares sensitive.

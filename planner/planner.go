@@ -171,10 +171,17 @@ const (
 func (r *resourceValues) value() cty.Value {
 	switch r.expansion {
 	case expandCount:
-		vals := make([]cty.Value, len(r.instances))
+		n := 0
+		for k := range r.instances {
+			if i, ok := k.(addrs.IntKey); ok && int(i) >= n {
+				n = int(i) + 1
+			}
+		}
+		vals := make([]cty.Value, n)
 		for k, v := range r.instances {
-			i := int(k.(addrs.IntKey))
-			if i < len(vals) {
+			// Keys of another expansion (recorded before count or
+			// for_each changed) are not part of this one.
+			if i, ok := k.(addrs.IntKey); ok {
 				vals[i] = v
 			}
 		}
@@ -187,7 +194,9 @@ func (r *resourceValues) value() cty.Value {
 	case expandForEach:
 		vals := make(map[string]cty.Value, len(r.instances))
 		for k, v := range r.instances {
-			vals[string(k.(addrs.StringKey))] = v
+			if sk, ok := k.(addrs.StringKey); ok {
+				vals[string(sk)] = v
+			}
 		}
 		return cty.ObjectVal(vals)
 	}

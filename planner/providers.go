@@ -123,6 +123,21 @@ type nodeProvider struct {
 
 func (n *nodeProvider) name() string { return "provider." + n.key.String() }
 
+// references are what the provider block refers to: it is configured
+// after them.
+func (n *nodeProvider) references() []*addrs.Reference {
+	if n.cfg == nil {
+		return nil
+	}
+	var refs []*addrs.Reference
+	for _, t := range bodyTraversals(n.cfg.Config) {
+		if ref, d := addrs.ParseRef(t); !d.HasErrors() {
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
 func (n *nodeProvider) execute(ctx context.Context, w *walker) hcl.Diagnostics {
 	pi, diags := w.providers.start(ctx, w.cfg.Module, n.key)
 	if diags.HasErrors() {

@@ -44,6 +44,9 @@ func (configValuesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 	var visit func(c *config.Config)
 	visit = func(c *config.Config) {
 		path := addrs.Module(c.Path)
+		if w.plan.Mode == DestroyMode && !path.IsRoot() {
+			return
+		}
 		for _, name := range sortedKeys(c.Module.Locals) {
 			g.add(&nodeLocal{path: path, l: c.Module.Locals[name]})
 		}

@@ -17,6 +17,9 @@ func (configTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 	visit = func(c *config.Config) {
 		path := addrs.Module(c.Path)
 		m := c.Module
+		if w.opts.Mode == DestroyMode && !path.IsRoot() {
+			return // a destroy evaluates nothing inside modules
+		}
 		for _, name := range sortedKeys(m.Locals) {
 			g.add(&nodeLocal{path: path, l: m.Locals[name]})
 		}

@@ -1,6 +1,9 @@
 package planner
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -14,17 +17,31 @@ type providerUser interface {
 type providerTransformer struct{}
 
 func (providerTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	for _, name := range g.names() {
 		u, ok := g.nodes[name].(providerUser)
 		if !ok {
 			continue
 		}
 		key := u.provider(w)
-		pn := &nodeProvider{key: key, cfg: w.cfg.Module.ProviderConfigs[key.String()]}
+		cfg := w.cfg.Module.ProviderConfigs[key.String()]
+		if cfg == nil && key.alias != "" {
+			// An aliased configuration exists only as written: guessing
+			// at it could point the provider at the wrong place, and a
+			// delete at the wrong object.
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Provider configuration not present",
+				Detail: fmt.Sprintf("%s needs the provider configuration %s, which the configuration no longer has. Add the provider block back (with alias = %q) until the objects that use it are destroyed or moved.",
+					strings.TrimPrefix(name, "orphan "), key, key.alias),
+			})
+			continue
+		}
+		pn := &nodeProvider{key: key, cfg: cfg}
 		if _, ok := g.nodes[pn.name()]; !ok {
 			g.add(pn)
 		}
 		g.connect(pn.name(), name)
 	}
-	return nil
+	return diags
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tackhq/tack/cmd/tack/views"
-	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/planner"
 	"github.com/tackhq/tack/state"
 )
@@ -82,6 +81,7 @@ func (c *applyCommand) Run(args []string) int {
 		}
 		saved = p
 		o.destroy = p.Mode == planner.DestroyMode
+		o.saved = p.Variables
 		if len(o.vars.args) > 0 {
 			c.ui.Error("Error: a saved plan already holds its variables; -var and -var-file cannot change them.")
 			return 1
@@ -141,8 +141,24 @@ func (c *applyCommand) Run(args []string) int {
 	events, stopEvents := run.events()
 	p := run.planner(events, o)
 	persist := run.persister(plan)
-	final, diags := p.Apply(ctx, plan, persist)
+	var persistFailed bool
+	final, diags := p.Apply(ctx, plan, func(s *state.State) error {
+		err := persist(s)
+		if err != nil {
+			persistFailed = true
+		}
+		return err
+	})
 	stopEvents()
+	if persistFailed && final != nil {
+		// The backend refused the state: keep it where the user can
+		// push it from, rather than lose what was applied.
+		if err := saveErroredState(final); err != nil {
+			c.ui.Error("Error: the state could not be saved anywhere: " + err.Error())
+		} else {
+			c.ui.Error("The state was written to " + erroredStateFile + "; push it with tack state push " + erroredStateFile + " once the backend works.")
+		}
+	}
 	run.diagnostics(diags)
 	if run.json != nil {
 		run.json.Summary(plan.Mode)
@@ -181,36 +197,17 @@ func (r *opRun) persister(plan *planner.Plan) planner.Persist {
 func (r *opRun) checkSaved(plan *planner.Plan) hcl.Diagnostics {
 	var why []string
 	if plan.ConfigHash != r.op.configHash() {
-		why = append(why, "the configuration files changed")
+		why = append(why, "the configuration or its variables files changed")
 	}
 	if plan.Lineage != r.prior.Lineage && !(plan.Serial == 0 && r.prior.Serial == 0) {
 		why = append(why, "the state is a different one (its lineage differs)")
 	} else if plan.Serial != r.prior.Serial {
 		why = append(why, fmt.Sprintf("the state was written since (serial %d, the plan was made at %d)", r.prior.Serial, plan.Serial))
 	}
-	for name, v := range plan.Variables {
-		in, ok := r.op.vars[name]
-		if !ok {
-			continue
-		}
-		a, _ := v.UnmarkDeep()
-		b, _ := in.Value.UnmarkDeep()
-		if !a.RawEquals(b) && in.Source.Kind != config.FromDefault {
-			why = append(why, "variable "+name+" has a different value now")
-		}
-	}
 	if plan.Errored {
 		why = append(why, "planning it stopped at an error")
 	}
 	if len(why) == 0 {
-		// Apply with the plan's variables, as reviewed.
-		for name, v := range plan.Variables {
-			if in, ok := r.op.vars[name]; ok {
-				in.Value = v
-			} else {
-				r.op.vars[name] = &config.InputValue{Value: v}
-			}
-		}
 		return nil
 	}
 	detail := "This plan can no longer be applied as reviewed: "
@@ -225,6 +222,21 @@ func (r *opRun) checkSaved(plan *planner.Plan) hcl.Diagnostics {
 		Summary:  "Saved plan is stale",
 		Detail:   detail + ". Run tack plan again and review the new plan.",
 	}}
+}
+
+// erroredStateFile is where apply keeps a state the backend refused.
+const erroredStateFile = "errored.tack.state.json"
+
+func saveErroredState(s *state.State) error {
+	f, err := os.OpenFile(erroredStateFile, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := state.WriteFile(f, s, version); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func readPlanFile(path string) (*planner.Plan, error) {

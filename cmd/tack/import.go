@@ -85,6 +85,14 @@ func (c *importCommand) Run(args []string) int {
 	if pdiags.HasErrors() {
 		return 1
 	}
+	if plan.PriorState.ResourceInstance(addr) == nil {
+		run.diagnostics(hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Nothing imported",
+			Detail:   fmt.Sprintf("%s is not an instance the configuration declares (check its count or for_each keys), so nothing was imported.", addr),
+		}})
+		return 1
+	}
 	// The plan's prior state holds the adopted object, read in full;
 	// recording it is the import.
 	if err := run.persister(plan)(plan.PriorState); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
@@ -37,6 +38,9 @@ type operationFlags struct {
 	input       bool
 	noColor     bool
 	json        bool
+	// saved are the variables of a saved plan being applied: they are
+	// used as they are, not gathered again.
+	saved map[string]cty.Value
 }
 
 func (o *operationFlags) register(fs *flag.FlagSet) {
@@ -108,6 +112,13 @@ func (m *meta) loadOperation(dir string, o *operationFlags) (*operation, hcl.Dia
 		return op, diags
 	}
 
+	if o.saved != nil {
+		op.vars = map[string]*config.InputValue{}
+		for name, v := range o.saved {
+			op.vars[name] = &config.InputValue{Value: v, Source: config.ValueSource{Kind: config.FromArgs, Description: "the saved plan"}}
+		}
+		return op, append(diags, op.locateProviders(o)...)
+	}
 	in := config.VariableInputs{Args: o.vars.args}
 	for _, name := range sortedNames(cfg.Module.Variables) {
 		if v := m.getenv("TACK_VAR_" + name); v != "" {
@@ -174,6 +185,19 @@ func (op *operation) configHash() string {
 	names := make([]string, 0, len(sources))
 	for name := range sources {
 		if config.IsConfigFile(filepath.Base(name)) {
+			names = append(names, name)
+		}
+	}
+	// Variable files change what the configuration means as much as
+	// the configuration does.
+	for _, pattern := range []string{"*.auto.tackvars", "*.auto.tackvars.json"} {
+		found, _ := filepath.Glob(filepath.Join(op.dir, pattern))
+		for _, name := range found {
+			if _, ok := sources[name]; !ok {
+				if b, err := os.ReadFile(name); err == nil {
+					sources[name] = b
+				}
+			}
 			names = append(names, name)
 		}
 	}

@@ -1,0 +1,127 @@
+package planner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/state"
+)
+
+// Deleting objects of an aliased provider configuration that is gone is
+// refused: guessing the configuration could delete the wrong object.
+func TestRemovedAliasedProvider(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if err := os.MkdirAll(filepath.Join(f.dir, "out"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(`
+provider "local" {
+  alias     = "other"
+  directory = "`+filepath.Join(f.dir, "out")+`"
+}
+resource "local_file" "a" {
+  provider = local.other
+  path     = "a.txt"
+  content  = "x"
+}
+`, PlanOpts{})
+	diags := f.planErr(``, PlanOpts{})
+	if !strings.Contains(diags.Error(), "Provider configuration not present") || !strings.Contains(diags.Error(), "local.other") {
+		t.Errorf("got %s", diags.Error())
+	}
+}
+
+// A value made sensitive by the configuration stays sensitive when the
+// object is read back, in the plan and in the state.
+func TestSensitiveSurvivesRefresh(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src := `
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+resource "local_file" "a" {
+  path    = "a.txt"
+  content = var.secret
+}
+resource "local_file" "b" {
+  path    = "b.txt"
+  content = "plain"
+}
+`
+	vars := func(v string) map[string]*config.InputValue {
+		return map[string]*config.InputValue{"secret": {Value: cty.StringVal(v).Mark(config.Sensitive)}}
+	}
+	plan := f.planWithVars(src, vars("hunter2"))
+	f.applyPlan(src, plan, vars("hunter2"))
+	// Change b only: a is refreshed and recorded again.
+	src2 := strings.Replace(src, `"plain"`, `"changed"`, 1)
+	plan = f.planWithVars(src2, vars("hunter2"))
+	for _, c := range plan.Changes {
+		if c.Addr.String() == "local_file.a" && !c.Before.GetAttr("content").IsMarked() {
+			t.Errorf("the refreshed secret lost its sensitivity: %#v", c.Before)
+		}
+	}
+	f.applyPlan(src2, plan, vars("hunter2"))
+	obj := f.state.ResourceInstance(mustAddr(t, "local_file.a")).Current
+	if len(obj.SensitivePaths) == 0 {
+		t.Error("the state no longer records the secret as sensitive")
+	}
+}
+
+func (f *fixture) planWithVars(src string, vars map[string]*config.InputValue) *Plan {
+	f.t.Helper()
+	p := f.planner(f.config(src))
+	p.opts.Variables = vars
+	plan, diags := p.Plan(context.Background(), PlanOpts{})
+	if diags.HasErrors() {
+		f.t.Fatal(diags.Error())
+	}
+	return plan
+}
+
+func (f *fixture) applyPlan(src string, plan *Plan, vars map[string]*config.InputValue) {
+	f.t.Helper()
+	p := f.planner(f.config(src))
+	p.opts.Variables = vars
+	s, diags := p.Apply(context.Background(), plan, func(*state.State) error { return nil })
+	if diags.HasErrors() {
+		f.t.Fatal(diags.Error())
+	}
+	f.state = s
+}
+
+// A destroy does not evaluate module expansions, which may depend on
+// data sources that can no longer be read.
+func TestDestroyModulesFromStateAlone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.writeModule("site", siteModule)
+	if err := os.WriteFile(filepath.Join(f.dir, "names.txt"), []byte("a,b"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `
+data "local_file" "names" {
+  path = "names.txt"
+}
+module "many" {
+  source   = "./site"
+  for_each = toset(split(",", data.local_file.names.content))
+  name     = each.key
+}
+`
+	f.apply(src, PlanOpts{})
+	if err := os.Remove(filepath.Join(f.dir, "names.txt")); err != nil {
+		t.Fatal(err)
+	}
+	plan := f.plan(src, PlanOpts{Mode: DestroyMode})
+	checkActions(t, plan, `module.many["a"].local_file.page: delete`, `module.many["b"].local_file.page: delete`)
+}
