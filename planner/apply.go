@@ -318,7 +318,7 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 	if d.HasErrors() {
 		return diags
 	}
-	if c.After.IsWhollyKnown() && !valuesEqual(planned, c.After) {
+	if !conforms(planned, c.After) {
 		return append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Provider produced inconsistent final plan",
@@ -411,4 +411,53 @@ func (ap *instanceApplier) delete(ctx context.Context, deposed state.DeposedKey)
 	w.applying.set(c.Addr, deposed, nil, c.Provider)
 	w.emit(OperationDone{Addr: c.Addr, Op: OpDelete, Elapsed: time.Since(start)})
 	return diags
+}
+
+// conforms reports whether a value planned at apply keeps every promise
+// the reviewed plan made: each value the plan knew is the same now; what
+// it showed as known after apply may be anything.
+func conforms(planned, reviewed cty.Value) bool {
+	planned, _ = planned.UnmarkDeep()
+	reviewed, _ = reviewed.UnmarkDeep()
+	if !reviewed.IsKnown() {
+		return true
+	}
+	if !planned.IsKnown() {
+		return false
+	}
+	if reviewed.IsNull() || planned.IsNull() {
+		return reviewed.IsNull() == planned.IsNull()
+	}
+	ty := reviewed.Type()
+	switch {
+	case ty.IsPrimitiveType():
+		return planned.Type().Equals(ty) && planned.Equals(reviewed).True()
+	case ty.IsObjectType():
+		if !planned.Type().IsObjectType() {
+			return false
+		}
+		for name := range ty.AttributeTypes() {
+			if !planned.Type().HasAttribute(name) || !conforms(planned.GetAttr(name), reviewed.GetAttr(name)) {
+				return false
+			}
+		}
+		return true
+	case ty.IsListType() || ty.IsTupleType() || ty.IsMapType():
+		if planned.LengthInt() != reviewed.LengthInt() {
+			return false
+		}
+		for it := reviewed.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			if !planned.HasIndex(k).True() || !conforms(planned.Index(k), v) {
+				return false
+			}
+		}
+		return true
+	}
+	// Sets of values known only in part cannot be matched element by
+	// element; a set the plan knew in full must be the same.
+	if reviewed.IsWhollyKnown() {
+		return planned.Equals(reviewed).True()
+	}
+	return true
 }

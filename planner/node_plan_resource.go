@@ -216,12 +216,16 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 	abs := r.Addr().Absolute(inst)
 	w.setExpansion(abs, exp)
 
+	only := w.targetedKeys(abs)
 	want := map[addrs.InstanceKey]bool{}
 	for _, k := range keys {
 		if w.interrupted() {
 			return diags
 		}
 		want[k.key] = true
+		if only != nil && !only[k.key] {
+			continue
+		}
 		ip := instancePlanner{w: w, path: n.path, r: r, pi: pi, schema: schema, addr: abs.Instance(k.key), each: k.each}
 		if r.Mode == config.DataMode {
 			diags = append(diags, ip.planData(ctx)...)
@@ -242,6 +246,9 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 			if _, ok := key.(addrs.StringKey); ok || exp == expandForEach {
 				reason = DeleteBecauseEachKey
 			}
+			if only != nil && !only[key] {
+				continue
+			}
 			if !want[key] && ri.Current != nil {
 				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), state.NotDeposed, ri.Current, reason, r)...)
 			}
@@ -251,6 +258,26 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 		}
 	}
 	return diags
+}
+
+// targetedKeys are the instances of abs that -target names one by one;
+// nil when the resource is targeted whole, or not by instance (planned
+// as a dependency of a target, or without -target at all).
+func (w *walker) targetedKeys(abs addrs.AbsResource) map[addrs.InstanceKey]bool {
+	var only map[addrs.InstanceKey]bool
+	for _, t := range w.opts.Targets {
+		if !t.ContainingResource().Equal(abs) {
+			continue
+		}
+		if t.Resource.Key == addrs.NoKey {
+			return nil
+		}
+		if only == nil {
+			only = map[addrs.InstanceKey]bool{}
+		}
+		only[t.Resource.Key] = true
+	}
+	return only
 }
 
 type instanceKey struct {
@@ -573,6 +600,28 @@ func (w *walker) changed(inst addrs.ModuleInstance, res addrs.Resource, key addr
 	return false
 }
 
+// pendingChange reports whether the plan so far changes any managed
+// instance of the given resources.
+func (w *walker) pendingChange(deps []addrs.ConfigResource) bool {
+	if len(deps) == 0 {
+		return false
+	}
+	want := map[string]bool{}
+	for _, d := range deps {
+		if d.Resource.Mode == addrs.ManagedResourceMode {
+			want[d.String()] = true
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.changes {
+		if c.Action != NoOp && c.Action != Read && want[c.Addr.ConfigResource().String()] {
+			return true
+		}
+	}
+	return false
+}
+
 // validate asks the provider to check the configuration (its validators,
 // conflicting arguments) before anything is planned.
 func (ip *instancePlanner) validate(ctx context.Context, cfg cty.Value) hcl.Diagnostics {
@@ -635,10 +684,19 @@ func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
 	// The protocol validates resource configurations only; a data
 	// source's reader checks its own.
 	ty := ip.schema.Block.ImpliedType()
-	if !cfgVal.IsWhollyKnown() {
+	reason := NoReason
+	switch {
+	case !cfgVal.IsWhollyKnown():
+		reason = ReadBecauseConfigUnknown
+	case w.pendingChange(w.dependencies(ip.path, ip.r)):
+		// What it reads may be what a planned change writes: read it
+		// after that change, not before.
+		reason = ReadBecauseDependencyPending
+	}
+	if reason != NoReason {
 		after := cty.UnknownVal(ty)
 		w.rememberChange(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.DataResourceMode,
-			Action: Read, Reason: ReadBecauseConfigUnknown, Before: cty.NullVal(ty), After: after, SchemaVersion: ip.schema.Version})
+			Action: Read, Reason: reason, Before: cty.NullVal(ty), After: after, SchemaVersion: ip.schema.Version})
 		w.setInstanceValue(ip.addr, after)
 		return diags
 	}

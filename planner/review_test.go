@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/state"
 )
 
@@ -124,4 +125,76 @@ module "many" {
 	}
 	plan := f.plan(src, PlanOpts{Mode: DestroyMode})
 	checkActions(t, plan, `module.many["a"].local_file.page: delete`, `module.many["b"].local_file.page: delete`)
+}
+
+func TestConforms(t *testing.T) {
+	t.Parallel()
+	obj := func(perm, content cty.Value) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"perm": perm, "content": content, "tags": cty.ListVal([]cty.Value{cty.StringVal("a")})})
+	}
+	reviewed := obj(cty.StringVal("0644"), cty.UnknownVal(cty.String))
+	tests := []struct {
+		planned cty.Value
+		want    bool
+	}{
+		{obj(cty.StringVal("0644"), cty.StringVal("anything")), true},
+		{obj(cty.StringVal("0777"), cty.StringVal("anything")), false}, // a known value moved
+		{obj(cty.StringVal("0644"), cty.NullVal(cty.String)), true},
+		{obj(cty.UnknownVal(cty.String), cty.StringVal("x")), false},
+	}
+	for i, tt := range tests {
+		if got := conforms(tt.planned, reviewed); got != tt.want {
+			t.Errorf("case %d: conforms = %v, want %v", i, got, tt.want)
+		}
+	}
+}
+
+func TestTargetOneInstance(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src := func(content string) string {
+		return `
+resource "local_file" "f" {
+  for_each = toset(["a", "b", "c"])
+  path     = "${each.key}.txt"
+  content  = "` + content + `"
+}
+`
+	}
+	f.apply(src("one"), PlanOpts{})
+	plan := f.plan(src("two"), PlanOpts{Targets: []addrs.AbsResourceInstance{mustAddr(t, `local_file.f["b"]`)}})
+	checkActions(t, plan, `local_file.f["b"]: update`)
+}
+
+// A data source that reads what a planned change writes is read after
+// the change, during apply, so one apply converges.
+func TestDataSourceReadAfterPendingChange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src := func(content string) string {
+		return `
+resource "local_file" "a" {
+  path    = "a.txt"
+  content = "` + content + `"
+}
+data "local_file" "r" {
+  path       = local_file.a.path
+  depends_on = [local_file.a]
+}
+resource "local_file" "copy" {
+  path    = "copy.txt"
+  content = data.local_file.r.content
+}
+`
+	}
+	plan := f.plan(src("one"), PlanOpts{})
+	checkActions(t, plan, "local_file.a: create", "local_file.copy: create", "data.local_file.r: read (read_because_dependency_pending)")
+	f.apply(src("one"), PlanOpts{})
+	f.apply(src("two"), PlanOpts{})
+	if got := f.read("copy.txt"); got != "two" {
+		t.Errorf("copy.txt = %q after one apply, want the new content", got)
+	}
+	if again := f.plan(src("two"), PlanOpts{}); again.HasChanges() {
+		t.Errorf("not converged: %v", actions(again))
+	}
 }

@@ -106,5 +106,27 @@ func (destroyOrderTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 			}
 		}
 	}
+	// An object that still refers to one being deleted is updated (to
+	// let go of it) before the delete, as Terraform orders them.
+	for _, name := range g.names() {
+		n, ok := g.nodes[name].(*nodeApplyResource)
+		if !ok {
+			continue
+		}
+		for _, ref := range n.references() {
+			var res addrs.Resource
+			switch s := ref.Subject.(type) {
+			case addrs.Resource:
+				res = s
+			case addrs.ResourceInstance:
+				res = s.Resource
+			default:
+				continue
+			}
+			for _, target := range deletes[prefix(n.path)+res.String()] {
+				g.connect(name, target)
+			}
+		}
+	}
 	return nil
 }
