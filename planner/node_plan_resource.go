@@ -215,6 +215,7 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 	}
 	abs := r.Addr().Absolute(inst)
 	w.setExpansion(abs, exp)
+	w.implicitMove(abs, exp)
 
 	only := w.targetedKeys(abs)
 	want := map[addrs.InstanceKey]bool{}
@@ -258,6 +259,36 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 		}
 	}
 	return diags
+}
+
+// implicitMove renames the recorded instance when count is added to a
+// resource (the single instance becomes [0]) or removed from it ([0]
+// becomes the single instance), as Terraform does, so that adding
+// count = 1 changes nothing.
+func (w *walker) implicitMove(abs addrs.AbsResource, exp expansion) {
+	rs := w.recordedResource(abs)
+	if rs == nil || w.moved == nil {
+		return
+	}
+	from, to := abs.Instance(addrs.NoKey), abs.Instance(addrs.IntKey(0))
+	switch exp {
+	case expandCount:
+	case expandNone:
+		from, to = to, from
+	default:
+		return
+	}
+	if rs.Instances[from.Resource.Key] == nil || rs.Instances[to.Resource.Key] != nil {
+		return
+	}
+	st := w.refreshed.Lock()
+	err := st.MoveResourceInstance(from, to)
+	w.refreshed.Unlock()
+	if err == nil {
+		w.mu.Lock()
+		w.moved[to.String()] = from
+		w.mu.Unlock()
+	}
 }
 
 // targetedKeys are the instances of abs that -target names one by one;

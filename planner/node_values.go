@@ -71,7 +71,9 @@ func (n *nodeOutput) execute(_ context.Context, w *walker) hcl.Diagnostics {
 			v = v.Mark(config.Sensitive)
 		}
 		w.setOutput(inst, n.o.Name, v)
-		if inst.IsRoot() && w.applying != nil && v.IsWhollyKnown() {
+		// A targeted apply leaves outputs as they were: they may depend
+		// on objects the plan did not look at.
+		if inst.IsRoot() && w.applying != nil && v.IsWhollyKnown() && len(w.plan.Targets) == 0 {
 			w.applying.setOutput(n.o.Name, &state.Output{Value: v, Sensitive: n.o.Sensitive || v.ContainsMarked()})
 		}
 	}

@@ -141,6 +141,10 @@ type walker struct {
 	applying *applyRun
 	plan     *Plan
 
+	// moved maps a moved instance's new address to its old one: moved
+	// blocks, and the implicit move when count is added or removed.
+	moved map[string]addrs.AbsResourceInstance
+
 	// interrupt is the walk's context: once it is done, nodes start no
 	// further operations.
 	interrupt context.Context
@@ -287,6 +291,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnosti
 
 	var diags hcl.Diagnostics
 	moved, mdiags := applyMoves(p.opts.Config.Module, w.refreshed)
+	w.moved = moved
 	diags = append(diags, mdiags...)
 	if diags.HasErrors() {
 		return nil, diags

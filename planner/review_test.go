@@ -198,3 +198,27 @@ resource "local_file" "copy" {
 		t.Errorf("not converged: %v", actions(again))
 	}
 }
+
+// Adding count = 1 to a resource moves its object to [0]; nothing is
+// destroyed.
+func TestAddingCountMovesTheInstance(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.apply(`
+resource "local_file" "a" {
+  path    = "a.txt"
+  content = "x"
+}
+`, PlanOpts{})
+	plan := f.plan(`
+resource "local_file" "a" {
+  count   = 1
+  path    = "a.txt"
+  content = "x"
+}
+`, PlanOpts{})
+	checkActions(t, plan, "local_file.a[0]: no-op")
+	if c := plan.Changes[0]; c.PrevRunAddr.String() != "local_file.a" {
+		t.Errorf("previous address %s, want local_file.a", c.PrevRunAddr)
+	}
+}
