@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,8 +33,11 @@ func TestConformance(t *testing.T) {
 	created := filepath.Join(dir, "etc", "app", "greeting.txt")
 	replaced := filepath.Join(dir, "moved.txt")
 
+	// The load balancer's supervisor must be gone before dir is removed.
+	t.Cleanup(func() { supervisorExits(t, filepath.Join(dir, ".tack", "local")) })
+
 	sdktest.Run(t, sdktest.Suite{
-		Provider: local.Provider(),
+		Provider: local.New(testOptions(t)),
 		Config:   fmt.Sprintf("directory = %q", dir),
 		Resources: map[string]sdktest.ResourceCase{
 			"local_file": {
@@ -61,6 +65,38 @@ func TestConformance(t *testing.T) {
 						if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
 							t.Errorf("%s still exists after destroy (stat: %v)", name, err)
 						}
+					}
+				},
+			},
+			"local_load_balancer": {
+				Config: `
+					listen = "127.0.0.1:0"
+					health_check {
+						path     = "/healthz"
+						interval = "200ms"
+					}
+				`,
+				Update: `
+					listen        = "127.0.0.1:0"
+					drain_timeout = "5s"
+					health_check {
+						path                = "/healthz"
+						interval            = "300ms"
+						unhealthy_threshold = 3
+					}
+				`,
+				ImportID: func(state cty.Value) string { return state.GetAttr("id").AsString() },
+				Check: func(t *testing.T, state cty.Value) {
+					t.Helper()
+					// A real proxy listens there, with nothing to route to.
+					status, _, err := get("http://" + state.GetAttr("address").AsString())
+					if err != nil || status != http.StatusServiceUnavailable {
+						t.Errorf("GET through the new load balancer: %d, %v; want 503 (no instances)", status, err)
+					}
+				},
+				Destroyed: func(t *testing.T, state cty.Value) {
+					if _, _, err := get("http://" + state.GetAttr("address").AsString()); err == nil {
+						t.Errorf("the deleted load balancer still answers on %s", state.GetAttr("address").AsString())
 					}
 				},
 			},
@@ -136,7 +172,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, c: sdktest.Serve(t, local.Provider()), dir: t.TempDir()}
-	cfg := cty.ObjectVal(map[string]cty.Value{"directory": cty.StringVal(h.dir)})
+	cfg := providerConfig(cty.StringVal(h.dir))
 	requireNoErrors(t, "ConfigureProvider", h.c.ConfigureProvider(t.Context(), sdk.ConfigureProviderRequest{Config: cfg}).Diagnostics)
 	schemas := h.c.GetSchema(t.Context())
 	requireNoErrors(t, "GetSchema", schemas.Diagnostics)
@@ -243,7 +279,12 @@ func sum(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func requireNoErrors(t *testing.T, what string, ds sdk.Diagnostics) {
+// providerConfig is a provider block setting directory only.
+func providerConfig(directory cty.Value) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"directory": directory, "platform_directory": cty.NullVal(cty.String)})
+}
+
+func requireNoErrors(t testing.TB, what string, ds sdk.Diagnostics) {
 	t.Helper()
 	if err := ds.Err(); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -275,7 +316,7 @@ func TestProviderDirectory(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := sdktest.Serve(t, local.Provider())
-			cfg := cty.ObjectVal(map[string]cty.Value{"directory": tt.directory})
+			cfg := providerConfig(tt.directory)
 			requireNoErrors(t, "ValidateProviderConfig", c.ValidateProviderConfig(t.Context(), sdk.ValidateProviderConfigRequest{Config: cfg}).Diagnostics)
 			requireNoErrors(t, "ConfigureProvider", c.ConfigureProvider(t.Context(), sdk.ConfigureProviderRequest{Config: cfg}).Diagnostics)
 			resp := c.ReadDataSource(t.Context(), sdk.ReadDataSourceRequest{TypeName: "local_file", Config: cty.ObjectVal(map[string]cty.Value{
@@ -292,7 +333,7 @@ func TestProviderDirectory(t *testing.T) {
 func TestProviderConfigDiagnostics(t *testing.T) {
 	t.Parallel()
 	c := sdktest.Serve(t, local.Provider())
-	cfg := cty.ObjectVal(map[string]cty.Value{"directory": cty.StringVal("")})
+	cfg := providerConfig(cty.StringVal(""))
 	got := diags(c.ValidateProviderConfig(t.Context(), sdk.ValidateProviderConfigRequest{Config: cfg}).Diagnostics)
 	if diff := cmp.Diff([]diag{{"Empty value", "directory"}}, got); diff != "" {
 		t.Errorf("diagnostics for an empty directory (-want +got):\n%s", diff)
