@@ -1,0 +1,343 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tackhq/tack/plugins/sdk"
+)
+
+// Engine carries out a deployment's steps against a platform's server
+// groups, gating on health, judging canaries, and rolling back when a
+// gate fails. One Engine runs one deployment.
+type Engine struct {
+	Groups sdk.ServerGroups
+	// Metrics judges canaries; nil when the platform serves none (a
+	// canary then fails its analysis: there is nothing to judge by).
+	Metrics sdk.Metrics
+	Cluster sdk.ClusterRef
+	// Template is the new server group as CreateServerGroup takes it:
+	// spec, spec hash, version, load balancers. Each create step fills
+	// in the name, sequence, capacity and traffic.
+	Template  sdk.ServerGroup
+	Judgement Judgement
+	// Rollback says what a failed gate does: with OnFailure, the new
+	// group is disabled (and destroyed unless KeepFailed) and the groups
+	// that served before serve again.
+	Rollback Rollback
+	// Live are the groups before the deployment, to restore on rollback.
+	Live []Group
+
+	// Poll is how often health is read while waiting; zero means 500ms.
+	Poll time.Duration
+	// Progress receives each step as it starts and ends, and health
+	// while waiting; nil discards it.
+	Progress func(Progress)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Rollback is a delivery policy's rollback block.
+type Rollback struct {
+	OnFailure  bool
+	KeepFailed bool
+}
+
+// Progress is one report of a running deployment.
+type Progress struct {
+	Index int // of the step, from 0
+	Step  Step
+	// Phase is "started", "done", "failed" or "health" (while waiting:
+	// Healthy of Want instances are up).
+	Phase         string
+	Healthy, Want int
+	Err           error
+	At            time.Time
+}
+
+// Record is a step carried out, for the state's deployment history.
+type Record struct {
+	Step            Step
+	Started, Ended  time.Time
+	Err             string
+	RolledBackSteps []Step
+}
+
+// Result is how a deployment ended.
+type Result struct {
+	// Outcome is "succeeded", "rolled_back", "canary_failed" or
+	// "failed".
+	Outcome string
+	Reason  string
+	Records []Record
+	Verdict *Verdict
+}
+
+// GateError is a failed health gate: which group, how many of how many
+// instances were healthy at the deadline, and why the others were not.
+type GateError struct {
+	Group          string
+	Healthy, Want  int
+	Deadline       time.Duration
+	UnhealthyNotes []string
+}
+
+func (e *GateError) Error() string {
+	msg := fmt.Sprintf("%s had %d/%d healthy instances at the deadline (%s)", e.Group, e.Healthy, e.Want, duration(e.Deadline))
+	if len(e.UnhealthyNotes) > 0 {
+		msg += ": " + strings.Join(e.UnhealthyNotes, "; ")
+	}
+	return msg
+}
+
+// ErrCanaryFailed is returned (wrapped) when a canary fails its analysis.
+var ErrCanaryFailed = errors.New("canary failed its analysis")
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) report(p Progress) {
+	if e.Progress != nil {
+		p.At = e.now()
+		e.Progress(p)
+	}
+}
+
+// Run carries out steps in order. record is called after every completed
+// step (and after a rollback), so the caller can persist the deployment's
+// progress; an error from it stops the deployment.
+func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) error) (Result, error) {
+	var res Result
+	var created []string // groups this deployment created, newest last
+	for i, s := range steps {
+		if err := ctx.Err(); err != nil {
+			res.Outcome, res.Reason = "failed", "interrupted before "+s.String()
+			return res, err
+		}
+		e.report(Progress{Index: i, Step: s, Phase: "started"})
+		rec := Record{Step: s, Started: e.now()}
+		err := e.do(ctx, i, s, &res)
+		rec.Ended = e.now()
+		if err != nil {
+			rec.Err = err.Error()
+		}
+		if s.Kind == StepCreate && err == nil {
+			created = append(created, s.Group)
+		}
+		switch {
+		case errors.Is(err, ErrCanaryFailed):
+			// The policy's own answer to a failed canary: remove it.
+			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
+			for _, f := range s.OnFail {
+				if ferr := e.do(ctx, i, f, &res); ferr != nil {
+					rec.Err += "; removing the canary: " + ferr.Error()
+				}
+				rec.RolledBackSteps = append(rec.RolledBackSteps, f)
+			}
+			res.Records = append(res.Records, rec)
+			res.Outcome, res.Reason = "canary_failed", err.Error()
+			if rerr := record(rec); rerr != nil {
+				return res, rerr
+			}
+			return res, err
+		case err != nil:
+			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
+			res.Outcome, res.Reason = "failed", fmt.Sprintf("%s: %s", s, err)
+			if e.Rollback.OnFailure && len(created) > 0 {
+				rec.RolledBackSteps = e.rollback(ctx, created[len(created)-1])
+				res.Outcome = "rolled_back"
+			}
+			res.Records = append(res.Records, rec)
+			if rerr := record(rec); rerr != nil {
+				return res, rerr
+			}
+			return res, fmt.Errorf("%s", res.Reason)
+		}
+		e.report(Progress{Index: i, Step: s, Phase: "done"})
+		res.Records = append(res.Records, rec)
+		if rerr := record(rec); rerr != nil {
+			return res, rerr
+		}
+	}
+	res.Outcome = "succeeded"
+	return res, nil
+}
+
+// rollback puts traffic back where it was and takes the failed group out
+// of it. It runs with a context of its own: an interrupted deployment
+// must still be left serving.
+func (e *Engine) rollback(ctx context.Context, failed string) []Step {
+	ctx = context.WithoutCancel(ctx)
+	var steps []Step
+	for _, g := range e.Live {
+		if g.Enabled {
+			steps = append(steps, Step{Kind: StepEnable, Group: g.Name})
+		}
+	}
+	steps = append(steps, Step{Kind: StepDisable, Group: failed})
+	if !e.Rollback.KeepFailed {
+		steps = append(steps, Step{Kind: StepDestroy, Group: failed})
+	}
+	var res Result
+	for i, s := range steps {
+		_ = e.do(ctx, -1-i, s, &res)
+	}
+	return steps
+}
+
+func (e *Engine) do(ctx context.Context, index int, s Step, res *Result) error {
+	switch s.Kind {
+	case StepCreate:
+		sg := e.Template
+		sg.Name = s.Group
+		sg.Cluster = e.Cluster
+		if _, seq, ok := ParseGroupName(s.Group); ok {
+			sg.Sequence = int32(seq)
+		}
+		sg.Capacity = sdkCapacity(s.Capacity)
+		sg.Traffic = sdk.Traffic{Enabled: s.Enabled, Weight: 100}
+		resp := e.Groups.CreateServerGroup(ctx, sdk.CreateServerGroupRequest{ServerGroup: sg})
+		return diagsErr(resp.Diagnostics)
+	case StepWaitHealthy:
+		return e.waitHealthy(ctx, index, s)
+	case StepEnable:
+		return e.setTraffic(ctx, s.Group, sdk.Traffic{Enabled: true, Weight: 100})
+	case StepDisable:
+		return e.setTraffic(ctx, s.Group, sdk.Traffic{Enabled: false})
+	case StepSetWeight:
+		return e.setTraffic(ctx, s.Group, sdk.Traffic{Enabled: true, Weight: int32(s.Weight)})
+	case StepResize:
+		resp := e.Groups.ResizeServerGroup(ctx, sdk.ResizeServerGroupRequest{Cluster: e.Cluster, Name: s.Group, Capacity: sdkCapacity(s.Capacity)})
+		return diagsErr(resp.Diagnostics)
+	case StepWait:
+		return sleep(ctx, s.Duration)
+	case StepAnalyze:
+		return e.analyze(ctx, s, res)
+	case StepDestroy:
+		resp := e.Groups.DestroyServerGroup(ctx, sdk.DestroyServerGroupRequest{Cluster: e.Cluster, Name: s.Group})
+		return diagsErr(resp.Diagnostics)
+	}
+	return fmt.Errorf("unknown step %d", s.Kind)
+}
+
+func (e *Engine) setTraffic(ctx context.Context, group string, t sdk.Traffic) error {
+	resp := e.Groups.SetTraffic(ctx, sdk.SetTrafficRequest{Cluster: e.Cluster, Name: group, Traffic: t})
+	return diagsErr(resp.Diagnostics)
+}
+
+// waitHealthy polls the group's health until enough instances are up,
+// failing at the deadline with what the unhealthy ones report.
+func (e *Engine) waitHealthy(ctx context.Context, index int, s Step) error {
+	poll := e.Poll
+	if poll <= 0 {
+		poll = 500 * time.Millisecond
+	}
+	deadline := e.now().Add(s.Deadline)
+	last := -1
+	for {
+		resp := e.Groups.GetHealth(ctx, sdk.GetHealthRequest{Cluster: e.Cluster, Name: s.Group})
+		if err := diagsErr(resp.Diagnostics); err != nil {
+			return err
+		}
+		up := 0
+		var notes []string
+		for _, in := range resp.Instances {
+			if in.State == sdk.HealthUp {
+				up++
+			} else {
+				note := in.ID + " " + in.State.String()
+				if in.Reason != "" {
+					note += " (" + in.Reason + ")"
+				}
+				notes = append(notes, note)
+			}
+		}
+		if up != last {
+			e.report(Progress{Index: index, Step: s, Phase: "health", Healthy: up, Want: s.Healthy})
+			last = up
+		}
+		if up >= s.Healthy {
+			return nil
+		}
+		if !e.now().Before(deadline) {
+			return &GateError{Group: s.Group, Healthy: up, Want: s.Healthy, Deadline: s.Deadline, UnhealthyNotes: notes}
+		}
+		if err := sleep(ctx, poll); err != nil {
+			return err
+		}
+	}
+}
+
+// analyze lets the canary serve for the step's duration, then judges it
+// against the baseline over that window.
+func (e *Engine) analyze(ctx context.Context, s Step, res *Result) error {
+	start := e.now()
+	if err := sleep(ctx, s.Duration); err != nil {
+		return err
+	}
+	if e.Metrics == nil {
+		v := Judge(e.Judgement, Observations{}, Observations{})
+		res.Verdict = &v
+		return fmt.Errorf("%w: the platform reports no metrics to judge it by", ErrCanaryFailed)
+	}
+	resp := e.Metrics.QueryMetrics(ctx, sdk.QueryMetricsRequest{Cluster: e.Cluster, ServerGroups: []string{s.Group, s.Baseline}, Start: start, End: e.now()})
+	if err := diagsErr(resp.Diagnostics); err != nil {
+		return err
+	}
+	if len(resp.ServerGroups) != 2 {
+		return fmt.Errorf("the platform returned metrics for %d groups, not 2", len(resp.ServerGroups))
+	}
+	v := Judge(e.Judgement, observations(resp.ServerGroups[0]), observations(resp.ServerGroups[1]))
+	res.Verdict = &v
+	if !v.Passed() {
+		var why []string
+		for _, m := range v.Metrics {
+			if !m.Pass {
+				why = append(why, m.Name+": "+m.Reason)
+			}
+		}
+		return fmt.Errorf("%w (score %.0f, %s): %s", ErrCanaryFailed, v.Score, v.Result, strings.Join(why, "; "))
+	}
+	return nil
+}
+
+func observations(m sdk.ServerGroupMetrics) Observations {
+	o := Observations{Requests: m.Requests, Errors: m.Errors, Latencies: m.LatencySamples}
+	if len(o.Latencies) == 0 && len(m.LatencyCounts) > 0 {
+		o.Latencies = FromHistogram(m.LatencyBounds, m.LatencyCounts)
+	}
+	return o
+}
+
+func sdkCapacity(c Capacity) sdk.Capacity {
+	return sdk.Capacity{Min: int64(c.Min), Desired: int64(c.Desired), Max: int64(c.Max)}
+}
+
+func diagsErr(ds sdk.Diagnostics) error {
+	if !ds.HasErrors() {
+		return nil
+	}
+	return ds.Err()
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
