@@ -17,7 +17,10 @@ import (
 const version = "0.1.0"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+	stopProfile := startCPUProfile(os.Getenv("TACK_CPUPROFILE"), os.Stderr)
+	status := run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stopProfile()
+	os.Exit(status)
 }
 
 // env is the one place the process environment is read from, passed down
