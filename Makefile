@@ -24,9 +24,13 @@ demo: build
 	@sh examples/getting-started/demo.sh $(BIN)/tack
 
 # bench runs every benchmark ten times for three seconds each: the machine
-# is noisy, so read medians, and compare runs with benchstat.
+# is noisy, so read medians, and compare runs with benchstat. Then it runs
+# the CLI on generated configurations (1,000 and 10,000 independent
+# local_file resources, a chain of 1,000) and prints a table of medians
+# against the targets; cmd/tack/internal/clibench says what it measures.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=3s -count=10 ./...
+	$(GO) run ./cmd/tack/internal/clibench
 
 # proto regenerates plugins/proto from tack.proto with protoc (Debian's
 # protobuf-compiler) and the protoc-gen-go / protoc-gen-go-grpc versions

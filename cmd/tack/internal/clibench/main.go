@@ -1,0 +1,140 @@
+// Command clibench measures the tack CLI as users run it: it builds tack
+// and tack-provider-local, writes configurations of many local_file
+// resources, runs `tack plan`, `tack apply` and a no-change plan on each,
+// and prints a markdown table of medians against the targets tack aims
+// for. `make bench` runs it after the Go benchmarks.
+//
+// Each run starts from a fresh scratch directory holding only the
+// configuration and the lock file `tack init` wrote, so every apply
+// creates every file. Times are wall-clock times of the tack process.
+// Peak RSS is ru_maxrss from wait4 (Linux: the larger of tack's own peak
+// and that of the children it waited for, here the provider); the
+// provider's own peak is read from /proc while it runs, so it is a close
+// lower bound. The state size is that of tack.state.json after apply.
+//
+// -quick runs small configurations once, for a smoke test; its numbers
+// are not compared with the targets.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+func main() {
+	quick := flag.Bool("quick", false, "run small configurations once, to check that the workflow works (no targets)")
+	runs := flag.Int("runs", 0, "runs of each scenario; 0 means 5 up to 1,000 resources and 3 above")
+	only := flag.String("only", "", "run only the scenarios whose names contain this")
+	keep := flag.Bool("keep", false, "keep the scratch directories and print where they are")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of each step of the last run into this directory (TACK_CPUPROFILE)")
+	flag.Parse()
+
+	if err := run(os.Stdout, options{quick: *quick, runs: *runs, only: *only, keep: *keep, profileDir: *profile}); err != nil {
+		fmt.Fprintln(os.Stderr, "clibench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line's choices.
+type options struct {
+	quick      bool
+	runs       int
+	only       string
+	keep       bool
+	profileDir string
+	// progress receives a line per step as it completes; nil discards
+	// them.
+	progress io.Writer
+}
+
+func run(out io.Writer, opts options) error {
+	ctx := context.Background()
+	work, err := os.MkdirTemp("", "tack-clibench-")
+	if err != nil {
+		return err
+	}
+	if opts.keep {
+		fmt.Fprintln(os.Stderr, "clibench: scratch directories under", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	if opts.progress == nil {
+		opts.progress = os.Stderr
+	}
+	if opts.profileDir != "" {
+		if opts.profileDir, err = filepath.Abs(opts.profileDir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(opts.profileDir, 0o755); err != nil {
+			return err
+		}
+	}
+
+	bins, err := build(ctx, filepath.Join(work, "bin"))
+	if err != nil {
+		return err
+	}
+	var results []*result
+	for _, sc := range scenarios(opts.quick) {
+		if opts.only != "" && !strings.Contains(sc.name, opts.only) {
+			continue
+		}
+		n := opts.runs
+		if n <= 0 {
+			n = 5
+			if sc.resources > 1000 {
+				n = 3
+			}
+			if opts.quick {
+				n = 1
+			}
+		}
+		res, err := bench(ctx, bins, filepath.Join(work, sc.name), sc, n, opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		results = append(results, res)
+	}
+	writeTable(out, results, !opts.quick)
+	return nil
+}
+
+// binaries are the built tack and the provider beside it, where tack init
+// finds it.
+type binaries struct{ tack, provider string }
+
+// build builds tack and tack-provider-local from the module that holds
+// the current directory.
+func build(ctx context.Context, dir string) (binaries, error) {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return binaries{}, err
+	}
+	b := binaries{tack: filepath.Join(dir, "tack"), provider: filepath.Join(dir, "tack-provider-local")}
+	for out, pkg := range map[string]string{b.tack: "./cmd/tack", b.provider: "./cmd/tack-provider-local"} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+		cmd.Dir = root
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return binaries{}, fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+		}
+	}
+	return b, nil
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("run clibench inside the tack module")
+	}
+	return filepath.Dir(mod), nil
+}

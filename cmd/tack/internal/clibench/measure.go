@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tackhq/tack/state"
+)
+
+// result is what the runs of one scenario measured: a sample per run for
+// each metric, in seconds or bytes.
+type result struct {
+	sc      scenario
+	samples [numMetrics][]float64
+}
+
+// bench measures sc: init once, then for each run a fresh directory with
+// the configuration and the lock file, planned, applied and planned
+// again. Every step must do what a user expects of it, or bench fails:
+// the numbers of a broken run mean nothing.
+func bench(ctx context.Context, bins binaries, dir string, sc scenario, runs int, opts options) (*result, error) {
+	tmpl := filepath.Join(dir, "init")
+	if err := os.MkdirAll(tmpl, 0o755); err != nil {
+		return nil, err
+	}
+	if err := writeConfig(tmpl, sc); err != nil {
+		return nil, err
+	}
+	if s, err := runTack(ctx, bins, tmpl, "", "init", "-no-color", "-input=false"); err != nil || s.exit != 0 {
+		return nil, stepError("tack init", s, err)
+	}
+
+	res := &result{sc: sc}
+	for i := range runs {
+		rdir := filepath.Join(dir, fmt.Sprintf("run%d", i))
+		if err := copyDir(tmpl, rdir); err != nil {
+			return nil, err
+		}
+		profile := func(step string) string {
+			if opts.profileDir == "" || i != runs-1 {
+				return ""
+			}
+			return filepath.Join(opts.profileDir, sc.name+"-"+step+".pprof")
+		}
+
+		plan, err := runTack(ctx, bins, rdir, profile("plan"), "plan", "-no-color", "-input=false", "-detailed-exitcode")
+		if err != nil || plan.exit != 2 || !bytes.Contains(plan.stdout, fmt.Appendf(nil, "Plan: %d to add, 0 to change, 0 to replace, 0 to destroy.", sc.resources)) {
+			return nil, stepError("the first tack plan (want exit status 2 and every resource to add)", plan, err)
+		}
+		app, err := runTack(ctx, bins, rdir, profile("apply"), "apply", "-no-color", "-input=false", "-auto-approve")
+		if err != nil || app.exit != 0 || !bytes.Contains(app.stdout, fmt.Appendf(nil, "Apply complete! Resources: %d added, 0 changed, 0 destroyed.", sc.resources)) {
+			return nil, stepError("tack apply", app, err)
+		}
+		size, err := checkApplied(rdir, sc)
+		if err != nil {
+			return nil, err
+		}
+		noop, err := runTack(ctx, bins, rdir, profile("noop"), "plan", "-no-color", "-input=false", "-detailed-exitcode")
+		if err != nil || noop.exit != 0 {
+			return nil, stepError("the no-change tack plan (want exit status 0)", noop, err)
+		}
+
+		steps := []sample{plan, app, noop}
+		res.samples[planCreate] = append(res.samples[planCreate], plan.wall.Seconds())
+		res.samples[apply] = append(res.samples[apply], app.wall.Seconds())
+		res.samples[planNoChange] = append(res.samples[planNoChange], noop.wall.Seconds())
+		var rss, prss int64
+		for _, s := range steps {
+			rss, prss = max(rss, s.maxRSS), max(prss, s.providerRSS)
+		}
+		res.samples[rssTack] = append(res.samples[rssTack], float64(rss))
+		res.samples[rssProvider] = append(res.samples[rssProvider], float64(prss))
+		res.samples[stateSize] = append(res.samples[stateSize], float64(size))
+		fmt.Fprintf(opts.progress, "clibench: %s run %d: plan %.2fs, apply %.2fs, no-change plan %.2fs, peak RSS %d MiB (provider %d MiB), state %d bytes\n",
+			sc.name, i+1, plan.wall.Seconds(), app.wall.Seconds(), noop.wall.Seconds(), rss/mib, prss/mib, size)
+		if !opts.keep {
+			os.RemoveAll(rdir)
+		}
+	}
+	return res, nil
+}
+
+// checkApplied checks what an apply left: a state that parses and
+// records every resource, and every file. It returns the state's size.
+func checkApplied(dir string, sc scenario) (int64, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "tack.state.json"))
+	if err != nil {
+		return 0, err
+	}
+	s, err := state.ReadFile(bytes.NewReader(data))
+	if err != nil {
+		return 0, fmt.Errorf("the state after apply: %w", err)
+	}
+	if got := len(s.AllResourceInstances()); got != sc.resources {
+		return 0, fmt.Errorf("the state after apply records %d resources, want %d", got, sc.resources)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "out"))
+	if err != nil {
+		return 0, err
+	}
+	if len(entries) != sc.resources {
+		return 0, fmt.Errorf("apply wrote %d files, want %d", len(entries), sc.resources)
+	}
+	return int64(len(data)), nil
+}
+
+// sample is one run of tack.
+type sample struct {
+	exit   int
+	wall   time.Duration
+	maxRSS int64 // bytes: ru_maxrss of wait4
+	// providerRSS is the largest VmHWM seen of tack's children while it
+	// ran, in bytes.
+	providerRSS    int64
+	stdout, stderr []byte
+}
+
+func stepError(what string, s sample, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s failed with exit status %d\n--- stdout (end)\n%s\n--- stderr\n%s", what, s.exit, tail(s.stdout, 2000), s.stderr)
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// runTack runs tack in dir and measures it. A non-zero exit status is
+// not an error; failing to run is.
+func runTack(ctx context.Context, bins binaries, dir, profile string, args ...string) (sample, error) {
+	cmd := exec.CommandContext(ctx, bins.tack, args...)
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), "TACK_IN_AUTOMATION=1", "NO_COLOR=1")
+	if profile != "" {
+		cmd.Env = append(cmd.Env, "TACK_CPUPROFILE="+profile)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return sample{}, err
+	}
+	stop := watchChildren(cmd.Process.Pid)
+	err := cmd.Wait()
+	wall := time.Since(start)
+	providerRSS := stop()
+	s := sample{wall: wall, providerRSS: providerRSS, stdout: stdout.Bytes(), stderr: stderr.Bytes()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		s.exit = ee.ExitCode()
+	case err != nil:
+		return s, err
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		s.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return s, nil
+}
+
+// cleanEnv is the environment without variables that would change what
+// tack does or measure something else.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TACK_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// watchChildren polls the peak RSS (VmHWM) of the children of pid until
+// the returned function is called, which returns the largest seen, in
+// bytes. Without /proc it returns 0. The peak of a child is read every
+// 100 ms while it lives, so growth in its last moments may be missed;
+// finding children means reading all of /proc, so that is done only
+// while none is known or every half second.
+func watchChildren(pid int) func() int64 {
+	var (
+		peak int64
+		done = make(chan struct{})
+		left = make(chan struct{})
+	)
+	go func() {
+		defer close(left)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		var known []int
+		for tick := 0; ; tick++ {
+			select {
+			case <-t.C:
+			case <-done:
+				return
+			}
+			if len(known) == 0 || tick%5 == 0 {
+				known = children(pid)
+			}
+			live := known[:0]
+			for _, child := range known {
+				if hwm := vmHWM(child); hwm > 0 {
+					peak = max(peak, hwm)
+					live = append(live, child)
+				}
+			}
+			known = live
+		}
+	}()
+	return func() int64 {
+		close(done)
+		<-left
+		return peak
+	}
+}
+
+// children are the processes whose parent is pid, from /proc/*/stat.
+func children(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(data, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// vmHWM is a process's peak resident set size, in bytes.
+func vmHWM(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// copyDir copies the directory tree src (regular files and
+// directories) into a new directory dst.
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		switch {
+		case e.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case !e.Type().IsRegular():
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, 0o644)
+	})
+}
