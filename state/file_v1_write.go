@@ -28,6 +28,35 @@ func writeTime(t time.Time) (string, error) {
 // encodeV1 turns s into the file's form, checking that ReadFile will be
 // able to read it back.
 func encodeV1(s *State, tackVersion string) (*fileV1, error) {
+	f, err := encodeHeadV1(s, tackVersion)
+	if err != nil {
+		return nil, err
+	}
+	resources := make([]*Resource, 0, len(s.Resources))
+	for key, rs := range s.Resources {
+		if rs == nil || key != rs.Addr.String() {
+			return nil, fmt.Errorf("resource %q is recorded under the wrong key", key)
+		}
+		resources = append(resources, rs)
+	}
+	slices.SortFunc(resources, func(a, b *Resource) int { return compareAbsResource(a.Addr, b.Addr) })
+	f.Resources = make([]resourceV1, 0, len(resources))
+	for _, rs := range resources {
+		rf, err := resourceToV1(rs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", rs.Addr, err)
+		}
+		f.Resources = append(f.Resources, rf)
+	}
+	if err := f.encodeClusters(s); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// encodeHeadV1 is encodeV1 up to the resources: the top-level fields and
+// the outputs.
+func encodeHeadV1(s *State, tackVersion string) (*fileV1, error) {
 	if s.Lineage == "" {
 		return nil, errors.New("the state has no lineage")
 	}
@@ -37,7 +66,6 @@ func encodeV1(s *State, tackVersion string) (*fileV1, error) {
 		Lineage:       s.Lineage,
 		Serial:        s.Serial,
 		Outputs:       make(map[string]outputV1, len(s.Outputs)),
-		Resources:     make([]resourceV1, 0, len(s.Resources)),
 		Clusters:      make([]clusterV1, 0, len(s.Clusters)),
 	}
 	for name, o := range s.Outputs {
@@ -47,31 +75,19 @@ func encodeV1(s *State, tackVersion string) (*fileV1, error) {
 		}
 		f.Outputs[name] = of
 	}
+	return f, nil
+}
 
-	resources := make([]*Resource, 0, len(s.Resources))
-	for key, rs := range s.Resources {
-		if rs == nil || key != rs.Addr.String() {
-			return nil, fmt.Errorf("resource %q is recorded under the wrong key", key)
-		}
-		resources = append(resources, rs)
-	}
-	slices.SortFunc(resources, func(a, b *Resource) int { return compareAbsResource(a.Addr, b.Addr) })
-	for _, rs := range resources {
-		rf, err := resourceToV1(rs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", rs.Addr, err)
-		}
-		f.Resources = append(f.Resources, rf)
-	}
-
+// encodeClusters is encodeV1 after the resources: the clusters.
+func (f *fileV1) encodeClusters(s *State) error {
 	for _, name := range slices.Sorted(mapKeys(s.Clusters)) {
 		cf, err := clusterToV1(name, s.Clusters[name])
 		if err != nil {
-			return nil, fmt.Errorf("cluster %q: %w", name, err)
+			return fmt.Errorf("cluster %q: %w", name, err)
 		}
 		f.Clusters = append(f.Clusters, cf)
 	}
-	return f, nil
+	return nil
 }
 
 func outputToV1(name string, o *Output) (outputV1, error) {
@@ -315,6 +331,24 @@ func clusterToV1(name string, c *Cluster) (clusterV1, error) {
 	return cf, nil
 }
 
+// append appends the resource as the file lays it out: its fields, and
+// its instances one to a line, indented for the resources list.
+func (f *resourceV1) append(dst []byte) []byte {
+	dst = f.appendHead(dst)
+	dst = append(dst, '[')
+	for j := range f.Instances {
+		if j > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, "\n      "...)
+		dst = f.Instances[j].append(dst)
+	}
+	if len(f.Instances) > 0 {
+		dst = append(dst, "\n    "...)
+	}
+	return append(dst, "]}"...)
+}
+
 // appendHead appends the fields of the resource, leaving its object open
 // for the instances.
 func (f *resourceV1) appendHead(dst []byte) []byte {
@@ -411,6 +445,15 @@ func jsonString(s string) json.RawMessage {
 // keeps diffs readable, and the file stays a fraction of the size of fully
 // indented JSON.
 func (f *fileV1) write(buf *bytes.Buffer) error {
+	// Resources are most of a state, and encoding/json's reflection most of
+	// the time it takes to write them: they are written by hand.
+	return f.writeWith(buf, len(f.Resources), func(dst []byte, i int) []byte { return f.Resources[i].append(dst) })
+}
+
+// writeWith is write with the resources given as n texts that resource
+// appends, in order, as [resourceV1.append] lays them out; f.Resources is
+// not used.
+func (f *fileV1) writeWith(buf *bytes.Buffer, n int, resource func(dst []byte, i int) []byte) error {
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	// value appends v as compact JSON, without the newline Encode adds.
@@ -474,19 +517,10 @@ func (f *fileV1) write(buf *bytes.Buffer) error {
 	}
 
 	buf.WriteString("},\n  \"resources\": ")
-	// Resources are most of a state, and encoding/json's reflection most of
-	// the time it takes to write them: they are written by hand.
 	var line []byte
-	_ = list("  ", len(f.Resources), func(i int) error {
-		rf := &f.Resources[i]
-		line = rf.appendHead(line[:0])
+	_ = list("  ", n, func(i int) error {
+		line = resource(line[:0], i)
 		buf.Write(line)
-		_ = list("    ", len(rf.Instances), func(j int) error {
-			line = rf.Instances[j].append(line[:0])
-			buf.Write(line)
-			return nil
-		})
-		buf.WriteByte('}')
 		return nil
 	})
 
