@@ -42,6 +42,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -63,6 +64,11 @@ type Backend struct {
 	Version string
 
 	path string
+
+	// fw, guarded by mu, encodes the states Write writes: an apply writes
+	// one state after another, each a little different from the last.
+	mu sync.Mutex
+	fw state.FileWriter
 }
 
 // held are the lock files this process holds open, and so flocked, by
@@ -108,8 +114,10 @@ func (b *Backend) Read(ctx context.Context) (*state.State, error) {
 // one, or whose serial is not above it, unless the bytes are exactly those
 // stored, in which case it does nothing.
 func (b *Backend) Write(ctx context.Context, s *state.State) error {
-	var buf bytes.Buffer
-	if err := state.WriteFile(&buf, s, b.Version); err != nil {
+	b.mu.Lock()
+	data, err := b.fw.Encode(s, b.Version)
+	b.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	dir, err := os.Open(filepath.Dir(b.path))
@@ -123,31 +131,18 @@ func (b *Backend) Write(ctx context.Context, s *state.State) error {
 	}
 	defer flock(dir, unix.LOCK_UN)
 
-	old, err := os.ReadFile(b.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		old = nil
-	case err != nil:
-		return fmt.Errorf("writing state to %s: %w", b.path, err)
-	case bytes.Equal(old, buf.Bytes()):
-		return nil
-	default:
-		lineage, serial, err := state.Identify(old)
-		if err != nil {
-			return fmt.Errorf("writing state: the state in %s cannot be read, so it is left as it is (move it away to start afresh): %w", b.path, err)
-		}
-		if err := state.CheckWrite(lineage, serial, s); err != nil {
-			return fmt.Errorf("writing state to %s: %w", b.path, err)
-		}
+	exists, same, err := b.checkStored(data, s)
+	if err != nil || same {
+		return err
 	}
 
-	tmp, err := b.writeTemp(buf.Bytes())
+	tmp, err := b.writeTemp(data)
 	if err != nil {
 		return fmt.Errorf("writing state to %s: %w", b.path, err)
 	}
 	defer os.Remove(tmp) // fails harmlessly once renamed
-	if old != nil {
-		if err := b.backup(old); err != nil {
+	if exists {
+		if err := b.backup(); err != nil {
 			return fmt.Errorf("writing state: keeping the previous state as a backup: %w", err)
 		}
 	}
@@ -159,6 +154,57 @@ func (b *Backend) Write(ctx context.Context, s *state.State) error {
 		return fmt.Errorf("writing state: syncing %s: %w", filepath.Dir(b.path), err)
 	}
 	return nil
+}
+
+// headSize is how much of a stored state checkStored reads to find its
+// lineage and serial, which tack writes first.
+const headSize = 64 << 10
+
+// checkStored checks that s, encoded as data, may replace the stored
+// state: it reports whether there is one, and whether it holds exactly
+// data. Only a file of data's size can, so only such a file is read
+// whole: an apply writes a large state many times.
+func (b *Backend) checkStored(data []byte, s *state.State) (exists, same bool, err error) {
+	f, err := os.Open(b.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("writing state to %s: %w", b.path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return true, false, fmt.Errorf("writing state to %s: %w", b.path, err)
+	}
+	var stored []byte
+	if fi.Size() == int64(len(data)) {
+		stored, err = io.ReadAll(f)
+		if err == nil && bytes.Equal(stored, data) {
+			return true, true, nil
+		}
+	} else {
+		stored = make([]byte, min(fi.Size(), headSize))
+		_, err = io.ReadFull(f, stored)
+	}
+	if err != nil {
+		return true, false, fmt.Errorf("writing state to %s: %w", b.path, err)
+	}
+	lineage, serial, err := state.Identify(stored)
+	if err != nil && int64(len(stored)) < fi.Size() {
+		// The fields are not where tack puts them: read it all.
+		if stored, err = io.ReadAll(io.NewSectionReader(f, 0, fi.Size())); err != nil {
+			return true, false, fmt.Errorf("writing state to %s: %w", b.path, err)
+		}
+		lineage, serial, err = state.Identify(stored)
+	}
+	if err != nil {
+		return true, false, fmt.Errorf("writing state: the state in %s cannot be read, so it is left as it is (move it away to start afresh): %w", b.path, err)
+	}
+	if err := state.CheckWrite(lineage, serial, s); err != nil {
+		return true, false, fmt.Errorf("writing state to %s: %w", b.path, err)
+	}
+	return true, false, nil
 }
 
 // writeTemp writes data to a new temporary file beside the state file,
@@ -186,10 +232,10 @@ func (b *Backend) writeTemp(data []byte) (string, error) {
 	return name, nil
 }
 
-// backup makes PATH.backup the state file as it is now, whose bytes are
-// old: a hard link to it where the file system allows, or else a synced
-// copy, replacing the previous backup in one rename either way.
-func (b *Backend) backup(old []byte) error {
+// backup makes PATH.backup the state file as it is now: a hard link to it
+// where the file system allows, or else a synced copy, replacing the
+// previous backup in one rename either way.
+func (b *Backend) backup() error {
 	backup := b.path + ".backup"
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
@@ -200,6 +246,10 @@ func (b *Backend) backup(old []byte) error {
 			return err
 		}
 		return nil
+	}
+	old, err := os.ReadFile(b.path)
+	if err != nil {
+		return err
 	}
 	tmp, err := b.writeTemp(old)
 	if err != nil {

@@ -192,6 +192,64 @@ func TestWriteRefusesUnreadableStoredState(t *testing.T) {
 	}
 }
 
+// Write reads only the head of a large stored state, where tack puts the
+// lineage and serial; a file edited by hand may have them anywhere, and
+// is checked all the same.
+func TestWriteChecksLargeStoredState(t *testing.T) {
+	t.Parallel()
+	big := func(serial uint64) *state.State {
+		s := sample(serial, "hello")
+		s.Outputs["padding"] = &state.Output{Value: cty.StringVal(strings.Repeat("x", 200_000))}
+		return s
+	}
+	for _, tc := range []struct {
+		name string
+		// edit rewrites the stored file, as a person might.
+		edit func(data []byte) []byte
+	}{
+		{"as written", func(data []byte) []byte { return data }},
+		{"lineage and serial last", func(data []byte) []byte {
+			var head, rest []string
+			for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n}\n"), "\n") {
+				if strings.HasPrefix(line, `  "lineage"`) || strings.HasPrefix(line, `  "serial"`) {
+					head = append(head, strings.TrimSuffix(line, ","))
+				} else {
+					rest = append(rest, line)
+				}
+			}
+			return []byte(strings.Join(rest, "\n") + ",\n  " + strings.Join(head, ",\n  ") + "\n}\n")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			path := newPath(t)
+			b := local.New(path)
+			if err := b.Write(ctx, big(5)); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(path)
+			if err := os.WriteFile(path, tc.edit(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if s, err := b.Read(ctx); err != nil || s.Serial != 5 {
+				t.Fatalf("the edited state reads as %v, %v", s, err)
+			}
+			if err := b.Write(ctx, big(4)); !errors.Is(err, state.ErrSerialBackwards) {
+				t.Errorf("writing serial 4 over 5: %v, want a conflict", err)
+			}
+			other := big(6)
+			other.Lineage = "00000000-0000-4000-8000-000000000000"
+			if err := b.Write(ctx, other); !errors.Is(err, state.ErrLineageMismatch) {
+				t.Errorf("writing another lineage: %v, want a conflict", err)
+			}
+			if err := b.Write(ctx, big(6)); err != nil {
+				t.Errorf("writing serial 6 over 5: %v", err)
+			}
+		})
+	}
+}
+
 func TestReadErrorNamesFile(t *testing.T) {
 	t.Parallel()
 	path := newPath(t)
