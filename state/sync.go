@@ -1,6 +1,7 @@
 package state
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/tackhq/tack/config/addrs"
@@ -13,12 +14,28 @@ import (
 type SyncState struct {
 	mu    sync.Mutex
 	state *State
+
+	// snap are the resources of the last snapshot, which the next one
+	// shares where they have not changed since: dirty are the keys of
+	// those that have, unless all are (no snapshot yet, or Lock handed
+	// the whole state out).
+	snap     map[string]*Resource
+	dirty    map[string]bool
+	allDirty bool
 }
 
 // NewSyncState wraps s. The caller must not use s again until Close hands
 // it back.
 func NewSyncState(s *State) *SyncState {
-	return &SyncState{state: s}
+	return &SyncState{state: s, dirty: map[string]bool{}, allDirty: true}
+}
+
+// changed notes that the resource of addr changed since the last
+// snapshot; the caller holds the mutex.
+func (s *SyncState) changed(addr addrs.AbsResourceInstance) {
+	if !s.allDirty {
+		s.dirty[addr.ContainingResource().String()] = true
+	}
 }
 
 // ResourceInstance returns a deep copy of the instance at addr, or nil.
@@ -35,6 +52,7 @@ func (s *SyncState) SetResourceInstanceCurrent(addr addrs.AbsResourceInstance, o
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live().SetResourceInstanceCurrent(addr, obj, provider)
+	s.changed(addr)
 }
 
 // SetResourceInstanceDeposed is [State.SetResourceInstanceDeposed] on a
@@ -44,12 +62,14 @@ func (s *SyncState) SetResourceInstanceDeposed(addr addrs.AbsResourceInstance, k
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live().SetResourceInstanceDeposed(addr, key, obj, provider)
+	s.changed(addr)
 }
 
 // DeposeResourceInstanceObject is [State.DeposeResourceInstanceObject].
 func (s *SyncState) DeposeResourceInstanceObject(addr addrs.AbsResourceInstance) DeposedKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.changed(addr)
 	return s.live().DeposeResourceInstanceObject(addr)
 }
 
@@ -59,7 +79,9 @@ func (s *SyncState) DeposeResourceInstanceObject(addr addrs.AbsResourceInstance)
 // and must not keep the pointer afterwards.
 func (s *SyncState) Lock() *State {
 	s.mu.Lock()
-	return s.live()
+	ret := s.live()
+	s.allDirty = true
+	return ret
 }
 
 // Unlock releases the mutex taken by [SyncState.Lock].
@@ -67,12 +89,37 @@ func (s *SyncState) Unlock() {
 	s.mu.Unlock()
 }
 
-// Snapshot returns a deep copy of the state as it is now, to persist
-// while the apply goes on.
+// Snapshot returns a copy of the state as it is now, to persist while the
+// apply goes on. It shares nothing mutable with the wrapped state, but
+// snapshots share with each other the resources that did not change
+// between them, so that taking one costs what changed rather than what
+// the state holds: the caller may set a snapshot's top-level fields
+// (Serial) and must not change anything else in it.
 func (s *SyncState) Snapshot() *State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.live().DeepCopy()
+	live := s.live()
+	if s.allDirty {
+		ret := live.DeepCopy()
+		s.snap = maps.Clone(ret.Resources)
+		s.allDirty = false
+		clear(s.dirty)
+		return ret
+	}
+	for key := range s.dirty {
+		if rs := live.Resources[key]; rs != nil {
+			s.snap[key] = rs.DeepCopy()
+		} else {
+			delete(s.snap, key)
+		}
+	}
+	clear(s.dirty)
+	// The resources are shared; the rest is small, and copied.
+	ret := &State{Lineage: live.Lineage, Serial: live.Serial, TackVersion: live.TackVersion}
+	rest := (&State{Clusters: live.Clusters, Outputs: live.Outputs}).DeepCopy()
+	ret.Clusters, ret.Outputs = rest.Clusters, rest.Outputs
+	ret.Resources = maps.Clone(s.snap)
+	return ret
 }
 
 // Close hands back the wrapped state. The SyncState must not be used
