@@ -21,9 +21,15 @@ type Persist func(s *state.State) error
 
 // applyRun is the state an apply writes, and the writer that persists it
 // while the walk goes on: every completed operation marks it dirty, and
-// the writer writes the latest state whenever it is, so nothing completed
-// is lost for longer than one write takes, however many operations
-// complete meanwhile.
+// the writer writes the latest state whenever it is, however many
+// operations complete meanwhile.
+//
+// After each write the writer rests as long as the write took before it
+// writes again, so that writing takes at most half of the apply's time
+// and disk however large the state: written back to back, the 3 MB state
+// of 10,000 resources went to disk some 700 times in one apply, and took
+// a quarter of its CPU time. So nothing completed is lost for longer than
+// about three writes take: milliseconds for a small state.
 type applyRun struct {
 	state *state.SyncState
 	// stop cancels the walk: a state that cannot be saved must not
@@ -32,7 +38,9 @@ type applyRun struct {
 	persist Persist
 	events  func(Event)
 	dirty   chan struct{}
-	done    chan struct{}
+	// finishing ends the writer's rest, when the apply finishes.
+	finishing chan struct{}
+	done      chan struct{}
 
 	mu     sync.Mutex
 	err    error
@@ -40,7 +48,7 @@ type applyRun struct {
 }
 
 func newApplyRun(s *state.SyncState, persist Persist, events func(Event)) *applyRun {
-	a := &applyRun{state: s, persist: persist, events: events, dirty: make(chan struct{}, 1), done: make(chan struct{})}
+	a := &applyRun{state: s, persist: persist, events: events, dirty: make(chan struct{}, 1), finishing: make(chan struct{}), done: make(chan struct{})}
 	go a.loop()
 	return a
 }
@@ -48,7 +56,19 @@ func newApplyRun(s *state.SyncState, persist Persist, events func(Event)) *apply
 func (a *applyRun) loop() {
 	defer close(a.done)
 	for range a.dirty {
+		select {
+		case <-a.finishing:
+			return // finish writes the final state
+		default:
+		}
+		start := time.Now()
 		a.write()
+		rest := time.NewTimer(time.Since(start))
+		select {
+		case <-rest.C:
+		case <-a.finishing:
+		}
+		rest.Stop()
 	}
 }
 
@@ -77,6 +97,7 @@ func (a *applyRun) markDirty() {
 
 // finish stops the writer and writes the final state once more.
 func (a *applyRun) finish() error {
+	close(a.finishing)
 	close(a.dirty)
 	<-a.done
 	a.write()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/state"
@@ -258,5 +259,42 @@ func TestApplyCancelled(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(f.dir, "f*.txt"))
 	if len(files) != recorded {
 		t.Errorf("%d files on disk, %d recorded", len(files), recorded)
+	}
+}
+
+// The writer persists the state while the apply goes on, but rests after
+// each write as long as the write took, so that a large state is not
+// rewritten back to back: with writes of 20 ms and an operation
+// completing every millisecond for 400 ms, back-to-back writing would
+// write some 20 times, resting at most 400/40 times and once at the end.
+func TestApplyWriterRests(t *testing.T) {
+	t.Parallel()
+	ss := state.NewSyncState(state.New())
+	var mu sync.Mutex
+	var writes []int
+	a := newApplyRun(ss, func(s *state.State) error {
+		mu.Lock()
+		writes = append(writes, len(s.AllResourceInstances()))
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		return nil
+	}, func(Event) {})
+	ref := state.ProviderRef{Source: "tack/local"}
+	n := 0
+	for deadline := time.Now().Add(400 * time.Millisecond); time.Now().Before(deadline); n++ {
+		addr := mustAddr(t, fmt.Sprintf("local_file.f%d", n))
+		a.set(addr, state.NotDeposed, &state.ObjectSrc{AttrsJSON: []byte(`{}`), Status: state.ObjectReady}, ref)
+		time.Sleep(time.Millisecond)
+	}
+	if err := a.finish(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(writes) < 2 || len(writes) > 400/40+2 {
+		t.Errorf("%d writes (recording %v objects), want one during the apply and at most %d", len(writes), writes, 400/40+2)
+	}
+	if last := writes[len(writes)-1]; last != n {
+		t.Errorf("the last write records %d objects, want all %d", last, n)
 	}
 }
