@@ -868,6 +868,12 @@ func markSensitive(b *sdk.Block, v cty.Value) cty.Value {
 
 // valuesEqual compares two objects ignoring marks; unknowns are unequal.
 func valuesEqual(a, b cty.Value) bool {
+	// Most values compared are equal, marks and all (every object of a
+	// plan with nothing to do): RawEquals says so without the copies that
+	// unmarking makes, and is stricter than Equals.
+	if a.RawEquals(b) {
+		return a.IsWhollyKnown()
+	}
 	a, _ = a.UnmarkDeep()
 	b, _ = b.UnmarkDeep()
 	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
@@ -878,11 +884,13 @@ func valuesEqual(a, b cty.Value) bool {
 
 // idOf is the object's id attribute, for progress lines.
 func idOf(v cty.Value) string {
-	v, _ = v.UnmarkDeep()
+	// Only the object's own marks and the id's matter: unmarking all of
+	// it would copy it.
+	v, _ = v.Unmark()
 	if v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() || !v.Type().HasAttribute("id") {
 		return ""
 	}
-	id := v.GetAttr("id")
+	id, _ := v.GetAttr("id").Unmark()
 	if id.IsNull() || !id.IsKnown() || id.Type() != cty.String {
 		return ""
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
@@ -512,6 +513,63 @@ func TestGraphDOT(t *testing.T) {
 	} {
 		if !strings.Contains(dot, want) {
 			t.Errorf("DOT lacks %s:\n%s", want, dot)
+		}
+	}
+}
+
+// valuesEqual decides no-op against update: marks never matter, unknowns
+// are never equal to anything.
+func TestValuesEqual(t *testing.T) {
+	t.Parallel()
+	obj := func(content cty.Value) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("a"), "content": content, "n": cty.NumberIntVal(1)})
+	}
+	secret := cty.StringVal("x").Mark(config.Sensitive)
+	for _, tc := range []struct {
+		name string
+		a, b cty.Value
+		want bool
+	}{
+		{"equal", obj(cty.StringVal("x")), obj(cty.StringVal("x")), true},
+		{"equal, both marked", obj(secret), obj(secret), true},
+		{"equal, one marked", obj(secret), obj(cty.StringVal("x")), true},
+		{"equal, marked as a whole", obj(cty.StringVal("x")).Mark(config.Sensitive), obj(cty.StringVal("x")), true},
+		{"different", obj(cty.StringVal("x")), obj(cty.StringVal("y")), false},
+		{"different, marked", obj(secret), obj(cty.StringVal("y").Mark(config.Sensitive)), false},
+		{"same number written differently", cty.MustParseNumberVal("1.0"), cty.NumberIntVal(1), true},
+		{"both null", cty.NullVal(cty.String), cty.NullVal(cty.String), true},
+		{"null and not", cty.NullVal(cty.String), cty.StringVal(""), false},
+		{"both unknown", obj(cty.UnknownVal(cty.String)), obj(cty.UnknownVal(cty.String)), false},
+		{"unknown and known", obj(cty.UnknownVal(cty.String)), obj(cty.StringVal("x")), false},
+		{"sets", cty.SetVal([]cty.Value{cty.StringVal("a"), cty.StringVal("b")}), cty.SetVal([]cty.Value{cty.StringVal("b"), cty.StringVal("a")}), true},
+	} {
+		if got := valuesEqual(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: valuesEqual = %v, want %v", tc.name, got, tc.want)
+		}
+		if got := valuesEqual(tc.b, tc.a); got != tc.want {
+			t.Errorf("%s, swapped: valuesEqual = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// idOf names objects in progress lines; a sensitive id is still its id.
+func TestIdOf(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		v    cty.Value
+		want string
+	}{
+		{cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("a")}), "a"},
+		{cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("a").Mark(config.Sensitive)}), "a"},
+		{cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("a")}).Mark(config.Sensitive), "a"},
+		{cty.ObjectVal(map[string]cty.Value{"id": cty.UnknownVal(cty.String)}), ""},
+		{cty.ObjectVal(map[string]cty.Value{"id": cty.NumberIntVal(1)}), ""},
+		{cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("a")}), ""},
+		{cty.NullVal(cty.Object(map[string]cty.Type{"id": cty.String})), ""},
+		{cty.UnknownVal(cty.Object(map[string]cty.Type{"id": cty.String})).Mark(config.Sensitive), ""},
+	} {
+		if got := idOf(tc.v); got != tc.want {
+			t.Errorf("idOf(%#v) = %q, want %q", tc.v, got, tc.want)
 		}
 	}
 }
