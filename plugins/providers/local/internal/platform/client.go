@@ -185,6 +185,11 @@ func (c *Client) call(ctx context.Context, op string, in, out any, start bool) e
 				return errIdle
 			}
 		}
+		// A supervisor that is dying may still hold its socket for a
+		// moment: give it one before looking again.
+		if err := sleep(ctx, time.Duration(attempt)*50*time.Millisecond); err != nil {
+			return err
+		}
 		if err := c.start(ctx); err != nil {
 			return err
 		}
@@ -219,14 +224,20 @@ func (c *Client) post(ctx context.Context, op string, body []byte, out any) erro
 	return nil
 }
 
-// notServing reports whether err means no supervisor took the call: no
-// socket, nobody listening on it, or one that is shutting down.
+// notServing reports whether err means no supervisor answered the call:
+// no socket, nobody listening on it, one shutting down, or one that died
+// with the call in its hands (the connection reset or closed before an
+// answer). Every operation is idempotent (creating the same group again
+// is accepted, a load balancer is put by its id, sizes and traffic are
+// absolute, destroying what is gone succeeds), so sending it again to a
+// new supervisor is safe even when the dead one had carried it out.
 func notServing(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code == CodeExiting
 	}
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOENT)
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOENT) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // startTimeout bounds how long a call waits for a supervisor to serve.

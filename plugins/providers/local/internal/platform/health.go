@@ -146,6 +146,13 @@ func (s *Supervisor) runCheck(in *instance, c *checker) {
 				s.rebuild(lb)
 			}
 		}
+		if c.state == StateUp {
+			// The slot serves again: how its last instance ended is
+			// history, not a reason for anything now.
+			if g := s.groups[in.group]; g != nil && g.slots[in.Slot] != nil {
+				g.slots[in.Slot].lastExit = ""
+			}
+		}
 		s.mu.Unlock()
 		timer.Reset(hc.Interval)
 	}

@@ -78,6 +78,10 @@ type instance struct {
 	// completed: draining waits for zero.
 	inflight atomic.Int64
 
+	// retiring is set once a goroutine is draining and stopping it. The
+	// record's Terminating says the same to the next supervisor, which
+	// must start its own.
+	retiring   bool
 	exited     bool
 	exitReason string
 	exitedAt   time.Time
@@ -349,6 +353,10 @@ func (s *Supervisor) exited(in *instance, reason string) {
 // in-flight requests finish (up to the drain timeout), then stops it.
 // Called with mu held.
 func (s *Supervisor) retire(g *group, in *instance) {
+	if in.retiring || in.exited {
+		return
+	}
+	in.retiring = true
 	in.Terminating = true
 	s.dirty = true
 	s.stopChecks(in)
@@ -416,9 +424,7 @@ func (s *Supervisor) destroyLocked(g *group) {
 	s.dirty = true
 	g.instances = removeFunc(g.instances, func(in *instance) bool { return in.exited })
 	for _, in := range g.instances {
-		if !in.Terminating {
-			s.retire(g, in)
-		}
+		s.retire(g, in)
 	}
 	s.finishDestroy(g)
 }
