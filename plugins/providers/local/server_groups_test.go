@@ -160,6 +160,42 @@ func contains(s []int, v int) bool {
 	return false
 }
 
+func TestRelativeCommandRunsInTheProviderDirectory(t *testing.T) {
+	t.Parallel()
+	p := newPlatform(t)
+	// As a configuration says command = ["bin/api", …]: the program and
+	// the instances' working directory are the provider's directory.
+	app, err := os.ReadFile(p.app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(p.dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, "bin", "api"), app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	g := group{seq: 1, version: "1.0.0", size: 1}
+	sg := p.serverGroup(g)
+	attrs := sg.Spec.AsValueMap()
+	attrs["command"] = cty.ListVal([]cty.Value{cty.StringVal("bin/api")})
+	sg.Spec = cty.ObjectVal(attrs)
+	requireNoErrors(t, "CreateServerGroup", p.c.CreateServerGroup(context.Background(), sdk.CreateServerGroupRequest{ServerGroup: sg}).Diagnostics)
+	p.waitHealthy(g.name(), 1)
+	pids := p.instancePIDs()
+	if len(pids) != 1 {
+		t.Fatalf("processes %v; want 1", pids)
+	}
+	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pids[0]))
+	if err != nil || cwd != p.dir {
+		t.Errorf("the instance runs in %q (%v); want the provider's directory %q", cwd, err, p.dir)
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pids[0]))
+	if err != nil || exe != filepath.Join(p.dir, "bin", "api") {
+		t.Errorf("the instance runs %q (%v); want bin/api in the provider's directory", exe, err)
+	}
+}
+
 func TestBrokenCommandSaysWhy(t *testing.T) {
 	t.Parallel()
 	p := newPlatform(t)
@@ -257,6 +293,46 @@ func TestSupervisorRestartKeepsThePlatform(t *testing.T) {
 		return len(now) == 2 && !contains(now, pids[0]), fmt.Sprint(now)
 	})
 	p.waitHealthy(g.name(), 2)
+}
+
+func TestSupervisorKilledMidDestroyFinishesIt(t *testing.T) {
+	t.Parallel()
+	p := newPlatform(t)
+	lb := p.createLB(p.lbConfig("30s"))
+	url := "http://" + lb.GetAttr("address").AsString()
+	g := group{seq: 1, version: "1.0.0", size: 1, enabled: true, lbs: []string{lb.GetAttr("id").AsString()}}
+	p.create(g)
+	p.waitHealthy(g.name(), 1)
+	// A request in flight holds the destroy in its drain; the caller
+	// gives up waiting, and the supervisor dies before it is done.
+	slow := p.slowRequest(url, g, "held", 20000)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if resp := p.c.DestroyServerGroup(ctx, sdk.DestroyServerGroupRequest{Cluster: p.cluster, Name: g.name()}); !resp.Diagnostics.HasErrors() {
+		t.Fatalf("DestroyServerGroup answered before the drain ended")
+	}
+	pid := p.supervisorPID()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-slow; r.err == nil {
+		t.Logf("the held request ended with %d", r.status)
+	}
+	if len(p.instancePIDs()) != 1 {
+		t.Fatalf("the instance should have outlived its supervisor: %v", p.instancePIDs())
+	}
+
+	// The next call's supervisor knows the group was being destroyed:
+	// it is not listed, and its process is stopped.
+	list := p.c.ListServerGroups(context.Background(), sdk.ListServerGroupsRequest{Cluster: p.cluster})
+	requireNoErrors(t, "ListServerGroups", list.Diagnostics)
+	if len(list.ServerGroups) != 0 {
+		t.Errorf("a group being destroyed is listed after a restart: %v", list.ServerGroups)
+	}
+	eventually(t, 10*time.Second, "the destroyed group's process is gone", func() (bool, string) {
+		pids := p.instancePIDs()
+		return len(pids) == 0, fmt.Sprint(pids)
+	})
 }
 
 func TestEmptyPlatformStartsNothing(t *testing.T) {
