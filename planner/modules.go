@@ -325,6 +325,15 @@ func (n *nodeModuleVariable) execute(_ context.Context, w *walker) hcl.Diagnosti
 		if n.v.Sensitive {
 			cv = cv.Mark(config.Sensitive)
 		}
+		// The module's own validation rules for the value its caller
+		// gives.
+		src := config.ValueSource{Kind: config.FromArgs, Description: "the argument of " + inst.String()}
+		if n.arg != nil {
+			src.Range = n.arg.Expr.Range().Ptr()
+		}
+		if c := w.configAt(n.path); c != nil {
+			diags = append(diags, config.CheckVariableValidations(c.Module, map[string]*config.InputValue{n.v.Name: {Value: cv, Source: src}})...)
+		}
 		w.mu.Lock()
 		w.values(inst).vars[n.v.Name] = cv
 		w.mu.Unlock()

@@ -122,3 +122,31 @@ resource "local_file" "index" {
 		"module.one.local_file.page: delete (delete_because_no_resource_config)",
 	)
 }
+
+// A module's validation rules check the values its callers give.
+func TestModuleVariableValidation(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.writeModule("site", `
+variable "name" {
+  type = string
+  validation {
+    condition     = length(var.name) >= 3
+    error_message = "Names have at least three letters."
+  }
+}
+resource "local_file" "page" {
+  path    = "${var.name}.html"
+  content = "x"
+}
+`)
+	diags := f.planErr(`
+module "short" {
+  source = "./site"
+  name   = "ab"
+}
+`, PlanOpts{})
+	if !strings.Contains(diags.Error(), "Names have at least three letters.") || diags[0].Subject == nil || diags[0].Subject.Start.Line != 7 {
+		t.Errorf("got %s at %v, want the module's rule at the caller's argument (line 7, after the fixture's provider block)", diags.Error(), diags[0].Subject)
+	}
+}
