@@ -24,13 +24,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
 func main() {
 	quick := flag.Bool("quick", false, "run small configurations once, to check that the workflow works (no targets)")
 	runs := flag.Int("runs", 0, "runs of each scenario; 0 means 5 up to 1,000 resources and 3 above")
-	only := flag.String("only", "", "run only the scenarios whose names contain this")
+	only := flag.String("only", "", "run only these scenarios, named as the table names them, separated by commas")
 	keep := flag.Bool("keep", false, "keep the scratch directories and print where they are")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of each step of the last run into this directory (TACK_CPUPROFILE)")
 	flag.Parse()
@@ -76,15 +77,24 @@ func run(out io.Writer, opts options) error {
 		}
 	}
 
+	var chosen []scenario
+	var names []string
+	for _, sc := range scenarios(opts.quick) {
+		names = append(names, sc.name)
+		if opts.only == "" || slices.Contains(strings.Split(opts.only, ","), sc.name) {
+			chosen = append(chosen, sc)
+		}
+	}
+	if len(chosen) == 0 {
+		return fmt.Errorf("-only %s names no scenario; they are %s", opts.only, strings.Join(names, ", "))
+	}
+
 	bins, err := build(ctx, filepath.Join(work, "bin"))
 	if err != nil {
 		return err
 	}
 	var results []*result
-	for _, sc := range scenarios(opts.quick) {
-		if opts.only != "" && !strings.Contains(sc.name, opts.only) {
-			continue
-		}
+	for _, sc := range chosen {
 		n := opts.runs
 		if n <= 0 {
 			n = 5
