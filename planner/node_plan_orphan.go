@@ -64,13 +64,7 @@ func (n *nodePlanOrphan) execute(ctx context.Context, w *walker) hcl.Diagnostics
 	}
 	r := w.configResource(n.addr.Config())
 	for _, key := range sortedInstanceKeys(rs.Instances) {
-		ri := rs.Instances[key]
-		if ri.Current != nil {
-			diags = append(diags, planDelete(ctx, w, pi, schema, n.addr.Instance(key), state.NotDeposed, ri.Current, reason, r)...)
-		}
-		for _, dk := range sortedDeposed(ri.Deposed) {
-			diags = append(diags, planDelete(ctx, w, pi, schema, n.addr.Instance(key), dk, ri.Deposed[dk], NoReason, r)...)
-		}
+		diags = append(diags, planObjectDeletes(ctx, w, pi, schema, n.addr.Instance(key), rs.Instances[key], true, reason, r)...)
 	}
 	return diags
 }

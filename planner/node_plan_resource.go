@@ -192,13 +192,7 @@ func (n *nodePlanResource) execute(ctx context.Context, w *walker) hcl.Diagnosti
 			continue
 		}
 		for _, key := range sortedInstanceKeys(rs.Instances) {
-			ri := rs.Instances[key]
-			if ri.Current != nil {
-				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), state.NotDeposed, ri.Current, DeleteBecauseNoModule, r)...)
-			}
-			for _, dk := range sortedDeposed(ri.Deposed) {
-				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), dk, ri.Deposed[dk], NoReason, r)...)
-			}
+			diags = append(diags, planObjectDeletes(ctx, w, pi, schema, abs.Instance(key), rs.Instances[key], true, DeleteBecauseNoModule, r)...)
 		}
 	}
 	return diags
@@ -250,12 +244,7 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 			if only != nil && !only[key] {
 				continue
 			}
-			if !want[key] && ri.Current != nil {
-				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), state.NotDeposed, ri.Current, reason, r)...)
-			}
-			for _, dk := range sortedDeposed(ri.Deposed) {
-				diags = append(diags, planDelete(ctx, w, pi, schema, abs.Instance(key), dk, ri.Deposed[dk], NoReason, r)...)
-			}
+			diags = append(diags, planObjectDeletes(ctx, w, pi, schema, abs.Instance(key), ri, !want[key], reason, r)...)
 		}
 	}
 	return diags
@@ -539,7 +528,7 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 			return append(diags, preventDestroy(ip.addr, ip.r))
 		}
 	}
-	w.rememberChange(change)
+	w.addChange(change)
 	w.setInstanceValue(ip.addr, change.After)
 	return diags
 }
@@ -661,9 +650,6 @@ func (ip *instancePlanner) validate(ctx context.Context, cfg cty.Value) hcl.Diag
 	return diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
 }
 
-// rememberChange records a change in the plan.
-func (w *walker) rememberChange(c *ResourceChange) { w.addChange(c) }
-
 func (ip *instancePlanner) replaceAction() Action {
 	if ip.r.Lifecycle.CreateBeforeDestroy {
 		return CreateThenDelete
@@ -726,7 +712,7 @@ func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
 	}
 	if reason != NoReason {
 		after := cty.UnknownVal(ty)
-		w.rememberChange(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.DataResourceMode,
+		w.addChange(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.DataResourceMode,
 			Action: Read, Reason: reason, Before: cty.NullVal(ty), After: after, SchemaVersion: ip.schema.Version})
 		w.setInstanceValue(ip.addr, after)
 		return diags
@@ -769,6 +755,20 @@ func (w *walker) recordData(addr addrs.AbsResourceInstance, src *state.ObjectSrc
 	}
 }
 
+// planObjectDeletes plans the deletion of an instance's deposed objects
+// (left by an interrupted create_before_destroy replacement) and, with
+// current set, of its current object, for reason.
+func planObjectDeletes(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, addr addrs.AbsResourceInstance, ri *state.ResourceInstance, current bool, reason Reason, r *config.Resource) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if current && ri.Current != nil {
+		diags = append(diags, planDelete(ctx, w, pi, schema, addr, state.NotDeposed, ri.Current, reason, r)...)
+	}
+	for _, dk := range sortedDeposed(ri.Deposed) {
+		diags = append(diags, planDelete(ctx, w, pi, schema, addr, dk, ri.Deposed[dk], NoReason, r)...)
+	}
+	return diags
+}
+
 // planDelete plans the deletion of a recorded object.
 func planDelete(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, addr addrs.AbsResourceInstance, deposed state.DeposedKey, src *state.ObjectSrc, reason Reason, r *config.Resource) hcl.Diagnostics {
 	obj, diags := decodeObject(ctx, pi, addr.Resource.Resource.Type, schema, src, addr)
@@ -785,7 +785,7 @@ func planDelete(ctx context.Context, w *walker, pi *providerInstance, schema *sd
 	if r != nil && r.Lifecycle.PreventDestroy && deposed == state.NotDeposed {
 		return hcl.Diagnostics{preventDestroy(addr, r)}
 	}
-	w.rememberChange(&ResourceChange{
+	w.addChange(&ResourceChange{
 		Addr: addr, PrevRunAddr: addr, Deposed: deposed, Provider: pi.ref(), Mode: addr.Resource.Resource.Mode,
 		Action: Delete, Reason: reason, Before: obj.Value, After: cty.NullVal(obj.Value.Type()), SchemaVersion: schema.Version,
 	})
