@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -263,7 +265,7 @@ func renderOutputs(w io.Writer, s *state.State) {
 		return
 	}
 	fmt.Fprint(w, "\nOutputs:\n\n")
-	for _, name := range sortedNames(s.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(s.Outputs)) {
 		o := s.Outputs[name]
 		if o.Sensitive {
 			fmt.Fprintf(w, "%s = <sensitive>\n", name)

@@ -131,7 +131,7 @@ func (c *graphCommand) Run(args []string) int {
 	}
 	o := newOperationFlags()
 	o.pluginDirs = pluginDirs
-	o.lock = false
+	o.locks.lock = false
 	run, status := c.prepare(o, "graph")
 	if run == nil {
 		return status

@@ -6,13 +6,14 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -33,8 +34,7 @@ type operationFlags struct {
 	refreshOnly bool
 	destroy     bool
 	parallelism int
-	lock        bool
-	lockTimeout time.Duration
+	locks       lockFlags
 	input       bool
 	noColor     bool
 	json        bool
@@ -52,8 +52,7 @@ func (o *operationFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.refresh, "refresh", true, "")
 	fs.BoolVar(&o.refreshOnly, "refresh-only", false, "")
 	fs.IntVar(&o.parallelism, "parallelism", 10, "")
-	fs.BoolVar(&o.lock, "lock", true, "")
-	fs.DurationVar(&o.lockTimeout, "lock-timeout", 0, "")
+	o.locks.register(fs)
 	fs.BoolVar(&o.input, "input", true, "")
 	fs.BoolVar(&o.noColor, "no-color", false, "")
 	fs.BoolVar(&o.json, "json", false, "")
@@ -120,7 +119,7 @@ func (m *meta) loadOperation(dir string, o *operationFlags) (*operation, hcl.Dia
 		return op, append(diags, op.locateProviders(o)...)
 	}
 	in := config.VariableInputs{Args: o.vars.args}
-	for _, name := range sortedNames(cfg.Module.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Module.Variables)) {
 		if v := m.getenv("TACK_VAR_" + name); v != "" {
 			in.Env = append(in.Env, "TACK_VAR_"+name+"="+v)
 		}
@@ -262,15 +261,6 @@ func (m *meta) interruptible(ctx context.Context) (context.Context, func()) {
 		close(stop)
 		cancel()
 	}
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // inAutomation reports TACK_IN_AUTOMATION: output meant for people at a

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,9 +43,8 @@ func (c *outputCommand) Run(args []string) int {
 		c.ui.Error("Error: invalid arguments.\n\n" + c.Help())
 		return 1
 	}
-	s, diags := c.currentState()
-	if diags != "" {
-		c.ui.Error(diags)
+	s, ok := c.currentState()
+	if !ok {
 		return 1
 	}
 	if fs.NArg() == 1 {
@@ -99,7 +100,7 @@ func (c *outputCommand) Run(args []string) int {
 		c.ui.Warn("Warning: no outputs found. The state has no outputs; add output blocks and run tack apply.")
 		return 0
 	}
-	for _, name := range sortedNames(s.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(s.Outputs)) {
 		o := s.Outputs[name]
 		if o.Sensitive {
 			fmt.Fprintf(c.stdout, "%s = <sensitive>\n", name)

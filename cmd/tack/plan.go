@@ -119,7 +119,10 @@ func (c *planCommand) Run(args []string) int {
 			return 1
 		}
 		if !o.json && !*markdown {
-			fmt.Fprintf(c.stdout, "\nSaved the plan to: %s\n\nTo perform exactly these actions, run:\n  tack apply %s\n", *out, *out)
+			fmt.Fprintf(c.stdout, "\nSaved the plan to: %s\n", *out)
+			if !c.inAutomation() {
+				fmt.Fprintf(c.stdout, "\nTo perform exactly these actions, run:\n  tack apply %s\n", *out)
+			}
 		}
 	}
 	if *detailed && plan.HasChanges() {
@@ -179,7 +182,7 @@ func (m *meta) prepare(o *operationFlags, operation string) (*opRun, int) {
 		return nil, 1
 	}
 	run.backend = backend
-	unlock, err := m.lockState(context.Background(), backend, operation, o.lock, o.lockTimeout)
+	unlock, err := m.lockState(context.Background(), backend, operation, o.locks.lock, o.locks.timeout)
 	if err != nil {
 		run.diagnostics(diags)
 		m.ui.Error(err.Error())

@@ -9,7 +9,6 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/tackhq/tack/cmd/tack/views"
-	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/state"
 )
 
@@ -56,9 +55,8 @@ func (c *showCommand) Run(args []string) int {
 		views.RenderPlan(c.stdout, plan, views.PlanOpts{Color: c.color(*noColor), Width: 78})
 		return 0
 	}
-	s, msg := c.currentState()
-	if msg != "" {
-		c.ui.Error(msg)
+	s, ok := c.currentState()
+	if !ok {
 		return 1
 	}
 	if *asJSON {
@@ -86,24 +84,22 @@ func (c *showCommand) Run(args []string) int {
 }
 
 // currentState reads the state of the configuration in the working
-// directory, without locking; a non-empty message is the error to show.
-func (m *meta) currentState() (*state.State, string) {
-	mod, diags := config.NewParser().LoadModule(".")
-	if diags.HasErrors() {
-		return nil, "Error: " + diags.Error()
-	}
-	b, bdiags := m.backend(mod)
-	if bdiags.HasErrors() {
-		return nil, "Error: " + bdiags.Error()
+// directory, without locking; no state yet is an empty one. ok is false
+// after an error, which it has reported.
+func (m *meta) currentState() (s *state.State, ok bool) {
+	b, ok := m.stateBackend()
+	if !ok {
+		return nil, false
 	}
 	s, err := b.Read(context.Background())
 	if err != nil {
-		return nil, "Error: reading the state: " + err.Error()
+		m.ui.Error("Error: reading the state: " + err.Error())
+		return nil, false
 	}
 	if s == nil {
 		s = state.New()
 	}
-	return s, ""
+	return s, true
 }
 
 // renderRecorded shows a recorded object's attributes, from its JSON,
