@@ -61,6 +61,15 @@ func (s *Scope) functions() map[string]function.Function {
 	if !s.Pure {
 		return funcs
 	}
+	return PureFunctions(funcs)
+}
+
+// PureFunctions is funcs with the impure functions (see
+// [ImpureFunctions]) returning unknown values, as a pure [Scope] sees
+// them. A caller that evaluates many expressions builds it once and
+// passes it as [Scope.Functions] (with Pure unset), rather than have
+// every evaluation build the table again.
+func PureFunctions(funcs map[string]function.Function) map[string]function.Function {
 	out := make(map[string]function.Function, len(funcs))
 	for name, f := range funcs {
 		out[name] = f

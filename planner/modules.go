@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
@@ -77,16 +78,36 @@ func (w *walker) values(inst addrs.ModuleInstance) *moduleValues {
 	return mv
 }
 
-// scope is the evaluation scope of a module instance. While planning it
-// is pure: uuid() and its kind are known only after apply, as the plan
-// cannot promise the value that apply will see.
+// scope is the evaluation scope of a module instance. While planning its
+// functions are pure (see [walker.functions]): uuid() and its kind are
+// known only after apply, as the plan cannot promise the value that apply
+// will see.
 func (w *walker) scope(inst addrs.ModuleInstance) *config.Scope {
 	c := w.configAt(modulePath(inst))
 	dir := w.cfg.Module.Dir
 	if c != nil {
 		dir = c.Module.Dir
 	}
-	return &config.Scope{Data: instanceData{w: w, inst: inst}, ModuleDir: dir, RootDir: w.cfg.Module.Dir, Pure: w.applying == nil}
+	return &config.Scope{Data: instanceData{w: w, inst: inst}, ModuleDir: dir, RootDir: w.cfg.Module.Dir, Functions: w.functions(dir)}
+}
+
+// functions is the function table of a module directory, built once per
+// walk: while planning it is pure (uuid() and its kind are unknown).
+func (w *walker) functions(dir string) map[string]function.Function {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if f, ok := w.funcs[dir]; ok {
+		return f
+	}
+	f := config.Functions(dir)
+	if w.applying == nil {
+		f = config.PureFunctions(f)
+	}
+	if w.funcs == nil {
+		w.funcs = map[string]map[string]function.Function{}
+	}
+	w.funcs[dir] = f
+	return f
 }
 
 // instanceData is config.Data over one module instance's values.

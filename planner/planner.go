@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
@@ -140,6 +141,9 @@ type walker struct {
 	// plan being carried out.
 	applying *applyRun
 	plan     *Plan
+
+	// funcs are the function tables of the walk, by module directory.
+	funcs map[string]map[string]function.Function
 
 	// moved maps a moved instance's new address to its old one: moved
 	// blocks, and the implicit move when count is added or removed.
@@ -322,9 +326,6 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnosti
 	for _, c := range w.changes {
 		if prev, ok := moved[c.Addr.String()]; ok && c.Deposed == state.NotDeposed {
 			c.PrevRunAddr = prev
-		}
-		if c.PrevRunAddr.Resource.Resource.Type == "" {
-			c.PrevRunAddr = c.Addr
 		}
 	}
 	if opts.Mode == RefreshOnlyMode {
