@@ -11,6 +11,10 @@ import (
 type Cluster struct {
 	Name     string // "api-prod"
 	Provider ProviderRef
+	// Config is the cluster's address in the configuration that declared
+	// it, "cluster.api-prod"; a plan destroys a recorded cluster whose
+	// address the configuration no longer has.
+	Config string
 
 	// ServerGroups are the cluster's live server groups, oldest first.
 	ServerGroups []*ServerGroup
@@ -24,7 +28,7 @@ func (c *Cluster) DeepCopy() *Cluster {
 	if c == nil {
 		return nil
 	}
-	ret := &Cluster{Name: c.Name, Provider: c.Provider}
+	ret := &Cluster{Name: c.Name, Provider: c.Provider, Config: c.Config}
 	if c.ServerGroups != nil {
 		ret.ServerGroups = make([]*ServerGroup, len(c.ServerGroups))
 		for i, sg := range c.ServerGroups {
@@ -40,6 +44,8 @@ func (c *Cluster) DeepCopy() *Cluster {
 		for i, d := range c.History {
 			if d != nil {
 				d2 := *d
+				d2.From = slices.Clone(d.From)
+				d2.Steps = slices.Clone(d.Steps)
 				d = &d2
 			}
 			ret.History[i] = d
@@ -65,17 +71,46 @@ type Capacity struct {
 	Min, Desired, Max int
 }
 
-// Deployment is one delivery of a version to a cluster.
+// Deployment is one delivery of a version to a cluster, or one change of
+// a cluster that moved traffic: a resize, a teardown, a rollback.
 type Deployment struct {
 	ID          string
-	ServerGroup string // the server group it created, "api-prod-v043"
-	Version     string
-	Strategy    string // "red_black", "rolling", "canary", "highlander"
-	Outcome     string // one of the Deployment… outcome constants
-	Reason      string // why it failed or was rolled back; empty on success
-	Started     time.Time
-	Finished    time.Time // zero while in progress
+	ServerGroup string // the server group it delivered, "api-prod-v043"
+	// From are the groups that took traffic before it, oldest first.
+	From     []string
+	Version  string
+	Strategy string // "red_black", "rolling", "canary", "highlander", "none", or Kind's own
+	// Kind is what the change was: one of the Deployment… kind constants.
+	Kind    string
+	Outcome string // one of the Deployment… outcome constants
+	Reason  string // why it failed or was rolled back; empty on success
+	// Steps are the steps carried out, in order, each recorded as it
+	// ended (or as it failed).
+	Steps    []DeploymentStep
+	Started  time.Time
+	Finished time.Time // zero while in progress
 }
+
+// DeploymentStep is one step of a deployment as it was carried out.
+type DeploymentStep struct {
+	// Description is the step as the plan showed it, "enable
+	// api-prod-v043".
+	Description    string
+	Started, Ended time.Time
+	// Error is why the step failed; empty when it succeeded.
+	Error string
+	// Rollback is set on the steps that undid a failed deployment.
+	Rollback bool
+}
+
+// The kinds of change a [Deployment] records.
+const (
+	DeploymentDeploy   = "deploy"   // a new server group
+	DeploymentResize   = "resize"   // capacity only
+	DeploymentDestroy  = "destroy"  // every group of the cluster
+	DeploymentRollback = "rollback" // tack rollback: the previous group again
+	DeploymentResume   = "resume"   // finishing a deployment an interrupted apply left
+)
 
 // The outcomes a [Deployment] records.
 const (
@@ -83,8 +118,11 @@ const (
 	DeploymentSucceeded  = "succeeded"
 	DeploymentRolledBack = "rolled_back"
 	DeploymentFailed     = "failed"
+	// DeploymentCanaryFailed is a canary that failed its analysis and was
+	// removed; the previous group served throughout.
+	DeploymentCanaryFailed = "canary_failed"
 )
 
-var deploymentOutcomes = []string{DeploymentInProgress, DeploymentSucceeded, DeploymentRolledBack, DeploymentFailed}
+var deploymentOutcomes = []string{DeploymentInProgress, DeploymentSucceeded, DeploymentRolledBack, DeploymentFailed, DeploymentCanaryFailed}
 
 func validOutcome(s string) bool { return slices.Contains(deploymentOutcomes, s) }
