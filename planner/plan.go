@@ -63,6 +63,11 @@ type Plan struct {
 	Drift []*ResourceChange
 	// Outputs are the root module's outputs, before and after.
 	Outputs []*OutputChange
+	// Clusters are the cluster changes, no-ops included, by cluster
+	// address; ClusterDrift is what refresh found changed in their live
+	// server groups.
+	Clusters     []*ClusterChange
+	ClusterDrift []*ClusterDrift
 
 	// PriorState is the state after refresh: what apply starts from.
 	PriorState *state.State
@@ -171,5 +176,10 @@ func (p *Plan) HasChanges() bool {
 			return true
 		}
 	}
-	return p.Mode == RefreshOnlyMode && len(p.Drift) > 0
+	for _, c := range p.Clusters {
+		if c.Changes() {
+			return true
+		}
+	}
+	return p.Mode == RefreshOnlyMode && (len(p.Drift) > 0 || len(p.ClusterDrift) > 0)
 }
