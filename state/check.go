@@ -174,6 +174,20 @@ func checkDeployment(d *Deployment) error {
 		return errors.New("a deployment has no id")
 	case !validOutcome(d.Outcome):
 		return fmt.Errorf("deployment %q: outcome %q is not one of %q", d.ID, d.Outcome, deploymentOutcomes)
+	case d.Kind != "" && !validKind(d.Kind):
+		return fmt.Errorf("deployment %q: kind %q is not one of %q", d.ID, d.Kind, deploymentKinds)
+	}
+	for i := range d.Steps {
+		if err := checkStep(&d.Steps[i]); err != nil {
+			return fmt.Errorf("deployment %q: step %d: %w", d.ID, i, err)
+		}
+	}
+	return nil
+}
+
+func checkStep(s *DeploymentStep) error {
+	if s.Description == "" {
+		return errors.New("a step has no description")
 	}
 	return nil
 }

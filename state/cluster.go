@@ -80,7 +80,9 @@ type Deployment struct {
 	From     []string
 	Version  string
 	Strategy string // "red_black", "rolling", "canary", "highlander", "none", or Kind's own
-	// Kind is what the change was: one of the Deployment… kind constants.
+	// Kind is what the change was: one of the Deployment… kind
+	// constants, or empty in a deployment recorded before tack recorded
+	// kinds.
 	Kind    string
 	Outcome string // one of the Deployment… outcome constants
 	Reason  string // why it failed or was rolled back; empty on success
@@ -122,6 +124,10 @@ const (
 	// removed; the previous group served throughout.
 	DeploymentCanaryFailed = "canary_failed"
 )
+
+var deploymentKinds = []string{DeploymentDeploy, DeploymentResize, DeploymentDestroy, DeploymentRollback, DeploymentResume}
+
+func validKind(s string) bool { return slices.Contains(deploymentKinds, s) }
 
 var deploymentOutcomes = []string{DeploymentInProgress, DeploymentSucceeded, DeploymentRolledBack, DeploymentFailed, DeploymentCanaryFailed}
 

@@ -90,6 +90,36 @@ func TestWriteFileDeterministic(t *testing.T) {
 	}
 }
 
+// A file of format version 1 written before clusters recorded their
+// configuration address and deployments their origin, kind and steps
+// reads with those fields empty, and writes back byte for byte: the fields
+// are optional, and left out when empty.
+func TestReadFileBeforeSteps(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "read-before-steps", "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := state.ReadFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fullState(t)
+	want.TackVersion = "0.1.0"
+	c := want.Clusters["api-prod"]
+	c.Config = ""
+	c.History = c.History[1:] // d-0 came with the new fields
+	for _, d := range c.History {
+		d.From, d.Kind, d.Steps = nil, "", nil
+	}
+	if diff := cmp.Diff(want, got, state.CmpOptions); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if again := writeState(t, got); !bytes.Equal(data, again) {
+		t.Errorf("writing the state back changed the file:\n%s", cmp.Diff(string(data), string(again)))
+	}
+}
+
 // minimal is the smallest valid state file with one resource; the error
 // cases below edit it.
 const minimal = `{
@@ -205,6 +235,11 @@ func TestReadFileErrors(t *testing.T) {
 		{"server group twice", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "server_groups": [{"name": "a-v001"}, {"name": "a-v001"}]}]`), `server group "a-v001" is listed twice`, "clusters[0].server_groups[1]"},
 		{"bad time", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "server_groups": [{"name": "a-v001", "created_at": "yesterday"}]}]`), `"yesterday" is not a time in RFC 3339 format`, "clusters[0].server_groups[0].created_at"},
 		{"bad outcome", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "meh"}]}]`), `deployment "d1": outcome "meh" is not one of`, "clusters[0].history[0]"},
+		{"bad kind", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "kind": "redeploy", "outcome": "failed"}]}]`), `cluster "a": deployment "d1": kind "redeploy" is not one of`, "clusters[0].history[0]"},
+		{"step without description", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "steps": [{"description": "create a-v001"}, {"started": "2025-03-01T14:05:00Z", "error": "boom"}]}]}]`), `cluster "a": deployment "d1": a step has no description`, "clusters[0].history[0].steps[1]"},
+		{"bad step time", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "steps": [{"description": "create a-v001", "ended": "soon"}]}]}]`), `"soon" is not a time in RFC 3339 format`, "clusters[0].history[0].steps[0].ended"},
+		{"unknown step field", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "steps": [{"description": "x", "rolback": true}]}]}]`), `unknown field "rolback"`, "clusters[0].history[0].steps[0]"},
+		{"from not strings", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "from": "a-v001"}]}]`), "expected an array", "clusters[0].history[0].from"},
 		{"time out of range", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "started": "9999-12-31T23:00:00-05:00"}]}]`), "outside the years 1 to 9999", "clusters[0].history[0].started"},
 	}
 	for _, tt := range tests {
@@ -288,6 +323,8 @@ func TestWriteFileRejects(t *testing.T) {
 		{"deployment without id", func(s *state.State) {
 			s.Clusters["api-prod"].History = append(s.Clusters["api-prod"].History, &state.Deployment{Outcome: state.DeploymentFailed})
 		}, "a deployment has no id"},
+		{"bad kind", func(s *state.State) { s.Clusters["api-prod"].History[1].Kind = "redeploy" }, `cluster "api-prod": deployment "d-1": kind "redeploy" is not one of`},
+		{"step without description", func(s *state.State) { s.Clusters["api-prod"].History[1].Steps[2].Description = "" }, `deployment "d-1": step 2: a step has no description`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,6 +63,7 @@ type clusterHeadV1 struct {
 	Name          string `json:"name"`
 	Provider      string `json:"provider"`
 	ProviderAlias string `json:"provider_alias,omitempty"`
+	Config        string `json:"config,omitempty"`
 }
 
 type serverGroupV1 struct {
@@ -82,15 +83,29 @@ type capacityV1 struct {
 	Max     int `json:"max"`
 }
 
+// deploymentV1 is written on one line, its steps included. from, kind and
+// steps were added to version 1 after its first files, so they are
+// optional (docs/state-format.md, Versions).
 type deploymentV1 struct {
-	ID          string `json:"id"`
-	ServerGroup string `json:"server_group"`
-	Version     string `json:"version"`
-	Strategy    string `json:"strategy"`
-	Outcome     string `json:"outcome"`
-	Reason      string `json:"reason,omitempty"`
+	ID          string             `json:"id"`
+	ServerGroup string             `json:"server_group"`
+	From        []string           `json:"from,omitempty"`
+	Version     string             `json:"version"`
+	Strategy    string             `json:"strategy"`
+	Kind        string             `json:"kind,omitempty"`
+	Outcome     string             `json:"outcome"`
+	Reason      string             `json:"reason,omitempty"`
+	Started     string             `json:"started,omitempty"`
+	Finished    string             `json:"finished,omitempty"`
+	Steps       []deploymentStepV1 `json:"steps,omitempty"`
+}
+
+type deploymentStepV1 struct {
+	Description string `json:"description"`
 	Started     string `json:"started,omitempty"`
-	Finished    string `json:"finished,omitempty"`
+	Ended       string `json:"ended,omitempty"`
+	Error       string `json:"error,omitempty"`
+	Rollback    bool   `json:"rollback,omitempty"`
 }
 
 const (

@@ -19,7 +19,10 @@ import (
 // decodeV1 decodes a file of format version 1 into its types, checking
 // only the JSON and its shape; fileV1.state checks what the values mean.
 // A field this tack does not know is an error: it would be lost when the
-// state is written back, so a new field means a new format version.
+// state is written back, so a new field means a new format version. (The
+// one exception, docs/state-format.md says, is the optional cluster and
+// deployment fields added before any release: a file without them reads
+// as it always did.)
 func decodeV1(data []byte) (*fileV1, error) {
 	r := &jsonReader{data: data}
 	var f fileV1
@@ -167,6 +170,8 @@ func (r *jsonReader) clusterV1(f *clusterV1) error {
 			f.Provider, err = r.internStr()
 		case "provider_alias":
 			f.ProviderAlias, err = r.internStr()
+		case "config":
+			f.Config, err = r.str()
 		case "server_groups":
 			err = r.array(func(int) error {
 				f.ServerGroups = append(f.ServerGroups, serverGroupV1{})
@@ -229,10 +234,18 @@ func (r *jsonReader) deploymentV1(f *deploymentV1) error {
 			f.ID, err = r.str()
 		case "server_group":
 			f.ServerGroup, err = r.str()
+		case "from":
+			err = r.array(func(int) error {
+				sg, err := r.str()
+				f.From = append(f.From, sg)
+				return err
+			})
 		case "version":
 			f.Version, err = r.str()
 		case "strategy":
 			f.Strategy, err = r.internStr()
+		case "kind":
+			f.Kind, err = r.internStr()
 		case "outcome":
 			f.Outcome, err = r.internStr()
 		case "reason":
@@ -241,6 +254,31 @@ func (r *jsonReader) deploymentV1(f *deploymentV1) error {
 			f.Started, err = r.str()
 		case "finished":
 			f.Finished, err = r.str()
+		case "steps":
+			err = r.array(func(int) error {
+				f.Steps = append(f.Steps, deploymentStepV1{})
+				return r.deploymentStepV1(&f.Steps[len(f.Steps)-1])
+			})
+		default:
+			return r.unknownField(key)
+		}
+		return err
+	})
+}
+
+func (r *jsonReader) deploymentStepV1(f *deploymentStepV1) error {
+	return r.object(func(key string) (err error) {
+		switch key {
+		case "description":
+			f.Description, err = r.str()
+		case "started":
+			f.Started, err = r.str()
+		case "ended":
+			f.Ended, err = r.str()
+		case "error":
+			f.Error, err = r.str()
+		case "rollback":
+			f.Rollback, err = r.boolean()
 		default:
 			return r.unknownField(key)
 		}
@@ -571,7 +609,7 @@ func (f *clusterV1) cluster(path string) (*Cluster, error) {
 	if err != nil {
 		return nil, &FormatError{Path: path, Err: fmt.Errorf("cluster %q: %w", f.Name, err)}
 	}
-	c := &Cluster{Name: f.Name, Provider: provider}
+	c := &Cluster{Name: f.Name, Provider: provider, Config: f.Config}
 	seen := map[string]bool{}
 	for i, sgf := range f.ServerGroups {
 		sgPath := fmt.Sprintf("%s.server_groups[%d]", path, i)
@@ -598,7 +636,8 @@ func (f *clusterV1) cluster(path string) (*Cluster, error) {
 	}
 	for i, df := range f.History {
 		dPath := fmt.Sprintf("%s.history[%d]", path, i)
-		d := &Deployment{ID: df.ID, ServerGroup: df.ServerGroup, Version: df.Version, Strategy: df.Strategy, Outcome: df.Outcome, Reason: df.Reason}
+		d := &Deployment{ID: df.ID, ServerGroup: df.ServerGroup, From: df.From, Version: df.Version, Strategy: df.Strategy, Kind: df.Kind, Outcome: df.Outcome, Reason: df.Reason}
+		// The steps are checked one by one below, for their paths.
 		if err := checkDeployment(d); err != nil {
 			return nil, &FormatError{Path: dPath, Err: fmt.Errorf("cluster %q: %w", f.Name, err)}
 		}
@@ -607,6 +646,20 @@ func (f *clusterV1) cluster(path string) (*Cluster, error) {
 		}
 		if d.Finished, err = readTime(df.Finished); err != nil {
 			return nil, &FormatError{Path: dPath + ".finished", Err: err}
+		}
+		for j, sf := range df.Steps {
+			sPath := fmt.Sprintf("%s.steps[%d]", dPath, j)
+			step := DeploymentStep{Description: sf.Description, Error: sf.Error, Rollback: sf.Rollback}
+			if err := checkStep(&step); err != nil {
+				return nil, &FormatError{Path: sPath, Err: fmt.Errorf("cluster %q: deployment %q: %w", f.Name, d.ID, err)}
+			}
+			if step.Started, err = readTime(sf.Started); err != nil {
+				return nil, &FormatError{Path: sPath + ".started", Err: err}
+			}
+			if step.Ended, err = readTime(sf.Ended); err != nil {
+				return nil, &FormatError{Path: sPath + ".ended", Err: err}
+			}
+			d.Steps = append(d.Steps, step)
 		}
 		c.History = append(c.History, d)
 	}

@@ -271,7 +271,7 @@ func clusterToV1(name string, c *Cluster) (clusterV1, error) {
 		return clusterV1{}, err
 	}
 	cf := clusterV1{
-		clusterHeadV1: clusterHeadV1{Name: c.Name, Provider: c.Provider.Source, ProviderAlias: c.Provider.Alias},
+		clusterHeadV1: clusterHeadV1{Name: c.Name, Provider: c.Provider.Source, ProviderAlias: c.Provider.Alias, Config: c.Config},
 		ServerGroups:  make([]serverGroupV1, 0, len(c.ServerGroups)),
 		History:       make([]deploymentV1, 0, len(c.History)),
 	}
@@ -317,16 +317,29 @@ func clusterToV1(name string, c *Cluster) (clusterV1, error) {
 		if err != nil {
 			return clusterV1{}, fmt.Errorf("deployment %q: %w", d.ID, err)
 		}
-		cf.History = append(cf.History, deploymentV1{
+		df := deploymentV1{
 			ID:          d.ID,
 			ServerGroup: d.ServerGroup,
+			From:        d.From,
 			Version:     d.Version,
 			Strategy:    d.Strategy,
+			Kind:        d.Kind,
 			Outcome:     d.Outcome,
 			Reason:      d.Reason,
 			Started:     started,
 			Finished:    finished,
-		})
+		}
+		for i, step := range d.Steps {
+			sf := deploymentStepV1{Description: step.Description, Error: step.Error, Rollback: step.Rollback}
+			if sf.Started, err = writeTime(step.Started); err == nil {
+				sf.Ended, err = writeTime(step.Ended)
+			}
+			if err != nil {
+				return clusterV1{}, fmt.Errorf("deployment %q: step %d: %w", d.ID, i, err)
+			}
+			df.Steps = append(df.Steps, sf)
+		}
+		cf.History = append(cf.History, df)
 	}
 	return cf, nil
 }

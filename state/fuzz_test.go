@@ -37,6 +37,7 @@ func FuzzReadFile(f *testing.F) {
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "resources": [{"module": "module.m[\"k\"]", "mode": "data", "type": "t", "name": "n", "provider": "a/b", "instances": [{"index_key": "k", "attributes": {}}]}]}`))
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "outputs": {"o": {"value": {"value": 1, "type": "number"}, "type": "dynamic", "sensitive": true}}}`))
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "clusters": [{"name": "c", "provider": "a/b", "server_groups": [{"name": "c-v001", "created_at": "2025-01-01T00:00:00.5+01:00"}], "history": [{"id": "1", "outcome": "failed"}]}]}`))
+	f.Add([]byte(`{"format_version": 1, "lineage": "x", "clusters": [{"name": "c", "provider": "a/b", "config": "cluster.c", "history": [{"id": "1", "kind": "resume", "from": ["c-v001", ""], "outcome": "canary_failed", "steps": [{"description": "d", "started": "2025-01-01T00:00:00.5+01:00", "error": "e", "rollback": true}, {"description": "\u2028", "ended": "2025-01-01T00:00:00Z"}]}]}]}`))
 
 	// Values whose encoding could change between a read and a write.
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "outputs": {"a": {"value": 1e400, "type": "number"}, "b": {"value": -0, "type": "number"}, "c": {"value": 0.1, "type": "number"}, "d": {"value": 123456789012345678901234567890.5, "type": "number"}, "e": {"value": "e\u0301 \u2028 <&> \ud800", "type": "string"}, "f": {"value": null, "type": "dynamic"}, "g": {"value": {"a": [1, "x"]}, "type": ["object", {"a": ["tuple", ["number", "string"]]}]}}}`))

@@ -46,7 +46,8 @@ func object(attrs string) *state.ObjectSrc {
 // fullState records one of everything the format has: every kind of
 // instance key, modules with keys, data resources, deposed and tainted
 // objects, sensitive paths, dependencies, an aliased provider, outputs of
-// several types, and a cluster with server groups and history.
+// several types, and a cluster with server groups and a history whose
+// deployments and steps between them set every field.
 func fullState(t testing.TB) *state.State {
 	t.Helper()
 	s := state.New()
@@ -91,16 +92,44 @@ func fullState(t testing.TB) *state.State {
 	s.Outputs["nothing"] = &state.Output{Value: cty.NullVal(cty.Map(cty.Bool))}
 
 	created := time.Date(2025, 3, 1, 14, 5, 0, 0, time.UTC)
+	at := func(minutes int) time.Time { return created.Add(time.Duration(minutes) * time.Minute) }
 	s.Clusters["api-prod"] = &state.Cluster{
 		Name:     "api-prod",
 		Provider: localProvider,
+		Config:   "cluster.api-prod",
 		ServerGroups: []*state.ServerGroup{
 			{Name: "api-prod-v041", Sequence: 41, Version: "1.4.0", SpecHash: "sha256:aa", Capacity: state.Capacity{Min: 2, Desired: 3, Max: 6}, CreatedAt: created},
 			{Name: "api-prod-v042", Sequence: 42, Version: "1.5.0", SpecHash: "sha256:bb", Capacity: state.Capacity{Min: 2, Desired: 3, Max: 6}, Enabled: true, Weight: 100, CreatedAt: created.Add(time.Hour)},
 		},
 		History: []*state.Deployment{
-			{ID: "d-1", ServerGroup: "api-prod-v041", Version: "1.4.0", Strategy: "red_black", Outcome: state.DeploymentSucceeded, Started: created, Finished: created.Add(2 * time.Minute)},
-			{ID: "d-2", ServerGroup: "api-prod-v042", Version: "1.5.0", Strategy: "canary", Outcome: state.DeploymentInProgress, Started: created.Add(time.Hour)},
+			{
+				ID: "d-0", ServerGroup: "api-prod-v040", From: []string{"api-prod-v039"}, Version: "1.4.0-rc.1", Strategy: "canary", Kind: state.DeploymentDeploy,
+				Outcome: state.DeploymentCanaryFailed, Reason: "canary error ratio 0.12 is above 0.05", Started: at(-60), Finished: at(-44),
+				Steps: []state.DeploymentStep{
+					{Description: "create api-prod-v040 with 1 instance", Started: at(-60), Ended: at(-59)},
+					{Description: "send 10% of traffic to api-prod-v040", Started: at(-59), Ended: at(-59)},
+					{Description: "judge canary api-prod-v040", Started: at(-59), Ended: at(-45), Error: "error ratio 0.12 is above 0.05"},
+					{Description: "disable api-prod-v040", Started: at(-45), Ended: at(-45), Rollback: true},
+					{Description: "destroy api-prod-v040", Started: at(-45), Ended: at(-44), Rollback: true},
+				},
+			},
+			{
+				ID: "d-1", ServerGroup: "api-prod-v041", From: []string{"api-prod-v039"}, Version: "1.4.0", Strategy: "red_black", Kind: state.DeploymentDeploy,
+				Outcome: state.DeploymentSucceeded, Started: created, Finished: created.Add(2 * time.Minute),
+				Steps: []state.DeploymentStep{
+					{Description: "create api-prod-v041, disabled", Started: at(0), Ended: at(1)},
+					{Description: "enable api-prod-v041", Started: at(1), Ended: at(1)},
+					{Description: "disable api-prod-v039", Started: at(1), Ended: at(2)},
+				},
+			},
+			{
+				ID: "d-2", ServerGroup: "api-prod-v042", From: []string{"api-prod-v041"}, Version: "1.5.0", Strategy: "canary", Kind: state.DeploymentDeploy,
+				Outcome: state.DeploymentInProgress, Started: created.Add(time.Hour),
+				Steps: []state.DeploymentStep{
+					// A fraction of a second, written with as many digits as it needs.
+					{Description: "create api-prod-v042 with 1 instance", Started: at(60), Ended: at(61).Add(250 * time.Millisecond)},
+				},
+			},
 		},
 	}
 	return s

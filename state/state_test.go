@@ -253,6 +253,8 @@ func TestDeepCopy(t *testing.T) {
 	c.Outputs["endpoint"].Sensitive = true
 	c.Clusters["api-prod"].ServerGroups[0].Enabled = true
 	c.Clusters["api-prod"].History[1].Outcome = state.DeploymentFailed
+	c.Clusters["api-prod"].History[1].From[0] = "api-prod-v000"
+	c.Clusters["api-prod"].History[1].Steps[0].Error = "changed"
 	c.Clusters["api-prod"].History = append(c.Clusters["api-prod"].History, &state.Deployment{})
 	if diff := cmp.Diff(want, s, state.CmpOptions); diff != "" {
 		t.Errorf("changing the copy changed the original (-want +got):\n%s", diff)

@@ -68,7 +68,8 @@ func Run(t *testing.T, factory Factory) {
 // backend's to fill in.
 var cmpOptions = cmp.Options{state.CmpOptions, cmpopts.IgnoreFields(state.State{}, "TackVersion")}
 
-// sample returns a state with a resource, an output and a cluster.
+// sample returns a state with a resource, an output and a cluster with
+// a deployment and its steps.
 func sample(t *testing.T, serial uint64) *state.State {
 	t.Helper()
 	s := state.New()
@@ -83,12 +84,24 @@ func sample(t *testing.T, serial uint64) *state.State {
 		Status:         state.ObjectReady,
 	}, state.ProviderRef{Source: "tack/local"})
 	s.Outputs["greeting"] = &state.Output{Value: cty.StringVal("hello")}
+	created := time.Date(2025, 3, 1, 14, 5, 0, 0, time.UTC)
 	s.Clusters["api-prod"] = &state.Cluster{
 		Name:     "api-prod",
 		Provider: state.ProviderRef{Source: "tack/local"},
+		Config:   "cluster.api-prod",
 		ServerGroups: []*state.ServerGroup{{
 			Name: "api-prod-v001", Sequence: 1, Version: "1.0.0", Enabled: true, Weight: 100,
-			Capacity: state.Capacity{Min: 1, Desired: 2, Max: 3}, CreatedAt: time.Date(2025, 3, 1, 14, 5, 0, 0, time.UTC),
+			Capacity: state.Capacity{Min: 1, Desired: 2, Max: 3}, CreatedAt: created,
+		}},
+		History: []*state.Deployment{{
+			ID: "d-1", ServerGroup: "api-prod-v001", From: []string{"api-prod-v000"}, Version: "1.0.0", Strategy: "red_black",
+			Kind: state.DeploymentDeploy, Outcome: state.DeploymentRolledBack, Reason: "api-prod-v001 was not healthy within 5m",
+			Started: created, Finished: created.Add(6 * time.Minute),
+			Steps: []state.DeploymentStep{
+				{Description: "create api-prod-v001, disabled", Started: created, Ended: created.Add(time.Minute)},
+				{Description: "wait for api-prod-v001 to be healthy", Started: created.Add(time.Minute), Ended: created.Add(6 * time.Minute), Error: "1 of 2 instances healthy after 5m"},
+				{Description: "destroy api-prod-v001", Started: created.Add(6 * time.Minute), Ended: created.Add(6 * time.Minute), Rollback: true},
+			},
 		}},
 	}
 	return s
