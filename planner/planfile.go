@@ -10,12 +10,15 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"github.com/zclconf/go-cty/cty/msgpack"
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/state"
 )
@@ -64,6 +67,8 @@ type planFile struct {
 	Changes       []changeSrc                     `json:"changes,omitempty"`
 	Drift         []changeSrc                     `json:"drift,omitempty"`
 	Outputs       []outputSrc                     `json:"outputs,omitempty"`
+	Clusters      []clusterChangeSrc              `json:"clusters,omitempty"`
+	ClusterDrift  []clusterDriftSrc               `json:"cluster_drift,omitempty"`
 	PriorState    json.RawMessage                 `json:"prior_state"`
 	Schemas       map[string]map[string]*blockSrc `json:"schemas,omitempty"`
 	Errored       bool                            `json:"errored,omitempty"`
@@ -207,6 +212,16 @@ func WritePlanFile(w io.Writer, p *Plan, tackVersion string) error {
 			f.Schemas[source][name] = bs
 		}
 	}
+	for _, c := range p.Clusters {
+		cs, err := encodeClusterChange(c)
+		if err != nil {
+			return fmt.Errorf("saving plan: %s: %w", c.Addr, err)
+		}
+		f.Clusters = append(f.Clusters, cs)
+	}
+	for _, d := range p.ClusterDrift {
+		f.ClusterDrift = append(f.ClusterDrift, clusterDriftSrc{Cluster: d.Cluster, Group: d.Group, Change: d.Change})
+	}
 	prior := p.PriorState
 	if prior == nil {
 		prior = state.New()
@@ -286,6 +301,16 @@ func ReadPlanFile(r io.Reader) (*Plan, error) {
 			return nil, planFileErr("output "+osrc.Name, err)
 		}
 		p.Outputs = append(p.Outputs, o)
+	}
+	for _, cs := range f.Clusters {
+		c, err := decodeClusterChange(cs)
+		if err != nil {
+			return nil, planFileErr("change of "+cs.Addr, err)
+		}
+		p.Clusters = append(p.Clusters, c)
+	}
+	for _, d := range f.ClusterDrift {
+		p.ClusterDrift = append(p.ClusterDrift, &ClusterDrift{Cluster: d.Cluster, Group: d.Group, Change: d.Change})
 	}
 	for source, types := range f.Schemas {
 		p.Schemas[source] = map[string]*sdk.Block{}
@@ -520,4 +545,248 @@ func decodeBlock(bs *blockSrc, depth int) (*sdk.Block, error) {
 		b.BlockTypes[name] = &sdk.NestedBlock{Block: *inner, Nesting: nesting, MinItems: ns.MinItems, MaxItems: ns.MaxItems}
 	}
 	return b, nil
+}
+
+// clusterChangeSrc is a [ClusterChange]: its values as valueSrc (nil
+// for a value the planner left unset), its steps, policy and judgement
+// as plain JSON, durations in nanoseconds.
+type clusterChangeSrc struct {
+	Addr          string            `json:"addr"`
+	Name          string            `json:"name"`
+	Application   string            `json:"application,omitempty"`
+	Stack         string            `json:"stack,omitempty"`
+	Detail        string            `json:"detail,omitempty"`
+	Provider      string            `json:"provider"`
+	ProviderAlias string            `json:"provider_alias,omitempty"`
+	Action        string            `json:"action"`
+	Intended      string            `json:"intended,omitempty"`
+	Reason        string            `json:"reason,omitempty"`
+	Blocked       string            `json:"blocked,omitempty"`
+	Strategy      string            `json:"strategy,omitempty"`
+	Version       string            `json:"version,omitempty"`
+	Group         string            `json:"group,omitempty"`
+	Capacity      capacitySrc       `json:"capacity"`
+	Spec          *valueSrc         `json:"spec,omitempty"`
+	SpecHash      string            `json:"spec_hash,omitempty"`
+	Current       *valueSrc         `json:"current,omitempty"`
+	LoadBalancers *valueSrc         `json:"load_balancers,omitempty"`
+	Live          []groupSrc        `json:"live,omitempty"`
+	Steps         []deliveryStepSrc `json:"steps,omitempty"`
+	Policy        policySrc         `json:"policy"`
+	Judgement     judgementSrc      `json:"judgement"`
+	Rollback      rollbackSrc       `json:"rollback"`
+}
+
+type capacitySrc struct {
+	Min     int `json:"min"`
+	Desired int `json:"desired"`
+	Max     int `json:"max"`
+}
+
+type groupSrc struct {
+	Name     string      `json:"name"`
+	Seq      int         `json:"seq"`
+	Capacity capacitySrc `json:"capacity"`
+	Enabled  bool        `json:"enabled,omitempty"`
+	Healthy  int         `json:"healthy"`
+}
+
+type deliveryStepSrc struct {
+	Kind       string            `json:"kind"`
+	Group      string            `json:"group,omitempty"`
+	Capacity   capacitySrc       `json:"capacity"`
+	Healthy    int               `json:"healthy,omitempty"`
+	DeadlineNs int64             `json:"deadline_ns,omitempty"`
+	DurationNs int64             `json:"duration_ns,omitempty"`
+	Weight     int               `json:"weight,omitempty"`
+	Enabled    bool              `json:"enabled,omitempty"`
+	Baseline   string            `json:"baseline,omitempty"`
+	OnFail     []deliveryStepSrc `json:"on_fail,omitempty"`
+}
+
+type policySrc struct {
+	Strategy             string `json:"strategy,omitempty"`
+	DelayBeforeDisableNs int64  `json:"delay_before_disable_ns,omitempty"`
+	MaxRemaining         int    `json:"max_remaining,omitempty"`
+	ScaleDown            bool   `json:"scale_down,omitempty"`
+	ScaleDownDelayNs     int64  `json:"scale_down_delay_ns,omitempty"`
+	RollingSteps         []int  `json:"rolling_steps,omitempty"`
+	DelayBetweenStepsNs  int64  `json:"delay_between_steps_ns,omitempty"`
+	CanaryWeight         int    `json:"canary_weight,omitempty"`
+	CanaryCapacity       int    `json:"canary_capacity,omitempty"`
+	CanaryDurationNs     int64  `json:"canary_duration_ns,omitempty"`
+	MinHealthyPercent    int    `json:"min_healthy_percent,omitempty"`
+	HealthyDeadlineNs    int64  `json:"healthy_deadline_ns,omitempty"`
+}
+
+type judgementSrc struct {
+	Confidence    float64 `json:"confidence,omitempty"`
+	MaxErrorRatio float64 `json:"max_error_ratio,omitempty"`
+	PassScore     float64 `json:"pass_score,omitempty"`
+	MarginalScore float64 `json:"marginal_score,omitempty"`
+}
+
+type rollbackSrc struct {
+	OnFailure  bool `json:"on_failure,omitempty"`
+	KeepFailed bool `json:"keep_failed,omitempty"`
+}
+
+type clusterDriftSrc struct {
+	Cluster string `json:"cluster"`
+	Group   string `json:"group"`
+	Change  string `json:"change"`
+}
+
+// clusterActions are the actions a saved plan may name.
+var clusterActions = []ClusterAction{ClusterNoOp, ClusterCreate, ClusterDeploy, ClusterResize, ClusterResume, ClusterDestroy, ClusterBlocked}
+
+// maxStepNesting bounds how deep OnFail steps may nest in a saved plan:
+// strategies nest one level; a file that nests deeper is damaged.
+const maxStepNesting = 8
+
+func encodeClusterChange(c *ClusterChange) (clusterChangeSrc, error) {
+	cs := clusterChangeSrc{
+		Addr: c.Addr.String(), Name: c.Ref.Name, Application: c.Ref.Application, Stack: c.Ref.Stack, Detail: c.Ref.Detail,
+		Provider: c.Provider.Source, ProviderAlias: c.Provider.Alias,
+		Action: string(c.Action), Intended: string(c.Intended), Reason: c.Reason, Blocked: c.Blocked,
+		Strategy: c.Strategy, Version: c.Version, Group: c.Group, Capacity: capacitySrc(c.Capacity), SpecHash: c.SpecHash,
+		Steps: encodeSteps(c.Steps),
+		Policy: policySrc{
+			Strategy: c.Policy.Strategy, DelayBeforeDisableNs: int64(c.Policy.DelayBeforeDisable), MaxRemaining: c.Policy.MaxRemaining,
+			ScaleDown: c.Policy.ScaleDown, ScaleDownDelayNs: int64(c.Policy.ScaleDownDelay), RollingSteps: c.Policy.RollingSteps,
+			DelayBetweenStepsNs: int64(c.Policy.DelayBetweenSteps), CanaryWeight: c.Policy.CanaryWeight, CanaryCapacity: c.Policy.CanaryCapacity,
+			CanaryDurationNs: int64(c.Policy.CanaryDuration), MinHealthyPercent: c.Policy.MinHealthyPercent, HealthyDeadlineNs: int64(c.Policy.HealthyDeadline),
+		},
+		Judgement: judgementSrc(c.Judgement),
+		Rollback:  rollbackSrc(c.Rollback),
+	}
+	for _, g := range c.Live {
+		cs.Live = append(cs.Live, groupSrc{Name: g.Name, Seq: g.Seq, Capacity: capacitySrc(g.Capacity), Enabled: g.Enabled, Healthy: g.Healthy})
+	}
+	for _, v := range []struct {
+		name string
+		in   cty.Value
+		out  **valueSrc
+	}{{"spec", c.Spec, &cs.Spec}, {"current spec", c.Current, &cs.Current}, {"load balancers", c.LoadBalancers, &cs.LoadBalancers}} {
+		if v.in == cty.NilVal {
+			continue
+		}
+		vs, err := encodeValue(v.in)
+		if err != nil {
+			return cs, fmt.Errorf("%s: %w", v.name, err)
+		}
+		*v.out = &vs
+	}
+	return cs, nil
+}
+
+func encodeSteps(steps []delivery.Step) []deliveryStepSrc {
+	var out []deliveryStepSrc
+	for _, s := range steps {
+		out = append(out, deliveryStepSrc{
+			Kind: s.Kind.String(), Group: s.Group, Capacity: capacitySrc(s.Capacity), Healthy: s.Healthy,
+			DeadlineNs: int64(s.Deadline), DurationNs: int64(s.Duration), Weight: s.Weight, Enabled: s.Enabled,
+			Baseline: s.Baseline, OnFail: encodeSteps(s.OnFail),
+		})
+	}
+	return out
+}
+
+func decodeClusterChange(cs clusterChangeSrc) (*ClusterChange, error) {
+	addr, err := parseClusterAddr(cs.Addr)
+	if err != nil {
+		return nil, err
+	}
+	c := &ClusterChange{
+		Addr:     addr,
+		Ref:      sdk.ClusterRef{Name: cs.Name, Application: cs.Application, Stack: cs.Stack, Detail: cs.Detail},
+		Provider: state.ProviderRef{Source: cs.Provider, Alias: cs.ProviderAlias},
+		Reason:   cs.Reason, Blocked: cs.Blocked, Strategy: cs.Strategy, Version: cs.Version, Group: cs.Group,
+		Capacity: delivery.Capacity(cs.Capacity), SpecHash: cs.SpecHash,
+		Policy: delivery.Policy{
+			Strategy: cs.Policy.Strategy, DelayBeforeDisable: time.Duration(cs.Policy.DelayBeforeDisableNs), MaxRemaining: cs.Policy.MaxRemaining,
+			ScaleDown: cs.Policy.ScaleDown, ScaleDownDelay: time.Duration(cs.Policy.ScaleDownDelayNs), RollingSteps: cs.Policy.RollingSteps,
+			DelayBetweenSteps: time.Duration(cs.Policy.DelayBetweenStepsNs), CanaryWeight: cs.Policy.CanaryWeight, CanaryCapacity: cs.Policy.CanaryCapacity,
+			CanaryDuration: time.Duration(cs.Policy.CanaryDurationNs), MinHealthyPercent: cs.Policy.MinHealthyPercent, HealthyDeadline: time.Duration(cs.Policy.HealthyDeadlineNs),
+		},
+		Judgement: delivery.Judgement(cs.Judgement),
+		Rollback:  delivery.Rollback(cs.Rollback),
+	}
+	var ok bool
+	if c.Action, ok = clusterActionByName(cs.Action); !ok {
+		return nil, fmt.Errorf("unknown action %q", cs.Action)
+	}
+	if cs.Intended != "" {
+		if c.Intended, ok = clusterActionByName(cs.Intended); !ok {
+			return nil, fmt.Errorf("unknown intended action %q", cs.Intended)
+		}
+	}
+	for _, g := range cs.Live {
+		c.Live = append(c.Live, delivery.Group{Name: g.Name, Seq: g.Seq, Capacity: delivery.Capacity(g.Capacity), Enabled: g.Enabled, Healthy: g.Healthy})
+	}
+	if c.Steps, err = decodeSteps(cs.Steps, 0); err != nil {
+		return nil, err
+	}
+	for _, v := range []struct {
+		name string
+		in   *valueSrc
+		out  *cty.Value
+	}{{"spec", cs.Spec, &c.Spec}, {"current spec", cs.Current, &c.Current}, {"load balancers", cs.LoadBalancers, &c.LoadBalancers}} {
+		if v.in == nil {
+			continue
+		}
+		if *v.out, err = decodeValue(*v.in); err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+	}
+	return c, nil
+}
+
+func decodeSteps(in []deliveryStepSrc, depth int) ([]delivery.Step, error) {
+	if depth > maxStepNesting && len(in) > 0 {
+		return nil, fmt.Errorf("steps nested too deeply")
+	}
+	var out []delivery.Step
+	for _, s := range in {
+		kind, ok := delivery.ParseStepKind(s.Kind)
+		if !ok {
+			return nil, fmt.Errorf("unknown step kind %q", s.Kind)
+		}
+		onFail, err := decodeSteps(s.OnFail, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, delivery.Step{
+			Kind: kind, Group: s.Group, Capacity: delivery.Capacity(s.Capacity), Healthy: s.Healthy,
+			Deadline: time.Duration(s.DeadlineNs), Duration: time.Duration(s.DurationNs), Weight: s.Weight, Enabled: s.Enabled,
+			Baseline: s.Baseline, OnFail: onFail,
+		})
+	}
+	return out, nil
+}
+
+func clusterActionByName(s string) (ClusterAction, bool) {
+	for _, a := range clusterActions {
+		if string(a) == s {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// parseClusterAddr reads back what [addrs.Cluster.String] wrote.
+func parseClusterAddr(s string) (addrs.Cluster, error) {
+	tr, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.InitialPos)
+	if diags.HasErrors() {
+		return addrs.Cluster{}, diags
+	}
+	ref, diags := addrs.ParseRef(tr)
+	if diags.HasErrors() {
+		return addrs.Cluster{}, diags
+	}
+	c, ok := ref.Subject.(addrs.Cluster)
+	if !ok || len(ref.Remaining) > 0 {
+		return addrs.Cluster{}, fmt.Errorf("%q is not the address of a cluster", s)
+	}
+	return c, nil
 }

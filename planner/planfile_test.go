@@ -5,14 +5,20 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner/delivery"
+	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/state"
 )
 
@@ -62,6 +68,12 @@ func TestReadPlanFileErrors(t *testing.T) {
 		{"a state file", `{"format_version": 1, "lineage": "x", "serial": 1}`, "mode"},
 		{"newer", `{"format_version": 9, "tack_version": "9.0.0"}`, "newer than this tack reads"},
 		{"damaged value", `{"format_version": 1, "mode": "normal", "changes": [{"addr": "local_file.a", "action": "create", "before": {"msgpack": "AA=="}, "after": {"msgpack": "//8="}}]}`, "change of local_file.a"},
+		{"cluster action", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "cluster.api-prod", "action": "explode"}]}`, `change of cluster.api-prod: unknown action "explode"`},
+		{"cluster intended action", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "cluster.api-prod", "action": "blocked", "intended": "explode"}]}`, `unknown intended action "explode"`},
+		{"step kind", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "cluster.api-prod", "action": "deploy", "steps": [{"kind": "teleport"}]}]}`, `unknown step kind "teleport"`},
+		{"nested step kind", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "cluster.api-prod", "action": "deploy", "steps": [{"kind": "analyze", "on_fail": [{"kind": ""}]}]}]}`, `unknown step kind ""`},
+		{"cluster address", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "local_file.a", "action": "deploy"}]}`, "not the address of a cluster"},
+		{"cluster spec", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "cluster.api-prod", "action": "deploy", "spec": {"msgpack": "//8="}}]}`, "change of cluster.api-prod: spec"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +91,11 @@ func FuzzReadPlanFile(f *testing.F) {
 	f.Add([]byte(`{"format_version": 1, "mode": "normal", "prior_state": {"format_version": 1, "lineage": "l", "serial": 0}}`))
 	f.Add([]byte(`{"format_version": 1, "mode": "destroy", "changes": [{"addr": "local_file.a", "action": "delete", "before": {"msgpack": "wA=="}, "after": {"msgpack": "wA=="}}]}`))
 	f.Add([]byte(`{"format_version": 1, "mode": "normal", "schemas": {"tack/local": {"local_file": {"attributes": {"path": {"type": "string"}}}}}}`))
+	var seed bytes.Buffer
+	if err := WritePlanFile(&seed, clusterPlan(), "seed"); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ReadPlanFile(bytes.NewReader(data))
 		if err != nil {
@@ -93,4 +110,161 @@ func FuzzReadPlanFile(f *testing.F) {
 			t.Fatalf("a plan that was written cannot be read: %v", err)
 		}
 	})
+}
+
+// serverGroupSchema is a server_group block with what a schema can hold:
+// a sensitive attribute and a nested block.
+var serverGroupSchema = &sdk.Block{
+	Attributes: map[string]*sdk.Attribute{
+		"artifact": {Type: cty.String, Optional: true},
+		"command":  {Type: cty.List(cty.String), Required: true},
+		"env":      {Type: cty.Map(cty.String), Optional: true, Sensitive: true},
+	},
+	BlockTypes: map[string]*sdk.NestedBlock{
+		"health_check": {Nesting: sdk.NestingSingle, Block: sdk.Block{Attributes: map[string]*sdk.Attribute{
+			"path": {Type: cty.String, Optional: true},
+		}}},
+	},
+}
+
+// clusterPlan is a plan with a cluster change that sets every field
+// (TestClusterFixtureIsComplete checks it does) and cluster drift.
+func clusterPlan() *Plan {
+	spec := func(version string, env cty.Value) cty.Value {
+		return serverGroupSchema.Object(map[string]cty.Value{
+			"artifact":     cty.StringVal("bin/api@" + version),
+			"command":      cty.ListVal([]cty.Value{cty.StringVal("bin/api"), cty.StringVal(version)}),
+			"env":          env,
+			"health_check": serverGroupSchema.BlockTypes["health_check"].Block.Object(map[string]cty.Value{"path": cty.StringVal("/healthz")}),
+		})
+	}
+	current := spec("1.4.1", cty.MapVal(map[string]cty.Value{"TOKEN": cty.StringVal("old").Mark(config.Sensitive)}))
+	next := spec("1.4.2", cty.UnknownVal(cty.Map(cty.String)))
+	policy := delivery.Policy{
+		Strategy: "canary", DelayBeforeDisable: 5 * time.Second, MaxRemaining: 2, ScaleDown: true, ScaleDownDelay: time.Minute,
+		RollingSteps: []int{25, 50, 100}, DelayBetweenSteps: 10 * time.Second, CanaryWeight: 10, CanaryCapacity: 1,
+		CanaryDuration: 5 * time.Minute, MinHealthyPercent: 100, HealthyDeadline: 2 * time.Minute,
+	}
+	live := []delivery.Group{
+		{Name: "api-prod-canary-v041", Seq: 41, Capacity: delivery.Capacity{Min: 0, Desired: 0, Max: 6}},
+		{Name: "api-prod-canary-v042", Seq: 42, Capacity: delivery.Capacity{Min: 2, Desired: 3, Max: 6}, Enabled: true, Healthy: 3},
+	}
+	capacity := delivery.Capacity{Min: 2, Desired: 3, Max: 6}
+	steps, err := delivery.Deploy(policy, live, "api-prod-canary-v043", capacity)
+	if err != nil {
+		panic(err)
+	}
+	// A step of every kind, and every field of a step, somewhere.
+	steps = append(steps, delivery.Step{Kind: delivery.StepCreate, Group: "api-prod-canary-v044", Capacity: capacity, Enabled: true})
+	return &Plan{
+		Lineage: "8d2f0c52-6c1e-4b8e-9f3a-2f6f3c1d9e70", Serial: 3, Variables: map[string]cty.Value{},
+		Clusters: []*ClusterChange{{
+			Addr:     addrs.Cluster{Name: "api-prod-canary"},
+			Ref:      sdk.ClusterRef{Name: "api-prod-canary", Application: "api", Stack: "prod", Detail: "canary"},
+			Provider: state.ProviderRef{Source: "tack/local", Alias: "west"},
+			Action:   ClusterBlocked, Intended: ClusterDeploy,
+			Reason: "server_group changed: artifact, command", Blocked: "outside the delivery window",
+			Strategy: "canary", Version: "1.4.2", Group: "api-prod-canary-v043", Capacity: capacity,
+			Spec: next, SpecHash: "sha256:0f1e", Current: current,
+			LoadBalancers: cty.ListVal([]cty.Value{cty.StringVal("lb-1"), cty.UnknownVal(cty.String)}),
+			Live:          live,
+			Steps:         steps,
+			Policy:        policy,
+			Judgement:     delivery.DefaultJudgement,
+			Rollback:      delivery.Rollback{OnFailure: true, KeepFailed: true},
+		}},
+		ClusterDrift: []*ClusterDrift{{Cluster: "api-prod-canary", Group: "api-prod-canary-v042", Change: "resized outside tack from 3 to 1 instances"}},
+		PriorState:   state.New(),
+		Schemas:      map[string]map[string]*sdk.Block{"tack/local": {ServerGroupSchemaKey: serverGroupSchema}},
+		Created:      time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC),
+	}
+}
+
+// A cluster change, with its unknown and sensitive values, its nested
+// steps and its server_group schema, survives saving and reading back.
+func TestPlanFileClusterRoundTrip(t *testing.T) {
+	t.Parallel()
+	plan := clusterPlan()
+	var buf bytes.Buffer
+	if err := WritePlanFile(&buf, plan, "test"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadPlanFile(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(plan, got, CmpOptions, cmpopts.IgnoreFields(state.State{}, "TackVersion")); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	// CmpOptions compares schemas by the type they imply; a reader needs
+	// more than that: which attribute is sensitive, which is a block.
+	sg := got.Schemas["tack/local"][ServerGroupSchemaKey]
+	if sg == nil || !sg.Attributes["env"].Sensitive || sg.BlockTypes["health_check"] == nil {
+		t.Errorf("server_group schema read back as %+v", sg)
+	}
+	if lines := delivery.Lines(got.Clusters[0].Steps); !slices.Contains(lines, "    destroy api-prod-canary-v043") {
+		t.Errorf("the canary's failure branch is lost:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// TestClusterFixtureIsComplete keeps clusterPlan setting every field of
+// a cluster change, so that a field added to ClusterChange (or to a step,
+// a policy…) and forgotten by the plan file fails the round trip.
+func TestClusterFixtureIsComplete(t *testing.T) {
+	t.Parallel()
+	for _, path := range unsetFields(reflect.ValueOf(*clusterPlan().Clusters[0]), "ClusterChange") {
+		t.Errorf("clusterPlan leaves %s unset", path)
+	}
+}
+
+// unsetFields lists the fields of a struct that are zero; for a slice of
+// structs, the fields that are zero (or empty) in every element.
+func unsetFields(v reflect.Value, path string) []string {
+	if v.Type() == reflect.TypeFor[cty.Value]() {
+		if v.Interface().(cty.Value) == cty.NilVal {
+			return []string{path}
+		}
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		var out []string
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.IsExported() {
+				out = append(out, unsetFields(v.Field(i), path+"."+f.Name)...)
+			}
+		}
+		return out
+	case reflect.Slice:
+		if v.Len() == 0 {
+			return []string{path}
+		}
+		if v.Type().Elem().Kind() != reflect.Struct {
+			return nil
+		}
+		// A field counts as set when one element sets it.
+		var out []string
+		for i := range v.Type().Elem().NumField() {
+			f := v.Type().Elem().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			set := false
+			for j := range v.Len() {
+				if fv := v.Index(j).Field(i); !fv.IsZero() && !(fv.Kind() == reflect.Slice && fv.Len() == 0) {
+					set = true
+					break
+				}
+			}
+			if !set {
+				out = append(out, path+"[]."+f.Name)
+			}
+		}
+		return out
+	}
+	if v.IsZero() {
+		return []string{path}
+	}
+	return nil
 }
