@@ -42,9 +42,20 @@ type applyRun struct {
 	finishing chan struct{}
 	done      chan struct{}
 
-	mu     sync.Mutex
-	err    error
-	serial uint64
+	// writeMu keeps the writer's writes and flush's apart.
+	writeMu sync.Mutex
+	mu      sync.Mutex
+	err     error
+	serial  uint64
+}
+
+// flush writes the state now, for a caller that must know it is saved
+// before it goes on: a deployment's next step.
+func (a *applyRun) flush() error {
+	a.write()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
 }
 
 func newApplyRun(s *state.SyncState, persist Persist, events func(Event)) *applyRun {
@@ -73,6 +84,8 @@ func (a *applyRun) loop() {
 }
 
 func (a *applyRun) write() {
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
 	snap := a.state.Snapshot()
 	err := a.persist(snap)
 	a.mu.Lock()

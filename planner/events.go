@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner/delivery"
 )
 
 // Event is one step of progress that the planner reports while it plans
@@ -66,13 +67,21 @@ type ChangePlanned struct {
 	Change *ResourceChange
 }
 
+// DeploymentProgress: a step of a cluster's deployment started, ended or
+// failed, or the health of the group it waits for changed.
+type DeploymentProgress struct {
+	Cluster  addrs.Cluster
+	Progress delivery.Progress
+}
+
 // StateSaved: the state was written, with its new serial.
 type StateSaved struct {
 	Serial uint64
 }
 
-func (OperationStarted) event() {}
-func (OperationDone) event()    {}
-func (OperationFailed) event()  {}
-func (ChangePlanned) event()    {}
-func (StateSaved) event()       {}
+func (OperationStarted) event()   {}
+func (OperationDone) event()      {}
+func (OperationFailed) event()    {}
+func (ChangePlanned) event()      {}
+func (StateSaved) event()         {}
+func (DeploymentProgress) event() {}

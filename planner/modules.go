@@ -147,8 +147,24 @@ func (d instanceData) Value(addr addrs.Referenceable, _ hcl.Range) (cty.Value, h
 		return w.callValue(d.inst, a.Name), nil
 	case addrs.ModuleCallOutput:
 		return w.callValue(d.inst, a.Call.Name), nil
+	case addrs.Application:
+		return namedBlock(a.Name), nil
+	case addrs.Cluster:
+		return namedBlock(a.Name), nil
+	case addrs.DeliveryPolicy:
+		return namedBlock(a.Name), nil
+	case addrs.Environment:
+		return namedBlock(a.Name), nil
+	case addrs.Guardrail:
+		return namedBlock(a.Name), nil
 	}
 	return cty.DynamicVal, nil
+}
+
+// namedBlock is how expressions see delivery's blocks (application.api,
+// delivery_policy.safe): by name.
+func namedBlock(name string) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(name)})
 }
 
 // callValue is a module call as its parent sees it: the object of one

@@ -135,7 +135,11 @@ type walker struct {
 	refreshed *state.SyncState
 	changes   []*ResourceChange
 	drift     []*ResourceChange
-	schemas   map[string]map[string]*sdk.Block
+	// clusters and clusterDrift are the plan's cluster changes and the
+	// drift of their live groups.
+	clusters     []*ClusterChange
+	clusterDrift []*ClusterDrift
+	schemas      map[string]map[string]*sdk.Block
 
 	// applying is set during apply: the state being written, and the
 	// plan being carried out.
@@ -255,6 +259,18 @@ func (w *walker) addChange(c *ResourceChange) {
 	w.p.opts.Events(ChangePlanned{Change: c})
 }
 
+func (w *walker) addCluster(c *ClusterChange) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.clusters = append(w.clusters, c)
+}
+
+func (w *walker) addClusterDrift(d *ClusterDrift) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.clusterDrift = append(w.clusterDrift, d)
+}
+
 func (w *walker) addDrift(c *ResourceChange) {
 	w.mu.Lock()
 	w.drift = append(w.drift, c)
@@ -335,6 +351,10 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnosti
 	plan.Changes = sortChanges(w.changes)
 	plan.Drift = sortChanges(w.drift)
 	plan.Outputs = w.outputChanges(prior)
+	sort.Slice(w.clusters, func(i, j int) bool { return w.clusters[i].Addr.Name < w.clusters[j].Addr.Name })
+	plan.Clusters = w.clusters
+	sort.SliceStable(w.clusterDrift, func(i, j int) bool { return w.clusterDrift[i].Cluster < w.clusterDrift[j].Cluster })
+	plan.ClusterDrift = w.clusterDrift
 	if len(opts.Targets) > 0 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,

@@ -16,7 +16,6 @@ import (
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
-	"github.com/tackhq/tack/plugins/providers/local"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/plugins/sdk/sdktest"
 	"github.com/tackhq/tack/state"
@@ -59,7 +58,7 @@ func (f *fixture) config(src string) *config.Config {
 }
 
 func (f *fixture) planner(cfg *config.Config) *Planner {
-	client := sdktest.Serve(f.t, local.Provider())
+	client := sdktest.Serve(f.t, localProvider())
 	return New(Opts{
 		Config: cfg,
 		State:  f.state,

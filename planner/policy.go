@@ -111,3 +111,67 @@ func policyFromConfig(s *config.Scope, dp *config.DeliveryPolicy) (delivery.Poli
 
 // known reports whether v is known and not null.
 func known(v cty.Value) bool { return v.IsKnown() && !v.IsNull() }
+
+// clusterPolicy is everything a cluster's delivery policy decides.
+type clusterPolicy struct {
+	policy    delivery.Policy
+	judgement delivery.Judgement
+	rollback  delivery.Rollback
+	window    delivery.Window
+}
+
+// clusterPolicyFromConfig evaluates a policy's strategy settings, and
+// its rollback and window blocks. A cluster without a policy deploys by
+// red/black with the defaults, and rolls back on failure: the safe
+// choice when nobody said otherwise.
+func clusterPolicyFromConfig(s *config.Scope, dp *config.DeliveryPolicy) (clusterPolicy, hcl.Diagnostics) {
+	cp := clusterPolicy{judgement: delivery.DefaultJudgement, rollback: delivery.Rollback{OnFailure: true}}
+	if dp == nil {
+		cp.policy.Strategy = "red_black"
+		return cp, nil
+	}
+	var diags hcl.Diagnostics
+	cp.policy, cp.judgement, diags = policyFromConfig(s, dp)
+	eval := func(b *config.SettingsBlock, name string, ty cty.Type) (cty.Value, bool) {
+		e := b.Get(name)
+		if e == nil {
+			return cty.NilVal, false
+		}
+		v, d := s.EvalExpr(e, ty)
+		diags = append(diags, d...)
+		if d.HasErrors() || !known(v) {
+			return cty.NilVal, false
+		}
+		v, _ = v.UnmarkDeep()
+		return v, true
+	}
+	if rb := dp.Settings.Rollback; rb != nil {
+		if v, ok := eval(rb, "on_failure", cty.Bool); ok {
+			cp.rollback.OnFailure = v.True()
+		}
+		if v, ok := eval(rb, "keep_failed_server_group", cty.Bool); ok {
+			cp.rollback.KeepFailed = v.True()
+		}
+	}
+	if wb := dp.Settings.Window; wb != nil {
+		var days []string
+		if v, ok := eval(wb, "days", cty.List(cty.String)); ok {
+			for _, d := range v.AsValueSlice() {
+				days = append(days, d.AsString())
+			}
+		}
+		var hours, zone string
+		if v, ok := eval(wb, "hours", cty.String); ok {
+			hours = v.AsString()
+		}
+		if v, ok := eval(wb, "time_zone", cty.String); ok {
+			zone = v.AsString()
+		}
+		w, err := delivery.ParseWindow(days, hours, zone)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid deployment window", Detail: "The window: " + err.Error() + ".", Subject: wb.DeclRange.Ptr()})
+		}
+		cp.window = w
+	}
+	return cp, diags
+}

@@ -33,6 +33,28 @@ func (applyChangesTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 		}
 		n.changes = append(n.changes, c)
 	}
+	var teardowns []string
+	for _, c := range w.plan.Clusters {
+		if !c.Changes() {
+			continue
+		}
+		n := &nodeApplyCluster{c: c}
+		if c.Action != ClusterDestroy {
+			n.cfg = w.cfg.Module.Clusters[c.Addr.Name]
+		} else {
+			teardowns = append(teardowns, n.name())
+		}
+		g.add(n)
+	}
+	// A cluster's groups leave before the objects they use (its load
+	// balancers) are deleted.
+	for _, name := range g.names() {
+		if _, ok := g.nodes[name].(*nodeApplyDelete); ok {
+			for _, t := range teardowns {
+				g.connect(t, name)
+			}
+		}
+	}
 	return nil
 }
 

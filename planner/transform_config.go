@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/tackhq/tack/config"
@@ -38,5 +40,34 @@ func (configTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 		}
 	}
 	visit(w.cfg)
-	return nil
+	if w.opts.Mode != DestroyMode {
+		for _, name := range sortedKeys(w.cfg.Module.Clusters) {
+			g.add(&nodePlanCluster{c: w.cfg.Module.Clusters[name]})
+		}
+	}
+	return clustersInModules(w.cfg)
+}
+
+// clustersInModules refuses clusters declared in called modules: a
+// cluster's name is global to the state (it names the server groups on
+// the platform), and module instances would need to share it.
+func clustersInModules(root *config.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var visit func(c *config.Config)
+	visit = func(c *config.Config) {
+		for _, name := range sortedKeys(c.Children) {
+			child := c.Children[name]
+			for _, cname := range sortedKeys(child.Module.Clusters) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Cluster in a module",
+					Detail:   fmt.Sprintf("Cluster %q is declared in module %s. Clusters belong in the root module: their names are global, and each names server groups on its platform.", cname, addrs.Module(child.Path)),
+					Subject:  child.Module.Clusters[cname].DeclRange.Ptr(),
+				})
+			}
+			visit(child)
+		}
+	}
+	visit(root)
+	return diags
 }

@@ -28,6 +28,12 @@ func (orphanTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 		}
 		g.add(&nodePlanOrphan{addr: res.Addr})
 	}
+	for _, name := range sortedKeys(s.Clusters) {
+		if w.opts.Mode != DestroyMode && w.cfg.Module.Clusters[name] != nil {
+			continue
+		}
+		g.add(&nodePlanClusterDestroy{rec: s.Clusters[name].DeepCopy()})
+	}
 	return nil
 }
 

@@ -73,6 +73,27 @@ func (s *SyncState) DeposeResourceInstanceObject(addr addrs.AbsResourceInstance)
 	return s.live().DeposeResourceInstanceObject(addr)
 }
 
+// Cluster returns a deep copy of the named cluster's record, or nil.
+func (s *SyncState) Cluster(name string) *Cluster {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.live().Clusters[name].DeepCopy()
+}
+
+// SetCluster records a copy of c under name, or removes the record when
+// c is nil. Clusters are copied whole into every snapshot, so this does
+// not make the resources dirty.
+func (s *SyncState) SetCluster(name string, c *Cluster) {
+	c = c.DeepCopy()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c == nil {
+		delete(s.live().Clusters, name)
+		return
+	}
+	s.live().Clusters[name] = c
+}
+
 // Lock takes the mutex and returns the wrapped state itself, for a caller
 // that must read or change several things at once (a cluster's server
 // groups and its history together). The caller must call [SyncState.Unlock]

@@ -30,6 +30,10 @@ type Engine struct {
 	Rollback Rollback
 	// Live are the groups before the deployment, to restore on rollback.
 	Live []Group
+	// Target is the group a deployment delivers when its steps do not
+	// create it (finishing an interrupted deployment): the group a
+	// rollback takes out of service.
+	Target string
 
 	// Poll is how often health is read while waiting; zero means 500ms.
 	Poll time.Duration
@@ -147,11 +151,25 @@ func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) erro
 				return res, rerr
 			}
 			return res, err
+		case err != nil && ctx.Err() != nil:
+			// Interrupted, not failed: the groups stay as they are, and
+			// the next plan offers to finish the deployment or undo it.
+			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
+			res.Outcome, res.Reason = "failed", "interrupted during "+s.String()
+			res.Records = append(res.Records, rec)
+			if rerr := record(rec); rerr != nil {
+				return res, rerr
+			}
+			return res, ctx.Err()
 		case err != nil:
 			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
 			res.Outcome, res.Reason = "failed", fmt.Sprintf("%s: %s", s, err)
-			if e.Rollback.OnFailure && len(created) > 0 {
-				rec.RolledBackSteps = e.rollback(ctx, created[len(created)-1])
+			failed := e.Target
+			if len(created) > 0 {
+				failed = created[len(created)-1]
+			}
+			if e.Rollback.OnFailure && failed != "" {
+				rec.RolledBackSteps = e.rollback(ctx, failed)
 				res.Outcome = "rolled_back"
 			}
 			res.Records = append(res.Records, rec)
@@ -176,10 +194,20 @@ func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) erro
 func (e *Engine) rollback(ctx context.Context, failed string) []Step {
 	ctx = context.WithoutCancel(ctx)
 	var steps []Step
-	for _, g := range e.Live {
+	previous := "" // the newest group other than the failed one
+	for _, g := range sortedGroups(e.Live) {
+		if g.Name == failed {
+			continue
+		}
 		if g.Enabled {
 			steps = append(steps, Step{Kind: StepEnable, Group: g.Name})
 		}
+		previous = g.Name
+	}
+	if len(steps) == 0 && previous != "" {
+		// Nothing but the failed group served (an interrupted deployment
+		// had disabled the others): the newest before it serves again.
+		steps = append(steps, Step{Kind: StepEnable, Group: previous})
 	}
 	steps = append(steps, Step{Kind: StepDisable, Group: failed})
 	if !e.Rollback.KeepFailed {

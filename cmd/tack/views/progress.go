@@ -11,6 +11,7 @@ import (
 
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/planner/delivery"
 )
 
 // Heartbeat is how often a still-running operation is reported.
@@ -87,9 +88,45 @@ func (p *Progress) Emit(e planner.Event) {
 	case planner.OperationFailed:
 		delete(p.inflight, opKey{e.Addr.String(), e.Op})
 		p.println(ansiBoldRed, fmt.Sprintf("%s: %s failed after %s", e.Addr, failNoun(e.Op), seconds(e.Elapsed)))
+	case planner.DeploymentProgress:
+		p.println(deploymentStyle(e.Progress), deploymentLine(e))
 	case planner.ChangePlanned, planner.StateSaved:
 		// The plan view shows the changes; saving state is not news.
 	}
+}
+
+// deploymentLine is a deployment step's progress as a person reads it:
+//
+//	cluster.api-prod: create api-prod-v043 (3 instances, disabled)...
+//	cluster.api-prod: api-prod-v043 is 2/3 healthy
+//	cluster.api-prod: enable api-prod-v043 done
+//	cluster.api-prod: wait until 3/3 healthy (deadline 2m) failed: …
+func deploymentLine(e planner.DeploymentProgress) string {
+	pr := e.Progress
+	head := e.Cluster.String() + ": "
+	switch pr.Phase {
+	case "started":
+		return head + pr.Step.String() + "..."
+	case "health":
+		return fmt.Sprintf("%s%s is %d/%d healthy", head, pr.Step.Group, pr.Healthy, pr.Want)
+	case "failed":
+		msg := head + pr.Step.String() + " failed"
+		if pr.Err != nil {
+			msg += ": " + safeText(pr.Err.Error())
+		}
+		return msg
+	}
+	return head + pr.Step.String() + " done"
+}
+
+func deploymentStyle(pr delivery.Progress) string {
+	switch pr.Phase {
+	case "failed":
+		return ansiBoldRed
+	case "health":
+		return ""
+	}
+	return ansiBold
 }
 
 // Tick reports, with a "Still …" line each, the operations that have
@@ -299,6 +336,22 @@ type jsonMessage struct {
 	Hook    *jsonHook        `json:"hook,omitempty"`
 	Change  *jsonPlanned     `json:"change,omitempty"`
 	Changes *jsonApplyCounts `json:"changes,omitempty"`
+
+	Deployment *jsonDeployment `json:"deployment,omitempty"`
+}
+
+// jsonDeployment is a deployment_step message's step: which cluster,
+// which step (its index in the plan's steps, negative for a rollback's),
+// and the phase: started, done, failed, or health while waiting.
+type jsonDeployment struct {
+	Cluster string `json:"cluster"`
+	Index   int    `json:"index"`
+	Step    string `json:"step"`
+	Group   string `json:"server_group,omitempty"`
+	Phase   string `json:"phase"`
+	Healthy *int   `json:"healthy,omitempty"`
+	Want    *int   `json:"want,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 type jsonHook struct {
@@ -398,6 +451,19 @@ func (p *JSONProgress) Emit(e planner.Event) {
 			c.Importing = &jsonImporting{ID: ch.Importing.ID}
 		}
 		p.write(now, jsonMessage{Level: "info", Message: ch.Addr.String() + ": Plan to " + action, Type: "planned_change", Change: c})
+	case planner.DeploymentProgress:
+		level := "info"
+		if e.Progress.Phase == "failed" {
+			level = "error"
+		}
+		d := &jsonDeployment{Cluster: e.Cluster.String(), Step: e.Progress.Step.String(), Index: e.Progress.Index, Phase: e.Progress.Phase, Group: e.Progress.Step.Group}
+		if e.Progress.Phase == "health" {
+			d.Healthy, d.Want = &e.Progress.Healthy, &e.Progress.Want
+		}
+		if e.Progress.Err != nil {
+			d.Error = e.Progress.Err.Error()
+		}
+		p.write(now, jsonMessage{Level: level, Message: deploymentLine(e), Type: "deployment_step", Deployment: d})
 	case planner.StateSaved:
 		// Not news to a program either.
 	}
