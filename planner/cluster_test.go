@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/state"
 )
@@ -200,6 +201,34 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 	if last := c.History[len(c.History)-1]; last.Outcome != state.DeploymentRolledBack || last.ServerGroup != "api-prod-v002" {
 		t.Errorf("last deployment %+v; want api-prod-v002 rolled back", last)
+	}
+
+	// tack rollback: v1's group serves again, v2's is disabled, and the
+	// rollback is in the history.
+	var shown *ClusterChange
+	s, diags := f.planner(f.config(clusterConfig(app, "v2", "", 3))).Rollback(context.Background(), addrs.Cluster{Name: "api-prod"},
+		func(*state.State) error { return nil }, func(c *ClusterChange) bool { shown = c; return true })
+	f.state = s
+	if diags.HasErrors() {
+		t.Fatalf("rollback: %s", diags.Error())
+	}
+	wantSteps = []string{"wait until 3/3 healthy (deadline 5s)", "enable api-prod-v000", "disable api-prod-v001"}
+	if shown == nil || !cmp.Equal(delivery.Lines(shown.Steps), wantSteps) {
+		t.Errorf("rollback asked to confirm %v; want steps %q", shown, wantSteps)
+	}
+	if got := f.get("/"); got != "v1" {
+		t.Errorf("after tack rollback the load balancer answers %q; want v1", got)
+	}
+	c = f.state.Clusters["api-prod"]
+	if got := groupSummary(c); !cmp.Equal(got, []string{"api-prod-v000 v1 enabled", "api-prod-v001 v2 disabled"}) {
+		t.Errorf("groups after tack rollback: %q", got)
+	}
+	if last := c.History[len(c.History)-1]; last.Kind != state.DeploymentRollback || last.Outcome != state.DeploymentSucceeded || !cmp.Equal(last.From, []string{"api-prod-v001"}) {
+		t.Errorf("last deployment %+v; want a succeeded rollback from api-prod-v001", last)
+	}
+	// The configuration still asks for v2: the next plan says so.
+	if ch := clusterChange(t, f.plan(clusterConfig(app, "v2", "", 3), PlanOpts{}), "api-prod"); ch.Action != ClusterResume || !strings.Contains(ch.Reason, "tack rollback") {
+		t.Errorf("plan after tack rollback: %s (%s); want a resume that names the rollback", ch.Action, ch.Reason)
 	}
 
 	// Destroy: the cluster goes before its load balancer.

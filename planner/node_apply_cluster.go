@@ -56,7 +56,7 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		subject = n.cfg.DeclRange
 	}
 	fail := func(summary, format string, args ...any) hcl.Diagnostics {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: subject.Ptr()}}
+		return clusterError(subject, summary, format, args...)
 	}
 	if ch.Action == ClusterBlocked {
 		return fail("Cluster change blocked", "%s was not changed: %s.", ch.Addr, ch.Blocked)
@@ -81,11 +81,18 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 	if ch.Action == ClusterResume {
 		eng.Target = ch.Group
 	}
-	if ch.Action == ClusterCreate || ch.Action == ClusterDeploy {
-		// What was unknown when planning is known now.
+	if n.cfg != nil {
+		// What was unknown when planning is known now; and the window
+		// may have closed since the plan was made.
 		d, diags := w.evalCluster(n.cfg, pi)
 		if diags.HasErrors() {
 			return diags
+		}
+		if now := w.p.opts.Now(); !d.policy.window.Open(now) {
+			return fail("Cluster change blocked", "%s was not changed: it is outside the delivery policy's window (%s) now.", ch.Addr, d.policy.window)
+		}
+		if ch.Action != ClusterCreate && ch.Action != ClusterDeploy {
+			return w.runDeployment(ctx, ch, eng, pi.ref(), subject)
 		}
 		if ch.SpecHash != "" && d.specHash != ch.SpecHash {
 			return fail("Cluster spec changed since the plan", "The server_group of %s evaluates differently now than when it was planned. Plan again.", ch.Addr)
@@ -100,6 +107,17 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		}
 	}
 
+	return w.runDeployment(ctx, ch, eng, pi.ref(), subject)
+}
+
+// runDeployment runs a cluster change's steps with eng, recording the
+// deployment in the cluster's history and saving the state before the
+// first step and after every one; a failure is a diagnostic that says
+// what the rollback did.
+func (w *walker) runDeployment(ctx context.Context, ch *ClusterChange, eng *delivery.Engine, provider state.ProviderRef, subject hcl.Range) hcl.Diagnostics {
+	fail := func(summary, format string, args ...any) hcl.Diagnostics {
+		return clusterError(subject, summary, format, args...)
+	}
 	dep := &state.Deployment{
 		ID: newDeploymentID(), ServerGroup: ch.Group, Version: ch.Version, Strategy: ch.Strategy,
 		Kind: deploymentKind(ch.Action), Outcome: state.DeploymentInProgress, Started: w.p.opts.Now(),
@@ -109,7 +127,7 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 			dep.From = append(dep.From, g.Name)
 		}
 	}
-	rec := &clusterRecorder{w: w, ch: ch, groups: groups, dep: dep, provider: pi.ref()}
+	rec := &clusterRecorder{w: w, ch: ch, groups: eng.Groups, dep: dep, provider: provider}
 	if err := rec.save(ctx); err != nil {
 		return fail("Failed to save state", "Recording the start of the deployment of %s failed: %s. Nothing was changed.", ch.Addr, err)
 	}
@@ -153,6 +171,11 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		fmt.Fprintf(&why, " The canary %s was removed; the cluster serves as before.", ch.Group)
 	}
 	return fail("Deployment failed", "%s", why.String())
+}
+
+// clusterError is an error diagnostic about a cluster.
+func clusterError(subject hcl.Range, summary, format string, args ...any) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: subject.Ptr()}}
 }
 
 // clusterRecorder writes a cluster's live groups and its deployment's
@@ -215,6 +238,8 @@ func deploymentKind(a ClusterAction) string {
 		return state.DeploymentResume
 	case ClusterDestroy:
 		return state.DeploymentDestroy
+	case ClusterRollback:
+		return state.DeploymentRollback
 	}
 	return state.DeploymentDeploy
 }

@@ -309,6 +309,8 @@ func specVersion(spec cty.Value) string {
 
 // liveCluster is a cluster's server groups as listed, with their health.
 type liveCluster struct {
+	// sg is the provider's server groups service.
+	sg   sdk.ServerGroups
 	list []sdk.ServerGroup // oldest first
 	// instances and healthy count each group's instances, by name.
 	instances, healthy map[string]int
@@ -338,11 +340,11 @@ func (l *liveCluster) serving() *sdk.ServerGroup {
 // liveGroups lists a cluster's server groups and reads their health.
 // With -refresh=false the recorded groups stand in, taken as healthy.
 func (w *walker) liveGroups(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, rec *state.Cluster) (*liveCluster, hcl.Diagnostics) {
-	l := &liveCluster{instances: map[string]int{}, healthy: map[string]int{}}
 	sg, ok := pi.prov.(sdk.ServerGroups)
 	if !ok {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider does not host clusters", Detail: fmt.Sprintf("Provider %s serves no server groups.", pi.source)}}
 	}
+	l := &liveCluster{sg: sg, instances: map[string]int{}, healthy: map[string]int{}}
 	if w.opts.SkipRefresh {
 		if rec != nil {
 			for _, g := range rec.ServerGroups {

@@ -50,6 +50,7 @@ func run(args []string, stdout, stderr io.Writer, getenv env) int {
 			"show":             func() (cli.Command, error) { return &showCommand{meta}, nil },
 			"output":           func() (cli.Command, error) { return &outputCommand{meta}, nil },
 			"import":           func() (cli.Command, error) { return &importCommand{meta}, nil },
+			"rollback":         func() (cli.Command, error) { return &rollbackCommand{meta}, nil },
 			"graph":            func() (cli.Command, error) { return &graphCommand{meta}, nil },
 			"init":             func() (cli.Command, error) { return &initCommand{meta}, nil },
 			"version":          func() (cli.Command, error) { return &versionCommand{meta}, nil },
