@@ -20,13 +20,15 @@ func (c *showCommand) Help() string {
 	return `Usage: tack show [options] [PLAN]
 
   With PLAN, shows the saved plan as tack plan showed it. Without, shows
-  every object the state records, with its attributes; sensitive values
-  are hidden.
+  every object the state records, with its attributes (sensitive values
+  are hidden), and every cluster with its server groups and deployment
+  history, newest first.
 
 Options:
 
   -json      With PLAN, the plan as JSON (docs/json-format.md); without,
-             the state file (docs/state-format.md).
+             the state file (docs/state-format.md), which holds the
+             clusters' deployment history.
   -no-color  No colour, even on a terminal.`
 }
 
@@ -79,6 +81,7 @@ func (c *showCommand) Run(args []string) int {
 		fmt.Fprintln(c.stdout, renderRecorded(ri.Current))
 		fmt.Fprintln(c.stdout)
 	}
+	views.RenderClusters(c.stdout, s)
 	renderOutputs(c.stdout, s)
 	return 0
 }
