@@ -74,6 +74,15 @@ type DeploymentProgress struct {
 	Progress delivery.Progress
 }
 
+// ClusterChanged: a cluster change ended, with the deployment's outcome
+// as the state records it (succeeded, rolled_back, canary_failed,
+// failed, or in_progress when interrupted).
+type ClusterChanged struct {
+	Cluster addrs.Cluster
+	Action  ClusterAction
+	Outcome string
+}
+
 // StateSaved: the state was written, with its new serial.
 type StateSaved struct {
 	Serial uint64
@@ -85,3 +94,4 @@ func (OperationFailed) event()    {}
 func (ChangePlanned) event()      {}
 func (StateSaved) event()         {}
 func (DeploymentProgress) event() {}
+func (ClusterChanged) event()     {}

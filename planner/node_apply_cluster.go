@@ -150,6 +150,7 @@ func (w *walker) runDeployment(ctx context.Context, ch *ClusterChange, eng *deli
 	if serr := rec.save(ctx); serr != nil && err == nil {
 		err = serr
 	}
+	w.emit(ClusterChanged{Cluster: ch.Addr, Action: ch.Action, Outcome: dep.Outcome})
 	if err == nil {
 		return nil
 	}

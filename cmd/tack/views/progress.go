@@ -12,6 +12,7 @@ import (
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner"
 	"github.com/tackhq/tack/planner/delivery"
+	"github.com/tackhq/tack/state"
 )
 
 // Heartbeat is how often a still-running operation is reported.
@@ -64,6 +65,41 @@ type inflightOp struct {
 // counts as one added and one destroyed.
 type ApplyCounts struct {
 	Imported, Added, Changed, Destroyed int
+	// Clusters count the cluster changes that succeeded, by what they
+	// did ("deployed", "resized"…), and those that did not, by outcome
+	// ("rolled back", "failed").
+	Clusters map[string]int
+}
+
+// clusterWords are the words of the summary's cluster counts, in order.
+var clusterWords = []string{"created", "deployed", "resized", "resumed", "rolled back by tack rollback", "destroyed", "rolled back", "canary failed", "failed", "interrupted"}
+
+func (c *ApplyCounts) addCluster(e planner.ClusterChanged) {
+	if c.Clusters == nil {
+		c.Clusters = map[string]int{}
+	}
+	word := map[string]string{state.DeploymentRolledBack: "rolled back", state.DeploymentCanaryFailed: "canary failed", state.DeploymentFailed: "failed", state.DeploymentInProgress: "interrupted"}[e.Outcome]
+	if e.Outcome == state.DeploymentSucceeded {
+		word = map[planner.ClusterAction]string{
+			planner.ClusterCreate: "created", planner.ClusterDeploy: "deployed", planner.ClusterResize: "resized",
+			planner.ClusterResume: "resumed", planner.ClusterRollback: "rolled back by tack rollback", planner.ClusterDestroy: "destroyed",
+		}[e.Action]
+	}
+	c.Clusters[word]++
+}
+
+// clusterSummary is " Clusters: 1 deployed, 1 rolled back.", or "".
+func (c ApplyCounts) clusterSummary() string {
+	var parts []string
+	for _, w := range clusterWords {
+		if n := c.Clusters[w]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, w))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " Clusters: " + strings.Join(parts, ", ") + "."
 }
 
 // Emit renders one event. It is safe to pass as planner.Opts.Events.
@@ -90,6 +126,8 @@ func (p *Progress) Emit(e planner.Event) {
 		p.println(ansiBoldRed, fmt.Sprintf("%s: %s failed after %s", e.Addr, failNoun(e.Op), seconds(e.Elapsed)))
 	case planner.DeploymentProgress:
 		p.println(deploymentStyle(e.Progress), deploymentLine(e))
+	case planner.ClusterChanged:
+		p.counts.addCluster(e)
 	case planner.ChangePlanned, planner.StateSaved:
 		// The plan view shows the changes; saving state is not news.
 	}
@@ -214,13 +252,13 @@ func (c *ApplyCounts) add(op planner.Operation) {
 // in destroy mode.
 func ApplySummary(mode planner.Mode, c ApplyCounts) string {
 	if mode == planner.DestroyMode {
-		return fmt.Sprintf("Destroy complete! Resources: %d destroyed.", c.Destroyed)
+		return fmt.Sprintf("Destroy complete! Resources: %d destroyed.", c.Destroyed) + c.clusterSummary()
 	}
 	imported := ""
 	if c.Imported > 0 {
 		imported = fmt.Sprintf("%d imported, ", c.Imported)
 	}
-	return fmt.Sprintf("Apply complete! Resources: %s%d added, %d changed, %d destroyed.", imported, c.Added, c.Changed, c.Destroyed)
+	return fmt.Sprintf("Apply complete! Resources: %s%d added, %d changed, %d destroyed.", imported, c.Added, c.Changed, c.Destroyed) + c.clusterSummary()
 }
 
 func startMessage(op planner.Operation, id string) string {
@@ -385,6 +423,9 @@ type jsonApplyCounts struct {
 	Change    int    `json:"change"`
 	Remove    int    `json:"remove"`
 	Operation string `json:"operation"`
+	// Clusters count cluster changes by what they did or how they
+	// ended, in the summary line's words ("deployed", "rolled back").
+	Clusters map[string]int `json:"clusters,omitempty"`
 }
 
 // Version writes the message that begins a stream: which tack wrote it
@@ -464,6 +505,8 @@ func (p *JSONProgress) Emit(e planner.Event) {
 			d.Error = e.Progress.Err.Error()
 		}
 		p.write(now, jsonMessage{Level: level, Message: deploymentLine(e), Type: "deployment_step", Deployment: d})
+	case planner.ClusterChanged:
+		p.counts.addCluster(e)
 	case planner.StateSaved:
 		// Not news to a program either.
 	}
@@ -501,7 +544,7 @@ func (p *JSONProgress) Summary(mode planner.Mode) {
 	}
 	c := p.counts
 	p.write(p.now(), jsonMessage{Level: "info", Message: ApplySummary(mode, c), Type: "change_summary",
-		Changes: &jsonApplyCounts{Import: c.Imported, Add: c.Added, Change: c.Changed, Remove: c.Destroyed, Operation: operation}})
+		Changes: &jsonApplyCounts{Import: c.Imported, Add: c.Added, Change: c.Changed, Remove: c.Destroyed, Operation: operation, Clusters: c.Clusters}})
 }
 
 // Err returns the first error from writing, after which nothing more was

@@ -16,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/state"
 )
 
 var t0 = time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC)
@@ -95,7 +96,7 @@ Apply complete! Resources: 1 imported, 1 added, 1 changed, 1 destroyed.
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("progress mismatch (-want +got):\n%s", diff)
 	}
-	if got, want := p.Applied(), (ApplyCounts{Imported: 1, Added: 1, Changed: 1, Destroyed: 1}); got != want {
+	if got, want := p.Applied(), (ApplyCounts{Imported: 1, Added: 1, Changed: 1, Destroyed: 1}); !cmp.Equal(got, want) {
 		t.Errorf("Applied() = %+v, want %+v", got, want)
 	}
 }
@@ -221,6 +222,22 @@ func TestApplySummary(t *testing.T) {
 		{planner.RefreshOnlyMode, ApplyCounts{}, "Apply complete! Resources: 0 added, 0 changed, 0 destroyed."},
 		{planner.DestroyMode, ApplyCounts{Destroyed: 3}, "Destroy complete! Resources: 3 destroyed."},
 	}
+	// Cluster changes, counted from the events that end them.
+	var c ApplyCounts
+	c.Added = 1
+	for _, e := range []planner.ClusterChanged{
+		{Action: planner.ClusterDeploy, Outcome: state.DeploymentSucceeded},
+		{Action: planner.ClusterDeploy, Outcome: state.DeploymentSucceeded},
+		{Action: planner.ClusterResize, Outcome: state.DeploymentSucceeded},
+		{Action: planner.ClusterDeploy, Outcome: state.DeploymentRolledBack},
+	} {
+		c.addCluster(e)
+	}
+	tests = append(tests, struct {
+		mode planner.Mode
+		c    ApplyCounts
+		want string
+	}{planner.NormalMode, c, "Apply complete! Resources: 1 added, 0 changed, 0 destroyed. Clusters: 2 deployed, 1 resized, 1 rolled back."})
 	for _, tt := range tests {
 		if got := ApplySummary(tt.mode, tt.c); got != tt.want {
 			t.Errorf("ApplySummary(%v, %+v) = %q, want %q", tt.mode, tt.c, got, tt.want)
