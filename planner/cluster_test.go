@@ -12,9 +12,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner/delivery"
+	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/plugins/sdk/sdktest"
 	"github.com/tackhq/tack/state"
 )
 
@@ -241,5 +244,71 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 	if c := f.state.Clusters["api-prod"]; c != nil {
 		t.Errorf("the destroyed cluster is still recorded: %v", groupSummary(c))
+	}
+}
+
+// TestClusterDrift changes the live groups behind tack's back: the plan
+// shows each change as drift and puts the cluster back as configured.
+func TestClusterDrift(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	app := buildApp(t, f.dir)
+	src := clusterConfig(app, "v1", "", 2)
+	t.Cleanup(func() { f.applyErr(src, PlanOpts{Mode: DestroyMode}) })
+	if _, diags := f.applyErr(src, PlanOpts{}); diags.HasErrors() {
+		t.Fatalf("apply: %s", diags.Error())
+	}
+
+	// A second client of the same platform, as another operator's tool.
+	ctx := context.Background()
+	other := sdktest.Serve(t, localProvider())
+	other.GetSchema(ctx)
+	cfg := cty.ObjectVal(map[string]cty.Value{"directory": cty.StringVal(f.dir), "platform_directory": cty.NullVal(cty.String)})
+	if err := other.ConfigureProvider(ctx, sdk.ConfigureProviderRequest{Config: cfg}).Diagnostics.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ref := sdk.ClusterRef{Name: "api-prod", Application: "api", Stack: "prod"}
+	if err := other.ResizeServerGroup(ctx, sdk.ResizeServerGroupRequest{Cluster: ref, Name: "api-prod-v000", Capacity: sdk.Capacity{Min: 1, Desired: 1, Max: 2}}).Diagnostics.Err(); err != nil {
+		t.Fatal(err)
+	}
+	plan := f.plan(src, PlanOpts{})
+	drift := func(p *Plan) []string {
+		var out []string
+		for _, d := range p.ClusterDrift {
+			out = append(out, d.Group+" "+d.Change)
+		}
+		return out
+	}
+	if got, want := drift(plan), []string{"api-prod-v000 was resized outside tack from 2 instances to 1 instance"}; !cmp.Equal(got, want) {
+		t.Errorf("drift after a resize by hand: %q; want %q", got, want)
+	}
+	if ch := clusterChange(t, plan, "api-prod"); ch.Action != ClusterResize || !cmp.Equal(delivery.Lines(ch.Steps), []string{"resize api-prod-v000 to 2 instances"}) {
+		t.Errorf("plan after a resize by hand: %s %q; want the resize back to 2", ch.Action, delivery.Lines(ch.Steps))
+	}
+
+	// Disabled by hand (and resized back, so only that differs once the
+	// plan above is applied).
+	if _, diags := f.applyErr(src, PlanOpts{}); diags.HasErrors() {
+		t.Fatalf("apply the resize: %s", diags.Error())
+	}
+	if err := other.SetTraffic(ctx, sdk.SetTrafficRequest{Cluster: ref, Name: "api-prod-v000", Traffic: sdk.Traffic{Enabled: false}}).Diagnostics.Err(); err != nil {
+		t.Fatal(err)
+	}
+	plan = f.plan(src, PlanOpts{})
+	if got, want := drift(plan), []string{"api-prod-v000 was disabled outside tack"}; !cmp.Equal(got, want) {
+		t.Errorf("drift after a disable by hand: %q; want %q", got, want)
+	}
+	ch := clusterChange(t, plan, "api-prod")
+	if want := []string{"wait until 2/2 healthy (deadline 5s)", "enable api-prod-v000"}; ch.Action != ClusterResume || !cmp.Equal(delivery.Lines(ch.Steps), want) {
+		t.Errorf("plan after a disable by hand: %s %q; want resume %q", ch.Action, delivery.Lines(ch.Steps), want)
+	}
+	if _, diags := f.applyErr(src, PlanOpts{}); diags.HasErrors() {
+		t.Fatalf("apply the resume: %s", diags.Error())
+	}
+	if got := f.get("/"); got != "v1" {
+		t.Errorf("after the resume the load balancer answers %q; want v1", got)
+	}
+	if ch := clusterChange(t, f.plan(src, PlanOpts{}), "api-prod"); ch.Action != ClusterNoOp {
+		t.Errorf("after putting it back the plan is %s (%s); want no-op", ch.Action, ch.Reason)
 	}
 }
