@@ -618,7 +618,8 @@ func (n *nodePlanClusterDestroy) execute(ctx context.Context, w *walker) hcl.Dia
 	if cur := live.serving(); cur != nil {
 		ch.Current = cur.Spec
 	}
-	if len(ch.Live) > 0 && w.opts.Mode != RefreshOnlyMode {
+	if w.opts.Mode != RefreshOnlyMode {
+		// With no live group left, the destroy only forgets the record.
 		ch.Action, ch.Steps = ClusterDestroy, delivery.Teardown(ch.Live)
 		ch.Reason = "it is not in the configuration"
 		if w.opts.Mode == DestroyMode {
