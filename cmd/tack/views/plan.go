@@ -39,7 +39,9 @@ type PlanOpts struct {
 
 // RenderPlan writes p for people, in Terraform's layout: what changed
 // outside tack (drift), the symbols used, every change as a resource
-// block with what differs, the summary line, and the changes to outputs.
+// block with what differs, every cluster change as a cluster block with
+// its deployment's steps, the summary line (and a second one for
+// clusters), and the changes to outputs.
 // Unchanged attributes and blocks are counted rather than shown; values
 // that are sensitive, by a variable's mark or by the provider's schema,
 // are shown as (sensitive value), and those known only after apply as
@@ -72,29 +74,37 @@ func (r *planRenderer) para(text string) {
 func (r *planRenderer) render() {
 	p := r.p
 	changes := visibleChanges(p)
+	clusters := visibleClusters(p)
 	outputs := changedOutputs(p)
 
-	if len(p.Drift) > 0 {
+	if hasDrift(p) {
 		r.drift()
 	}
 
 	switch {
-	case len(changes) == 0 && len(outputs) == 0 && p.Errored:
+	case len(changes) == 0 && len(clusters) == 0 && len(outputs) == 0 && p.Errored:
 		// "No changes" would not be true of a plan that stopped early.
-	case len(changes) == 0 && len(outputs) == 0:
+	case len(changes) == 0 && len(clusters) == 0 && len(outputs) == 0:
 		r.noChanges()
-	case len(changes) == 0:
+	case len(changes) == 0 && len(clusters) == 0:
 		r.outputs(outputs)
 		if p.Mode != planner.RefreshOnlyMode {
 			r.para("You can apply this plan to save these new output values to the tack state, without changing any real infrastructure.")
 		}
 	default:
-		r.legend(changes)
+		r.legend(changes, clusters)
 		r.printf("tack will perform the following actions:\n\n")
 		for _, ch := range changes {
 			r.change(ch)
 		}
-		r.printf("%s %s\n\n", r.c.wrap(ansiBold, "Plan:"), summaryCounts(p.Counts()))
+		for _, c := range clusters {
+			r.cluster(c)
+		}
+		r.printf("%s %s\n", r.c.wrap(ansiBold, "Plan:"), summaryCounts(p.Counts()))
+		if s := clusterSummary(countClusters(p)); s != "" {
+			r.printf("%s %s\n", r.c.wrap(ansiBold, "Clusters:"), s)
+		}
+		r.b.WriteByte('\n')
 		if len(outputs) > 0 {
 			r.outputs(outputs)
 		}
@@ -120,6 +130,12 @@ func (r *planRenderer) drift() {
 		addr, phrase := driftHeader(ch)
 		r.printf("  %s %s\n", r.c.wrap(ansiBold, "# "+addr), phrase)
 		r.lines(driftLines(r.p, ch))
+		r.b.WriteByte('\n')
+	}
+	for _, d := range r.p.ClusterDrift {
+		r.printf("  %s: %s\n", r.c.wrap(ansiBold, "# "+clusterAddr(d.Cluster)), clusterDriftText(d))
+	}
+	if len(r.p.ClusterDrift) > 0 {
 		r.b.WriteByte('\n')
 	}
 	if r.p.Mode == planner.RefreshOnlyMode {
@@ -151,12 +167,12 @@ func noChangesText(p *planner.Plan) (headline, detail string, ok bool) {
 	case p.Mode == planner.DestroyMode:
 		return "No objects need to be destroyed.",
 			"Either you have not created any objects yet or the existing objects were already deleted outside of tack.", true
-	case p.Mode == planner.RefreshOnlyMode && len(p.Drift) > 0:
+	case p.Mode == planner.RefreshOnlyMode && hasDrift(p):
 		return "", "", false
 	case p.Mode == planner.RefreshOnlyMode:
 		return "Your infrastructure still matches the configuration.",
 			"tack has checked that the real remote objects still match the result of your most recent changes, and found no differences.", true
-	case len(p.Drift) > 0:
+	case hasDrift(p):
 		return "Your infrastructure matches the configuration.",
 			"Your configuration already matches the changes detected above. If you'd like to update the tack state to match, create and apply a refresh-only plan:\n  tack apply -refresh-only", true
 	}
@@ -165,11 +181,41 @@ func noChangesText(p *planner.Plan) (headline, detail string, ok bool) {
 }
 
 // legend writes the introduction and the symbols the changes use, in a
-// fixed order.
-func (r *planRenderer) legend(changes []*planner.ResourceChange) {
+// fixed order. A cluster's ~ is said in the words of what happens to it:
+// "deploy or resize a cluster".
+func (r *planRenderer) legend(changes []*planner.ResourceChange, clusters []*planner.ClusterChange) {
 	used := map[planner.Action]bool{}
 	for _, ch := range changes {
 		used[ch.Action] = true
+	}
+	clusterUsed := map[planner.ClusterAction]bool{}
+	for _, c := range clusters {
+		clusterUsed[c.Action] = true
+	}
+	used[planner.Create] = used[planner.Create] || clusterUsed[planner.ClusterCreate]
+	used[planner.Delete] = used[planner.Delete] || clusterUsed[planner.ClusterDestroy]
+	var verbs []string
+	for _, v := range []struct {
+		act  planner.ClusterAction
+		verb string
+	}{{planner.ClusterDeploy, "deploy"}, {planner.ClusterResize, "resize"}, {planner.ClusterResume, "resume"}} {
+		if clusterUsed[v.act] {
+			verbs = append(verbs, v.verb)
+		}
+	}
+	update := "update in-place"
+	if len(verbs) > 0 {
+		clusterText := verbs[0]
+		if n := len(verbs); n > 1 {
+			clusterText = strings.Join(verbs[:n-1], ", ") + " or " + verbs[n-1]
+		}
+		clusterText += " a cluster"
+		if used[planner.Update] {
+			update += ", or " + clusterText
+		} else {
+			update = clusterText
+		}
+		used[planner.Update] = true
 	}
 	var b strings.Builder
 	for _, l := range []struct {
@@ -177,7 +223,7 @@ func (r *planRenderer) legend(changes []*planner.ResourceChange) {
 		text string
 	}{
 		{planner.Create, "create"},
-		{planner.Update, "update in-place"},
+		{planner.Update, update},
 		{planner.Delete, "destroy"},
 		{planner.DeleteThenCreate, "destroy and then create replacement"},
 		{planner.CreateThenDelete, "create replacement and then destroy"},
@@ -204,6 +250,16 @@ func (r *planRenderer) change(ch *planner.ResourceChange) {
 		r.printf("  # %s\n", reason)
 	}
 	r.lines(changeLines(r.p, ch))
+	r.b.WriteByte('\n')
+}
+
+func (r *planRenderer) cluster(c *planner.ClusterChange) {
+	h := clusterHeader(c)
+	r.printf("  %s %s\n", r.c.wrap(ansiBold, "# "+h.addr), h.phrase)
+	for _, reason := range h.reasons {
+		r.printf("  # %s\n", reason)
+	}
+	r.lines(clusterLines(r.p, c))
 	r.b.WriteByte('\n')
 }
 

@@ -206,7 +206,7 @@ type planFixture struct {
 	plan func() *planner.Plan
 }
 
-var planFixtures = []planFixture{
+var planFixtures = append([]planFixture{
 	{"create", func() *planner.Plan {
 		return newPlan(
 			change("local_file.a", planner.Create, cty.NilVal, file(map[string]cty.Value{
@@ -585,4 +585,4 @@ var planFixtures = []planFixture{
 		p.Errored = true
 		return p
 	}},
-}
+}, clusterFixtures...)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -11,6 +12,7 @@ import (
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/plugins/sdk"
 )
 
@@ -39,7 +41,15 @@ const PlanFormatVersion = "1.0"
 //	    "change": {"actions": ["create"], "before": null, "after": {…},
 //	               "after_unknown": {…}, "before_sensitive": false, "after_sensitive": {…}},
 //	  } ],
-//	  "output_changes": {"endpoint": {"actions": ["create"], …}}
+//	  "output_changes": {"endpoint": {"actions": ["create"], …}},
+//	  "cluster_summary": {"create": 0, "deploy": 1, "resize": 0, "resume": 0, "destroy": 0, "blocked": 0},
+//	  "cluster_drift": [ {"address": "cluster.api-prod", "server_group": "api-prod-v042", "change": "…"} ],
+//	  "cluster_changes": [ {
+//	    "address": "cluster.api-prod", "name": "api-prod", "action": "deploy", "strategy": "red_black",
+//	    "server_group": "api-prod-v043", "capacity": {"min": 2, "desired": 3, "max": 6},
+//	    "steps": [ {"kind": "create", "group": "api-prod-v043", "description": "create api-prod-v043 (3 instances, disabled)", …} ],
+//	    "spec": {"before": {…}, "after": {…}, "after_unknown": {…}, …}
+//	  } ]
 //	}
 //
 // Sensitive values, whether a variable's mark or the provider's schema
@@ -61,6 +71,9 @@ func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
 		ResourceDrift:   []jsonResourceChange{},
 		ResourceChanges: []jsonResourceChange{},
 		OutputChanges:   map[string]jsonChange{},
+		ClusterSummary:  jsonClusterSummary(countClusters(p)),
+		ClusterDrift:    []jsonClusterDrift{},
+		ClusterChanges:  []jsonClusterChange{},
 	}
 	for name, v := range p.Variables {
 		v = prepareValue(v, nil)
@@ -81,6 +94,12 @@ func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
 			b, a = markSensitive(b), markSensitive(a)
 		}
 		out.OutputChanges[o.Name] = jsonChangeOf(o.Action, b, a, nil)
+	}
+	for _, d := range p.ClusterDrift {
+		out.ClusterDrift = append(out.ClusterDrift, jsonClusterDrift{Address: clusterAddr(d.Cluster), Cluster: d.Cluster, ServerGroup: d.Group, Change: d.Change})
+	}
+	for _, c := range p.Clusters {
+		out.ClusterChanges = append(out.ClusterChanges, jsonCluster(p, c))
 	}
 
 	enc := json.NewEncoder(w)
@@ -104,6 +123,9 @@ type jsonPlan struct {
 	ResourceDrift   []jsonResourceChange    `json:"resource_drift"`
 	ResourceChanges []jsonResourceChange    `json:"resource_changes"`
 	OutputChanges   map[string]jsonChange   `json:"output_changes"`
+	ClusterSummary  jsonClusterSummary      `json:"cluster_summary"`
+	ClusterDrift    []jsonClusterDrift      `json:"cluster_drift"`
+	ClusterChanges  []jsonClusterChange     `json:"cluster_changes"`
 }
 
 type jsonPriorState struct {
@@ -327,4 +349,154 @@ func jsonPath(p cty.Path) []any {
 		}
 	}
 	return out
+}
+
+type jsonClusterSummary struct {
+	Create  int `json:"create"`
+	Deploy  int `json:"deploy"`
+	Resize  int `json:"resize"`
+	Resume  int `json:"resume"`
+	Destroy int `json:"destroy"`
+	Blocked int `json:"blocked"`
+}
+
+type jsonClusterDrift struct {
+	Address     string `json:"address"`
+	Cluster     string `json:"cluster"`
+	ServerGroup string `json:"server_group,omitempty"`
+	Change      string `json:"change"`
+}
+
+type jsonClusterChange struct {
+	Address          string          `json:"address"`
+	Name             string          `json:"name"`
+	Application      string          `json:"application"`
+	Stack            string          `json:"stack,omitempty"`
+	Detail           string          `json:"detail,omitempty"`
+	Provider         jsonProvider    `json:"provider"`
+	Action           string          `json:"action"`
+	Intended         string          `json:"intended,omitempty"`
+	Reason           string          `json:"reason,omitempty"`
+	Blocked          string          `json:"blocked,omitempty"`
+	Strategy         string          `json:"strategy,omitempty"`
+	Version          string          `json:"version,omitempty"`
+	ServerGroup      string          `json:"server_group,omitempty"`
+	Capacity         *jsonCapacity   `json:"capacity,omitempty"`
+	LiveServerGroups []jsonLiveGroup `json:"live_server_groups"`
+	Steps            []jsonStep      `json:"steps"`
+	Spec             jsonSpec        `json:"spec"`
+}
+
+type jsonCapacity struct {
+	Min     int `json:"min"`
+	Desired int `json:"desired"`
+	Max     int `json:"max"`
+}
+
+type jsonLiveGroup struct {
+	Name     string       `json:"name"`
+	Capacity jsonCapacity `json:"capacity"`
+	Enabled  bool         `json:"enabled"`
+	Healthy  int          `json:"healthy"`
+}
+
+// jsonStep is a deployment step; which fields it has depends on its kind.
+type jsonStep struct {
+	Kind            string        `json:"kind"`
+	Group           string        `json:"group,omitempty"`
+	Description     string        `json:"description"`
+	Capacity        *jsonCapacity `json:"capacity,omitempty"`
+	Enabled         *bool         `json:"enabled,omitempty"`
+	Healthy         *int          `json:"healthy,omitempty"`
+	DeadlineSeconds json.Number   `json:"deadline_seconds,omitempty"`
+	DurationSeconds json.Number   `json:"duration_seconds,omitempty"`
+	Weight          *int          `json:"weight,omitempty"`
+	Baseline        string        `json:"baseline,omitempty"`
+	OnFail          []jsonStep    `json:"on_fail,omitempty"`
+}
+
+// jsonSpec is the server_group spec of the group serving now (before)
+// and of the one the change leaves serving (after), with the trees of
+// a resource change.
+type jsonSpec struct {
+	Before          any `json:"before"`
+	After           any `json:"after"`
+	AfterUnknown    any `json:"after_unknown"`
+	BeforeSensitive any `json:"before_sensitive"`
+	AfterSensitive  any `json:"after_sensitive"`
+}
+
+func jsonCluster(p *planner.Plan, c *planner.ClusterChange) jsonClusterChange {
+	jc := jsonClusterChange{
+		Address:          c.Addr.String(),
+		Name:             c.Ref.Name,
+		Application:      c.Ref.Application,
+		Stack:            c.Ref.Stack,
+		Detail:           c.Ref.Detail,
+		Provider:         jsonProvider{Source: c.Provider.Source, Alias: c.Provider.Alias},
+		Action:           string(c.Action),
+		Intended:         string(c.Intended),
+		Reason:           c.Reason,
+		Blocked:          c.Blocked,
+		Strategy:         c.Strategy,
+		Version:          c.Version,
+		ServerGroup:      c.Group,
+		LiveServerGroups: []jsonLiveGroup{},
+		Steps:            jsonSteps(c.Steps),
+	}
+	if jc.Name == "" {
+		jc.Name = c.Addr.Name
+	}
+	if c.Capacity != (delivery.Capacity{}) {
+		jc.Capacity = jsonCapacityOf(c.Capacity)
+	}
+	for _, g := range c.Live {
+		jc.LiveServerGroups = append(jc.LiveServerGroups, jsonLiveGroup{Name: g.Name, Capacity: *jsonCapacityOf(g.Capacity), Enabled: g.Enabled, Healthy: g.Healthy})
+	}
+	schema := p.Schemas[c.Provider.Source][planner.ServerGroupSchemaKey]
+	before, after := prepareValue(c.Current, schema), prepareValue(c.Spec, schema)
+	if c.Action == planner.ClusterDestroy || c.Action == planner.ClusterBlocked && c.Intended == planner.ClusterDestroy {
+		after = cty.NullVal(cty.DynamicPseudoType)
+	}
+	ch := jsonChangeOf(planner.Update, before, after, nil)
+	jc.Spec = jsonSpec{Before: ch.Before, After: ch.After, AfterUnknown: ch.AfterUnknown, BeforeSensitive: ch.BeforeSensitive, AfterSensitive: ch.AfterSensitive}
+	return jc
+}
+
+func jsonCapacityOf(c delivery.Capacity) *jsonCapacity {
+	return &jsonCapacity{Min: c.Min, Desired: c.Desired, Max: c.Max}
+}
+
+// jsonSteps writes steps with the fields each kind uses; always a list,
+// [] when there are none.
+func jsonSteps(steps []delivery.Step) []jsonStep {
+	out := []jsonStep{}
+	for _, s := range steps {
+		js := jsonStep{Kind: s.Kind.String(), Group: s.Group, Description: s.String()}
+		switch s.Kind {
+		case delivery.StepCreate:
+			js.Capacity, js.Enabled = jsonCapacityOf(s.Capacity), &s.Enabled
+		case delivery.StepWaitHealthy:
+			js.Capacity, js.Healthy, js.DeadlineSeconds = jsonCapacityOf(s.Capacity), &s.Healthy, jsonSeconds(s.Deadline)
+		case delivery.StepSetWeight:
+			js.Weight = &s.Weight
+		case delivery.StepResize:
+			js.Capacity = jsonCapacityOf(s.Capacity)
+		case delivery.StepWait:
+			js.DurationSeconds = jsonSeconds(s.Duration)
+		case delivery.StepAnalyze:
+			js.Baseline, js.DurationSeconds = s.Baseline, jsonSeconds(s.Duration)
+			if len(s.OnFail) > 0 {
+				js.OnFail = jsonSteps(s.OnFail)
+			}
+		}
+		out = append(out, js)
+	}
+	return out
+}
+
+// jsonSeconds writes a duration as a JSON number of seconds, exactly: 120,
+// 1.5.
+func jsonSeconds(d time.Duration) json.Number {
+	return json.Number(strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
 }

@@ -18,13 +18,16 @@ const MarkdownLimit = 65536
 // RenderPlanMarkdown writes p as GitHub-flavoured markdown for a
 // pull-request comment. In order:
 //
-//   - the summary line (or that there are no changes), and whether the
-//     plan is incomplete or objects changed outside tack;
-//   - every destroy and replacement, one line each, under a warning;
-//   - each change in a folded <details> block, its resource block in a
-//     ```diff fence (added lines start with +, removed with -, changed
-//     with !, so that GitHub colours them), destroys and replacements
-//     first;
+//   - the summary line (or that there are no changes), the clusters'
+//     summary line when clusters change, and whether the plan is
+//     incomplete or objects changed outside tack;
+//   - every destroy and replacement, and every blocked cluster change,
+//     one line each, under a warning;
+//   - each change in a folded <details> block, its resource or cluster
+//     block in a ```diff fence (added lines start with +, removed with -,
+//     changed with !, so that GitHub colours them; a cluster's
+//     deployment steps follow its spec), destroys, replacements and
+//     blocked clusters first;
 //   - the changes to outputs, and the objects changed outside tack.
 //
 // The result is always shorter than [MarkdownLimit]. When everything does
@@ -50,6 +53,7 @@ type mdItem struct {
 // renderMarkdown renders p in fewer than limit bytes.
 func renderMarkdown(p *planner.Plan, limit int) string {
 	changes := visibleChanges(p)
+	clusters := visibleClusters(p)
 	outputs := changedOutputs(p)
 
 	var head strings.Builder
@@ -59,9 +63,12 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	}
 	head.WriteString("\n\n")
 	switch {
-	case len(changes) > 0:
+	case len(changes) > 0 || len(clusters) > 0:
 		fmt.Fprintf(&head, "**Plan: %s**\n\n", summaryCounts(p.Counts()))
-	case p.Mode == planner.RefreshOnlyMode && len(p.Drift) > 0:
+		if s := clusterSummary(countClusters(p)); s != "" {
+			fmt.Fprintf(&head, "**Clusters: %s**\n\n", s)
+		}
+	case p.Mode == planner.RefreshOnlyMode && hasDrift(p):
 		head.WriteString("**Refresh only:** applying this plan records the changes made outside of tack in the state, without changing any remote objects.\n\n")
 	case len(outputs) > 0:
 		head.WriteString("**Only outputs change:** applying this plan saves the new output values in the state, without changing any real infrastructure.\n\n")
@@ -74,12 +81,13 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	if p.Errored {
 		head.WriteString("> [!CAUTION]\n> This plan is incomplete: planning stopped at an error, so it cannot be applied.\n\n")
 	}
-	if n := len(p.Drift); n > 0 {
+	if n := len(p.Drift) + len(p.ClusterDrift); n > 0 {
 		fmt.Fprintf(&head, "%s changed outside of tack since the last `tack apply`; see below.\n\n", plural(n, "object"))
 	}
 
-	// Destroys and replacements come first, in the list and in the
-	// details, because they are what a reviewer must not miss.
+	// Destroys, replacements and blocked clusters come first, in the
+	// list and in the details, because they are what a reviewer must not
+	// miss.
 	var risky, rest []*planner.ResourceChange
 	for _, ch := range changes {
 		if ch.Action == planner.Delete || ch.Action.IsReplace() {
@@ -88,24 +96,51 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 			rest = append(rest, ch)
 		}
 	}
+	var riskyClusters, restClusters []*planner.ClusterChange
+	blocked := false
+	for _, c := range clusters {
+		switch c.Action {
+		case planner.ClusterBlocked:
+			blocked = true
+			riskyClusters = append(riskyClusters, c)
+		case planner.ClusterDestroy:
+			riskyClusters = append(riskyClusters, c)
+		default:
+			restClusters = append(restClusters, c)
+		}
+	}
+	var riskyLines []string
+	for _, ch := range risky {
+		riskyLines = append(riskyLines, riskyLine(ch))
+	}
+	for _, c := range riskyClusters {
+		riskyLines = append(riskyLines, riskyClusterLine(c))
+	}
 
 	// The note that ends a cut rendering is at most this long.
 	const noteRoom = 400
 	budget := limit - 1 - noteRoom
 
-	if len(risky) > 0 {
-		head.WriteString("#### ⚠️ Destroys and replacements\n\n")
+	if len(riskyLines) > 0 {
+		switch {
+		case !blocked:
+			head.WriteString("#### ⚠️ Destroys and replacements\n\n")
+		case len(riskyLines) == len(riskyClusters) && allBlocked(riskyClusters):
+			head.WriteString("#### ⚠️ Blocked clusters\n\n")
+		default:
+			head.WriteString("#### ⚠️ Destroys, replacements and blocked clusters\n\n")
+		}
 		more := func(n int) string {
 			return fmt.Sprintf("- _…and %s more, not listed (%s-character limit)._\n", thousands(n), thousands(limit))
 		}
-		for i, ch := range risky {
-			item := "- " + riskyLine(ch) + "\n"
+		for i, line := range riskyLines {
+			item := "- " + line + "\n"
 			room := 0 // to say how many more there are, unless none
-			if i < len(risky)-1 {
-				room = len(more(len(risky) - i - 1))
+			if i < len(riskyLines)-1 {
+				room = len(more(len(riskyLines) - i - 1))
 			}
 			if head.Len()+len(item)+room > budget {
-				head.WriteString(more(len(risky) - i))
+				head.WriteString(more(len(riskyLines) - i))
 				break
 			}
 			head.WriteString(item)
@@ -114,15 +149,28 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	}
 
 	var items []mdItem
-	for _, ch := range append(risky, rest...) {
+	resourceItem := func(ch *planner.ResourceChange) {
 		items = append(items, mdItem{"#### Changes\n\n", "change", func() string {
 			h := changeHeader(ch)
-			summary := "<code>" + html.EscapeString(h.addr) + "</code> " + html.EscapeString(h.phrase)
-			for _, r := range h.reasons {
-				summary += " " + html.EscapeString(r)
-			}
-			return mdDetails(summary, changeLines(p, ch))
+			return mdDetails(mdSummary(h), changeLines(p, ch))
 		}})
+	}
+	clusterItem := func(c *planner.ClusterChange) {
+		items = append(items, mdItem{"#### Changes\n\n", "change", func() string {
+			return mdDetails(mdSummary(clusterHeader(c)), clusterLines(p, c))
+		}})
+	}
+	for _, ch := range risky {
+		resourceItem(ch)
+	}
+	for _, c := range riskyClusters {
+		clusterItem(c)
+	}
+	for _, ch := range rest {
+		resourceItem(ch)
+	}
+	for _, c := range restClusters {
+		clusterItem(c)
 	}
 	if len(outputs) > 0 {
 		items = append(items, mdItem{"", "output", func() string {
@@ -133,6 +181,11 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 		items = append(items, mdItem{"#### Changed outside of tack\n\n", "drift", func() string {
 			addr, phrase := driftHeader(ch)
 			return mdDetails("<code>"+html.EscapeString(addr)+"</code> "+phrase, driftLines(p, ch))
+		}})
+	}
+	for _, d := range p.ClusterDrift {
+		items = append(items, mdItem{"#### Changed outside of tack\n\n", "drift", func() string {
+			return "- " + mdCode(clusterAddr(d.Cluster)) + ": " + mdEscape(clusterDriftText(d)) + "\n"
 		}})
 	}
 
@@ -170,6 +223,9 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 		missing = append(missing, fmt.Sprintf("%s of %s changed outside of tack %s not shown", thousands(m), plural(n, "object"), isAre(m)))
 	}
 	if len(missing) > 0 {
+		if !strings.HasSuffix(b.String(), "\n\n") {
+			b.WriteString("\n") // after a list, which the note must not join
+		}
 		fmt.Fprintf(&b, "_Output cut: %s (%s-character limit). Run `tack show` on the saved plan for the rest._\n",
 			strings.Join(missing, "; "), thousands(limit))
 	}
@@ -190,6 +246,36 @@ func riskyLine(ch *planner.ResourceChange) string {
 			paths = append(paths, mdCode(sdk.FormatPath(p)))
 		}
 		s += " (a change to " + strings.Join(paths, ", ") + " forces it)"
+	}
+	return s
+}
+
+// riskyClusterLine is the line of a cluster destroy or blocked cluster
+// change in the warning list.
+func riskyClusterLine(c *planner.ClusterChange) string {
+	h := clusterHeader(c)
+	s := mdCode(h.addr) + " " + mdEscape(h.phrase)
+	for _, r := range h.reasons {
+		s += " " + mdEscape(r)
+	}
+	return s
+}
+
+func allBlocked(cs []*planner.ClusterChange) bool {
+	for _, c := range cs {
+		if c.Action != planner.ClusterBlocked {
+			return false
+		}
+	}
+	return true
+}
+
+// mdSummary is the summary of a change's details: its address and what
+// is said of it, as HTML.
+func mdSummary(h header) string {
+	s := "<code>" + html.EscapeString(h.addr) + "</code> " + html.EscapeString(h.phrase)
+	for _, r := range h.reasons {
+		s += " " + html.EscapeString(r)
 	}
 	return s
 }
