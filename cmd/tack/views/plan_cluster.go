@@ -120,11 +120,15 @@ func clusterLines(p *planner.Plan, c *planner.ClusterChange) []diffLine {
 		d.block(nil, actionSym(spec), "server_group ", schema, before, after, 1, false)
 	}
 
-	if len(c.Steps) > 0 {
+	switch {
+	case len(c.Steps) > 0:
 		d.add(diffLine{blank: true})
 		for _, l := range numberedSteps(c.Steps) {
 			d.add(diffLine{depth: 1, text: l})
 		}
+	case act == planner.ClusterDestroy:
+		// Its groups went outside tack: apply only forgets it.
+		d.comment(1, "# (no server group is left: only the record in the state goes)")
 	}
 	d.add(diffLine{text: "}"})
 	return d.lines

@@ -165,8 +165,12 @@ var clusterFixtures = []planFixture{
 		c.Reason, c.Strategy, c.Capacity = "it is not in the configuration", "", delivery.Capacity{}
 		c.Current, c.LoadBalancers = spec("1.4.2", nil), cty.ListValEmpty(cty.String)
 		c.Steps = delivery.Teardown(c.Live)
+		// Every group of api-old went outside tack: only its record goes.
+		old := clusterChange(planner.ClusterDestroy, redBlack)
+		old.Addr, old.Ref = addrs.Cluster{Name: "api-old"}, sdk.ClusterRef{Name: "api-old", Application: "api", Stack: "old"}
+		old.Reason, old.Strategy, old.Capacity = "it is not in the configuration", "", delivery.Capacity{}
 		p := newPlan()
-		p.Clusters = []*planner.ClusterChange{c}
+		p.Clusters = []*planner.ClusterChange{old, c}
 		return p
 	}},
 
