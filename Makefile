@@ -5,7 +5,7 @@ BIN      := bin
 PROVIDERS := local
 PKGS     := ./...
 
-.PHONY: all build test demo bench proto fmt vet clean
+.PHONY: all build test demo demo-files bench proto fmt vet clean
 
 all: build
 
@@ -17,10 +17,17 @@ build:
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
 
-# demo runs tack's plan/apply workflow on the embedded local platform:
-# examples/getting-started, planned, applied, drifted, changed and
-# destroyed in a scratch copy under bin/demo.
+# demo delivers examples/quickstart on the embedded local platform, in a
+# scratch copy under bin/quickstart: v1 behind a load balancer on
+# 127.0.0.1:$(DEMO_PORT), v2 by red/black, a broken v3 rolled back, then
+# destroy. Where 8080 is taken: make demo DEMO_PORT=18080.
+DEMO_PORT ?= 8080
 demo: build
+	@GO=$(GO) DEMO_PORT=$(DEMO_PORT) sh examples/quickstart/demo.sh $(BIN)/tack
+
+# demo-files runs examples/getting-started, tack's plan/apply workflow on
+# files: planned, applied, drifted, changed and destroyed under bin/demo.
+demo-files: build
 	@sh examples/getting-started/demo.sh $(BIN)/tack
 
 # bench runs every benchmark ten times for three seconds each: the machine
