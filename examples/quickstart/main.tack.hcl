@@ -69,9 +69,7 @@ cluster "hello-prod" {
   delivery       = delivery_policy.quick
   load_balancers = [local_load_balancer.hello.id]
   capacity {
-    min     = 3
-    desired = 3
-    max     = 3
+    desired = 3 # min and max default to desired
   }
 
   # The program each of the three instances runs: examples/quickstart/app,
