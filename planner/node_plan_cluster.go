@@ -495,7 +495,16 @@ func decideCluster(c *ClusterChange, live *liveCluster, rec *state.Cluster) erro
 				return nil
 			}
 			c.Action = ClusterResize
-			c.Reason = fmt.Sprintf("capacity changed: desired %d → %d (min %d → %d, max %d → %d)", have.Desired, c.Capacity.Desired, have.Min, c.Capacity.Min, have.Max, c.Capacity.Max)
+			var parts []string
+			for _, p := range []struct {
+				name     string
+				from, to int
+			}{{"desired", have.Desired, c.Capacity.Desired}, {"min", have.Min, c.Capacity.Min}, {"max", have.Max, c.Capacity.Max}} {
+				if p.from != p.to {
+					parts = append(parts, fmt.Sprintf("%s %d -> %d", p.name, p.from, p.to))
+				}
+			}
+			c.Reason = "capacity changed: " + strings.Join(parts, ", ")
 			c.Steps = delivery.Resize(target.Name, c.Capacity)
 			return nil
 		}
