@@ -215,7 +215,14 @@ func (e *Engine) rollback(ctx context.Context, failed string) []Step {
 	}
 	var res Result
 	for i, s := range steps {
-		_ = e.do(ctx, -1-i, s, &res)
+		// Rollback steps are numbered from -1 down, apart from the
+		// deployment's own.
+		e.report(Progress{Index: -1 - i, Step: s, Phase: "started"})
+		if err := e.do(ctx, -1-i, s, &res); err != nil {
+			e.report(Progress{Index: -1 - i, Step: s, Phase: "failed", Err: err})
+			continue
+		}
+		e.report(Progress{Index: -1 - i, Step: s, Phase: "done"})
 	}
 	return steps
 }

@@ -142,6 +142,9 @@ func (p *Progress) Emit(e planner.Event) {
 func deploymentLine(e planner.DeploymentProgress) string {
 	pr := e.Progress
 	head := e.Cluster.String() + ": "
+	if pr.Index < 0 {
+		head += "rollback: " // the engine numbers a rollback's steps from -1 down
+	}
 	switch pr.Phase {
 	case "started":
 		return head + pr.Step.String() + "..."
