@@ -134,7 +134,8 @@ func (w *walker) runDeployment(ctx context.Context, ch *ClusterChange, eng *deli
 	res, err := eng.Run(ctx, ch.Steps, func(r delivery.Record) error {
 		dep.Steps = append(dep.Steps, state.DeploymentStep{Description: r.Step.String(), Started: r.Started, Ended: r.Ended, Error: r.Err})
 		for _, s := range r.RolledBackSteps {
-			dep.Steps = append(dep.Steps, state.DeploymentStep{Description: s.String(), Started: r.Ended, Ended: w.p.opts.Now(), Rollback: true})
+			// The engine does not time a rollback's steps one by one.
+			dep.Steps = append(dep.Steps, state.DeploymentStep{Description: s.String(), Rollback: true})
 		}
 		return rec.save(ctx)
 	})

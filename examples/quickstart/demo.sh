@@ -142,6 +142,9 @@ answers v2
 step "v2 still serves, exactly as configured: a plan for v2 has nothing to do"
 tack plan -var version=v2 -detailed-exitcode
 
+step "the cluster's history: every deployment, its steps and how long each took"
+tack show | sed -n '/^# cluster\./,$p'
+
 step "tack destroy: the cluster's processes and the load balancer"
 tack destroy -auto-approve
 made=

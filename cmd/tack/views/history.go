@@ -94,13 +94,17 @@ func renderDeployment(w io.Writer, d *state.Deployment) {
 		}
 		line := label + safeText(s.Description)
 		if s.Error != "" {
-			line += " — failed: " + safeText(s.Error)
+			line += " — failed"
 		}
 		if took == "" {
 			fmt.Fprintln(tw, line)
-			continue
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\n", line, took)
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", line, took)
+		if s.Error != "" && !strings.Contains(d.Reason, s.Error) {
+			// The reason above already says it when this step is why.
+			fmt.Fprintf(tw, "%s   %s\n", strings.Repeat(" ", len(label)), safeText(s.Error))
+		}
 	}
 	tw.Flush()
 }

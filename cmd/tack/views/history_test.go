@@ -34,7 +34,7 @@ func TestRenderClusters(t *testing.T) {
 				ID: "d-2", ServerGroup: "api-prod-v003", Version: "v4", Strategy: "red_black", Kind: state.DeploymentDeploy,
 				Outcome: state.DeploymentRolledBack, Reason: "api-prod-v003 had 0/3 healthy instances", Started: at.Add(time.Hour), Finished: at.Add(time.Hour + 5*time.Second),
 				Steps: []state.DeploymentStep{
-					{Description: "wait until 3/3 healthy (deadline 5s)", Started: at.Add(time.Hour), Ended: at.Add(time.Hour + 5*time.Second), Error: "0/3 healthy"},
+					{Description: "wait until 3/3 healthy (deadline 5s)", Started: at.Add(time.Hour), Ended: at.Add(time.Hour + 5*time.Second), Error: "the platform stopped answering"},
 					{Description: "disable api-prod-v003", Rollback: true},
 				},
 			},
@@ -53,7 +53,8 @@ func TestRenderClusters(t *testing.T) {
     d-2  deploy api-prod-v003 (v4) by red_black: rolled back
       started 2026-11-26 10:30:00 UTC, took 5.0s
       why: api-prod-v003 had 0/3 healthy instances
-      1. wait until 3/3 healthy (deadline 5s) — failed: 0/3 healthy   5.0s
+      1. wait until 3/3 healthy (deadline 5s) — failed   5.0s
+            the platform stopped answering
          rollback: disable api-prod-v003
     d-1  deploy api-prod-v001 (v2) by red_black from api-prod-v000: succeeded
       started 2026-11-26 09:30:00 UTC, took 2.5s
