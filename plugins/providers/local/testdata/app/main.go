@@ -2,7 +2,10 @@
 // server on $PORT that answers / with its version, /healthz with 200
 // (500 when UNHEALTHY is set), /slow?ms=N after N milliseconds (saying so on stdout first),
 // /status?code=N with that status, and /env with the variables the
-// platform gave it. It stops gracefully on SIGTERM.
+// platform gave it. ROOT_STATUS=N makes / answer with status N (still
+// naming its version) while /healthz passes: a version that fails its
+// users but not its health checks, as only a canary analysis can tell.
+// It stops gracefully on SIGTERM.
 package main
 
 import (
@@ -22,9 +25,14 @@ func main() {
 	version := flag.String("version", os.Getenv("TACK_VERSION"), "the version / answers with")
 	flag.Parse()
 	unhealthy := os.Getenv("UNHEALTHY") != ""
+	rootStatus, err := strconv.Atoi(os.Getenv("ROOT_STATUS"))
+	if err != nil {
+		rootStatus = http.StatusOK
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(rootStatus)
 		fmt.Fprintln(w, *version)
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
