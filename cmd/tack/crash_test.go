@@ -271,7 +271,7 @@ var (
 
 // buildTack builds this command as a binary, for tests that run it as a
 // separate process (to kill it, say).
-func buildTack(t *testing.T) string {
+func buildTack(t testing.TB) string {
 	t.Helper()
 	tackOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tack-cli-bin-")

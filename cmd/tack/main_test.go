@@ -136,7 +136,7 @@ var (
 	buildErr  error
 )
 
-func buildProviders(t *testing.T) string {
+func buildProviders(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "tack-cli-providers-")
