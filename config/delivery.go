@@ -78,6 +78,7 @@ var deliveryBlocks = map[string]map[string]settingKind{
 var analysisBlock = map[string]settingKind{
 	"interval": durationSetting, "confidence": fractionSetting, "max_error_ratio": fractionSetting,
 	"pass_score": percentSetting, "marginal_score": percentSetting,
+	"max_latency_increase": fractionSetting, "min_latency_increase": durationSetting,
 }
 
 // strategyBlock is the settings block that belongs to each strategy.

@@ -624,6 +624,10 @@ type judgementSrc struct {
 	MaxErrorRatio float64 `json:"max_error_ratio,omitempty"`
 	PassScore     float64 `json:"pass_score,omitempty"`
 	MarginalScore float64 `json:"marginal_score,omitempty"`
+	// Durations are in nanoseconds.
+	MaxLatencyIncrease float64       `json:"max_latency_increase,omitempty"`
+	MinLatencyIncrease time.Duration `json:"min_latency_increase_ns,omitempty"`
+	Interval           time.Duration `json:"interval_ns,omitempty"`
 }
 
 type rollbackSrc struct {

@@ -170,7 +170,7 @@ func clusterPlan() *Plan {
 			Live:          live,
 			Steps:         steps,
 			Policy:        policy,
-			Judgement:     delivery.DefaultJudgement,
+			Judgement:     judgementWithInterval(),
 			Rollback:      delivery.Rollback{OnFailure: true, KeepFailed: true},
 		}},
 		ClusterDrift: []*ClusterDrift{{Cluster: "api-prod-canary", Group: "api-prod-canary-v042", Change: "resized outside tack from 3 to 1 instances"}},
@@ -267,4 +267,11 @@ func unsetFields(v reflect.Value, path string) []string {
 		return []string{path}
 	}
 	return nil
+}
+
+// judgementWithInterval is the default judgement, judged every 30s.
+func judgementWithInterval() delivery.Judgement {
+	j := delivery.DefaultJudgement
+	j.Interval = 30 * time.Second
+	return j
 }

@@ -105,6 +105,13 @@ func policyFromConfig(s *config.Scope, dp *config.DeliveryPolicy) (delivery.Poli
 		if v := num(set.Analysis, "marginal_score"); v > 0 {
 			j.MarginalScore = v
 		}
+		if e := set.Analysis.Get("max_latency_increase"); e != nil {
+			j.MaxLatencyIncrease = num(set.Analysis, "max_latency_increase")
+		}
+		if e := set.Analysis.Get("min_latency_increase"); e != nil {
+			j.MinLatencyIncrease = dur(set.Analysis, "min_latency_increase")
+		}
+		j.Interval = dur(set.Analysis, "interval")
 	}
 	return p, j, diags
 }

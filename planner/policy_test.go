@@ -33,6 +33,8 @@ delivery_policy "safe" {
       confidence     = 0.95
       pass_score     = 90
       marginal_score = 60
+      interval       = "1m"
+      min_latency_increase = "5ms"
     }
   }
   health {
@@ -55,7 +57,10 @@ delivery_policy "safe" {
 	if diff := cmp.Diff(want, p); diff != "" {
 		t.Errorf("policy (-want +got):\n%s", diff)
 	}
-	wantJ := delivery.Judgement{Confidence: 0.95, MaxErrorRatio: delivery.DefaultJudgement.MaxErrorRatio, PassScore: 90, MarginalScore: 60}
+	wantJ := delivery.Judgement{
+		Confidence: 0.95, MaxErrorRatio: delivery.DefaultJudgement.MaxErrorRatio, PassScore: 90, MarginalScore: 60,
+		MaxLatencyIncrease: delivery.DefaultJudgement.MaxLatencyIncrease, MinLatencyIncrease: 5 * time.Millisecond, Interval: time.Minute,
+	}
 	if diff := cmp.Diff(wantJ, j); diff != "" {
 		t.Errorf("judgement (-want +got):\n%s", diff)
 	}

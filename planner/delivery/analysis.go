@@ -50,10 +50,22 @@ type Judgement struct {
 	// below MarginalScore fails; in between is marginal, which does not
 	// pass.
 	PassScore, MarginalScore float64
+	// MaxLatencyIncrease and MinLatencyIncrease are the effect size a
+	// slower canary must reach to fail, beside the test's confidence:
+	// its median latency more than MaxLatencyIncrease (0.2: 20%) above
+	// the baseline's, and by more than MinLatencyIncrease. A difference
+	// that is certain but small — a sub-millisecond service, a busy
+	// machine, a canary's cold instances — is not a regression.
+	MaxLatencyIncrease float64
+	MinLatencyIncrease time.Duration
+	// Interval is how often the canary is judged while it runs; a
+	// judgement that fails ends the analysis early. Zero judges once,
+	// at the end.
+	Interval time.Duration
 }
 
 // DefaultJudgement is used where a policy's analysis block is silent.
-var DefaultJudgement = Judgement{Confidence: 0.98, MaxErrorRatio: 0.01, PassScore: 95, MarginalScore: 75}
+var DefaultJudgement = Judgement{Confidence: 0.98, MaxErrorRatio: 0.01, PassScore: 95, MarginalScore: 75, MaxLatencyIncrease: 0.2, MinLatencyIncrease: time.Millisecond}
 
 // Verdict is the outcome of a canary analysis.
 type Verdict struct {
@@ -114,9 +126,12 @@ func judgeLatency(j Judgement, canary, baseline []time.Duration) MetricResult {
 	a, b := seconds(canary), seconds(baseline)
 	p := MannWhitneyP(a, b)
 	ca, cb := median(a), median(b)
-	slower := ca > cb
+	slower := ca > cb*(1+j.MaxLatencyIncrease) && ca-cb > j.MinLatencyIncrease.Seconds()
 	r.Pass = !(slower && p < 1-j.Confidence)
 	r.Reason = fmt.Sprintf("median %s vs baseline %s, p = %.4f (Mann-Whitney U)", time.Duration(ca*float64(time.Second)), time.Duration(cb*float64(time.Second)), p)
+	if !slower && ca > cb && p < 1-j.Confidence {
+		r.Reason += fmt.Sprintf(", slower by less than the %.0f%% and %s that count", 100*j.MaxLatencyIncrease, j.MinLatencyIncrease)
+	}
 	return r
 }
 

@@ -58,6 +58,8 @@ func TestJudge(t *testing.T) {
 		{"slower by half", Observations{Requests: 100, Errors: 0, Latencies: latencies(r, 100, 30*time.Millisecond)}, "fail"},
 		{"erroring", Observations{Requests: 100, Errors: 10, Latencies: latencies(r, 100, 20*time.Millisecond)}, "fail"},
 		{"silent", Observations{}, "fail"},
+		// Certainly slower, but by less than the effect that counts.
+		{"slower by a tenth", Observations{Requests: 1000, Latencies: latencies(r, 1000, 22*time.Millisecond)}, "pass"},
 		// Faster is not a failure: the test is one-directional in effect.
 		{"faster", Observations{Requests: 100, Latencies: latencies(r, 100, 10*time.Millisecond)}, "pass"},
 	}
@@ -66,6 +68,19 @@ func TestJudge(t *testing.T) {
 		if v.Result != tt.want {
 			t.Errorf("%s: %s (score %.0f, %+v), want %s", tt.name, v.Result, v.Score, v.Metrics, tt.want)
 		}
+	}
+	// A sub-millisecond service a quarter slower, by 0.12ms: certain, but
+	// below the absolute difference that counts (the median of 596µs
+	// against 477µs seen of two identical versions on a busy machine).
+	fast := Observations{Requests: 2000, Latencies: latencies(r, 2000, 477*time.Microsecond)}
+	slow := Observations{Requests: 2000, Latencies: latencies(r, 2000, 596*time.Microsecond)}
+	if v := Judge(DefaultJudgement, slow, fast); !v.Passed() {
+		t.Errorf("0.12ms slower at 0.5ms: %s (%+v), want pass", v.Result, v.Metrics)
+	}
+	strict := DefaultJudgement
+	strict.MinLatencyIncrease = 0
+	if v := Judge(strict, slow, fast); v.Passed() {
+		t.Errorf("0.12ms slower at 0.5ms with no absolute floor: passed, want a failure (%+v)", v.Metrics)
 	}
 	// One metric of two failing scores 50: below the marginal score.
 	v := Judge(Judgement{Confidence: 0.98, MaxErrorRatio: 0.01, PassScore: 95, MarginalScore: 40}, tests[2].canary, baseline)

@@ -311,36 +311,60 @@ func (e *Engine) waitHealthy(ctx context.Context, index int, s Step) error {
 }
 
 // analyze lets the canary serve for the step's duration, then judges it
-// against the baseline over that window.
+// against the baseline over that window. With an analysis interval it is
+// also judged every interval on the window so far, and a judgement that
+// fails outright ends the analysis early: a bad canary need not serve
+// its whole duration.
 func (e *Engine) analyze(ctx context.Context, s Step, res *Result) error {
 	start := e.now()
-	if err := sleep(ctx, s.Duration); err != nil {
-		return err
+	end := start.Add(s.Duration)
+	for {
+		next := end
+		if iv := e.Judgement.Interval; iv > 0 && e.now().Add(iv).Before(end) {
+			next = e.now().Add(iv)
+		}
+		if err := sleep(ctx, next.Sub(e.now())); err != nil {
+			return err
+		}
+		final := !e.now().Before(end)
+		v, err := e.judge(ctx, s, start)
+		if err != nil {
+			return err
+		}
+		res.Verdict = &v
+		if v.Passed() && final {
+			return nil
+		}
+		// Early on the canary may not have served yet: only a judgement
+		// of what it served ends the analysis before its time.
+		judged := len(v.Metrics) > 0 && v.Metrics[0].Name != "requests"
+		if final || (v.Result == "fail" && judged) || e.Metrics == nil {
+			var why []string
+			for _, m := range v.Metrics {
+				if !m.Pass {
+					why = append(why, m.Name+": "+m.Reason)
+				}
+			}
+			return fmt.Errorf("%w (score %.0f, %s): %s", ErrCanaryFailed, v.Score, v.Result, strings.Join(why, "; "))
+		}
 	}
+}
+
+// judge compares the canary with its baseline over [start, now).
+func (e *Engine) judge(ctx context.Context, s Step, start time.Time) (Verdict, error) {
 	if e.Metrics == nil {
 		v := Judge(e.Judgement, Observations{}, Observations{})
-		res.Verdict = &v
-		return fmt.Errorf("%w: the platform reports no metrics to judge it by", ErrCanaryFailed)
+		v.Metrics = []MetricResult{{Name: "metrics", Reason: "the platform reports no metrics to judge it by"}}
+		return v, nil
 	}
 	resp := e.Metrics.QueryMetrics(ctx, sdk.QueryMetricsRequest{Cluster: e.Cluster, ServerGroups: []string{s.Group, s.Baseline}, Start: start, End: e.now()})
 	if err := diagsErr(resp.Diagnostics); err != nil {
-		return err
+		return Verdict{}, err
 	}
 	if len(resp.ServerGroups) != 2 {
-		return fmt.Errorf("the platform returned metrics for %d groups, not 2", len(resp.ServerGroups))
+		return Verdict{}, fmt.Errorf("the platform returned metrics for %d groups, not 2", len(resp.ServerGroups))
 	}
-	v := Judge(e.Judgement, observations(resp.ServerGroups[0]), observations(resp.ServerGroups[1]))
-	res.Verdict = &v
-	if !v.Passed() {
-		var why []string
-		for _, m := range v.Metrics {
-			if !m.Pass {
-				why = append(why, m.Name+": "+m.Reason)
-			}
-		}
-		return fmt.Errorf("%w (score %.0f, %s): %s", ErrCanaryFailed, v.Score, v.Result, strings.Join(why, "; "))
-	}
-	return nil
+	return Judge(e.Judgement, observations(resp.ServerGroups[0]), observations(resp.ServerGroups[1])), nil
 }
 
 func observations(m sdk.ServerGroupMetrics) Observations {
