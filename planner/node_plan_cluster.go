@@ -470,7 +470,7 @@ func decideCluster(c *ClusterChange, live *liveCluster, rec *state.Cluster) erro
 	groups := c.Live
 	if len(groups) == 0 {
 		c.Action, c.Reason = ClusterCreate, "the cluster has no server group yet"
-		return c.deploy(live)
+		return c.deploy(live, rec)
 	}
 	var target *sdk.ServerGroup
 	if c.SpecHash != "" {
@@ -485,7 +485,7 @@ func decideCluster(c *ClusterChange, live *liveCluster, rec *state.Cluster) erro
 		if why := failedDeployment(rec, target.Name); why != "" {
 			c.Action = ClusterDeploy
 			c.Reason = fmt.Sprintf("%s runs this spec but its deployment failed (%s): a new server group is deployed", target.Name, why)
-			return c.deploy(live)
+			return c.deploy(live, rec)
 		}
 		c.Group = target.Name
 		if delivery.Settled(c.Policy, groups, target.Name) {
@@ -521,15 +521,30 @@ func decideCluster(c *ClusterChange, live *liveCluster, rec *state.Cluster) erro
 	if c.SpecHash == "" {
 		c.Reason = "server_group has values known only after apply"
 	}
-	return c.deploy(live)
+	return c.deploy(live, rec)
 }
 
-// deploy names the next group and plans the strategy's steps to it.
-func (c *ClusterChange) deploy(live *liveCluster) error {
+// deploy names the next group and plans the strategy's steps to it. The
+// number follows the newest group, live or recorded: a failed group that
+// was destroyed keeps its name in the history, and in the platform's
+// logs, so the next one does not take it.
+func (c *ClusterChange) deploy(live *liveCluster, rec *state.Cluster) error {
 	newest, inUse := -1, map[int]bool{}
 	for _, g := range live.list {
 		inUse[int(g.Sequence)] = true
 		newest = int(g.Sequence) // live.list is oldest first
+	}
+	if rec != nil {
+		for i := len(rec.History) - 1; i >= 0; i-- {
+			d := rec.History[i]
+			if d.Kind != "" && d.Kind != state.DeploymentDeploy {
+				continue
+			}
+			if _, seq, ok := delivery.ParseGroupName(d.ServerGroup); ok && seq > newest {
+				newest = seq
+			}
+			break // the last deployment made the newest group
+		}
 	}
 	seq, err := delivery.NextSequence(newest, inUse)
 	if err != nil {
