@@ -2,7 +2,7 @@
 
 GO       ?= go
 BIN      := bin
-PROVIDERS := local
+PROVIDERS := local aws
 PKGS     := ./...
 
 .PHONY: all build test demo demo-files bench proto fmt vet clean
