@@ -564,6 +564,44 @@ func TestDeliveryCanaryFail(t *testing.T) {
 	}
 }
 
+// TestDeliveryCanarySlowFails: the canary answers every request, but
+// 20ms later than the baseline; the latency analysis fails it, it is
+// removed, and no request fails at any time: a regression caught before
+// users saw more than its share of slower answers.
+func TestDeliveryCanarySlowFails(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, canaryPolicy, 3)
+	e.mustApply("v1", nil)
+
+	var r jsonRun
+	rs := e.underLoad(func() { r = e.apply("v2", map[string]string{"ROOT_DELAY": "20ms"}) })
+	if r.Status == 0 || !strings.Contains(r.Out, "canary failed its analysis") || !strings.Contains(r.Out, "latency") {
+		t.Errorf("the apply of a slower canary: status %d; want a failure naming the canary's latency\n%s", r.Status, r.Out)
+	}
+	checkNoFailures(t, rs)
+	weighted := r.at(t, "send 30% of traffic to api-prod-v001", "started")
+	canary := 0
+	for _, res := range rs {
+		switch {
+		case res.Err != nil:
+		case res.Body != "v1" && res.Body != "v2":
+			t.Errorf("%s answered; want v1, or the canary's v2", res)
+		case res.Body == "v2" && res.End.Before(weighted):
+			t.Errorf("the canary answered before it was given traffic: %s", res)
+		case res.Body == "v2" && res.Start.After(r.End):
+			t.Errorf("the canary answered after the apply removed it: %s", res)
+		case res.Body == "v2":
+			canary++
+		}
+	}
+	if canary == 0 {
+		t.Error("the canary answered no request: the analysis had nothing to judge")
+	}
+	if last := rs[len(rs)-1]; last.Body != "v1" {
+		t.Errorf("after the failed canary %s answered; want v1", last)
+	}
+}
+
 // TestDeliveryBrokenVersionRollsBack: v3's instances never pass their
 // health check; the gate fails at its deadline, v3 is rolled back, and
 // v2 answers every request throughout.

@@ -4,7 +4,9 @@
 // /status?code=N with that status, and /env with the variables the
 // platform gave it. ROOT_STATUS=N makes / answer with status N (still
 // naming its version) while /healthz passes: a version that fails its
-// users but not its health checks, as only a canary analysis can tell.
+// users but not its health checks, as only a canary analysis can tell;
+// ROOT_DELAY=D (a duration) makes / answer D later: a version slower
+// for its users, as only a canary's latency analysis can tell.
 // It stops gracefully on SIGTERM.
 package main
 
@@ -29,9 +31,11 @@ func main() {
 	if err != nil {
 		rootStatus = http.StatusOK
 	}
+	rootDelay, _ := time.ParseDuration(os.Getenv("ROOT_DELAY"))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(rootDelay)
 		w.WriteHeader(rootStatus)
 		fmt.Fprintln(w, *version)
 	})
