@@ -142,6 +142,12 @@ func sortedSet(s map[string]bool) []string {
 	return out
 }
 
+// lowPriority is a node that the walk starts only when no other node is
+// ready: work that merely gets ahead (see [readAheadTransformer]).
+type lowPriority interface {
+	lowPriority() bool
+}
+
 // walk runs every node once all it depends on are done, at most
 // parallelism at a time. The first error (or ctx's cancellation) stops
 // new nodes from starting; nodes already running finish.
@@ -151,14 +157,27 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 	}
 	waiting := map[string]int{}
 	dependents := map[string][]string{}
-	var ready []string
+	// ready are the nodes whose dependencies are done; later are those of
+	// them that run only when no other node is ready.
+	var ready, later []string
+	isLater := func(n string) bool {
+		lp, ok := g.nodes[n].(lowPriority)
+		return ok && lp.lowPriority()
+	}
+	enqueue := func(n string) {
+		if isLater(n) {
+			later = append(later, n)
+		} else {
+			ready = append(ready, n)
+		}
+	}
 	for _, n := range g.names() {
 		waiting[n] = len(g.deps[n])
 		for d := range g.deps[n] {
 			dependents[d] = append(dependents[d], n)
 		}
 		if waiting[n] == 0 {
-			ready = append(ready, n)
+			enqueue(n)
 		}
 	}
 
@@ -167,7 +186,9 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 		diags   hcl.Diagnostics
 		stopped bool
 		running int
-		done    = make(chan string)
+		// runningLater counts the running nodes of later.
+		runningLater int
+		done         = make(chan string)
 	)
 	// Only parallelism goroutines exist at once: a graph of ten thousand
 	// independent nodes must not hold ten thousand stacks.
@@ -178,9 +199,18 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 	w.interrupt = ctx
 	calls := context.WithoutCancel(ctx)
 	launch := func() {
-		for running < parallelism && len(ready) > 0 {
-			name := ready[0]
-			ready = ready[1:]
+		for running < parallelism {
+			var name string
+			switch {
+			case len(ready) > 0:
+				name, ready = ready[0], ready[1:]
+			case len(later) > 0 && runningLater < max(1, parallelism-1):
+				// One slot stays free for a node that becomes ready.
+				name, later = later[0], later[1:]
+				runningLater++
+			default:
+				return
+			}
 			running++
 			go func() {
 				d := g.nodes[name].execute(calls, w)
@@ -198,17 +228,20 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 	for running > 0 {
 		name := <-done
 		running--
+		if isLater(name) {
+			runningLater--
+		}
 		mu.Lock()
 		halt := stopped
 		mu.Unlock()
 		if halt || ctx.Err() != nil {
-			ready = nil
+			ready, later = nil, nil
 			continue
 		}
 		for _, d := range dependents[name] {
 			waiting[d]--
 			if waiting[d] == 0 {
-				ready = append(ready, d)
+				enqueue(d)
 			}
 		}
 		launch()

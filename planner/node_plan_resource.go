@@ -355,6 +355,8 @@ type instancePlanner struct {
 	schema *sdk.Schema
 	addr   addrs.AbsResourceInstance
 	each   cty.Value
+	// read is the refresh read ahead for the recorded object, if any.
+	read *readAhead
 }
 
 // prior reads the instance's recorded object in the schema's current
@@ -363,6 +365,9 @@ func (ip *instancePlanner) prior(ctx context.Context) (*state.Object, hcl.Diagno
 	ri := ip.w.refreshed.ResourceInstance(ip.addr)
 	if ri == nil || ri.Current == nil {
 		return nil, nil
+	}
+	if ip.read = ip.w.takeReadAhead(ctx, ip.pi, ip.schema, ip.addr, ri.Current); ip.read != nil {
+		return ip.read.prior, ip.read.diags
 	}
 	return decodeObject(ctx, ip.pi, ip.r.Type, ip.schema, ri.Current, ip.addr)
 }
@@ -397,16 +402,27 @@ func decodeObject(ctx context.Context, pi *providerInstance, typeName string, sc
 // refresh reads the live object and records drift.
 func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, drift bool) (*state.Object, hcl.Diagnostics) {
 	w := ip.w
-	start := time.Now()
-	w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
-	cur, _ := prior.Value.UnmarkDeepWithPaths()
-	resp := ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur})
+	var resp sdk.ReadResourceResponse
+	var start, finish time.Time
+	if ip.read != nil && drift {
+		// Read ahead of this plan, from the same recorded object.
+		resp, start, finish = ip.read.resp, ip.read.start, ip.read.finish
+		ip.read.release()
+		w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
+	} else {
+		start = time.Now()
+		w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
+		cur, _ := prior.Value.UnmarkDeepWithPaths()
+		resp = ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur})
+		finish = time.Now()
+	}
+	ip.read = nil
 	if resp.Diagnostics.HasErrors() {
 		diags := diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
-		w.emit(OperationFailed{Addr: ip.addr, Op: OpRefresh, Elapsed: time.Since(start), Diagnostics: diags})
+		w.emit(OperationFailed{Addr: ip.addr, Op: OpRefresh, Elapsed: finish.Sub(start), Diagnostics: diags})
 		return nil, diags
 	}
-	w.emit(OperationDone{Addr: ip.addr, Op: OpRefresh, ID: idOf(resp.NewState), Elapsed: time.Since(start)})
+	w.emit(OperationDone{Addr: ip.addr, Op: OpRefresh, ID: idOf(resp.NewState), Elapsed: finish.Sub(start)})
 	ref := ip.pi.ref()
 	if resp.NewState.IsNull() && !drift {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot import non-existent object",
@@ -479,14 +495,21 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	if d.HasErrors() {
 		return diags
 	}
-	if d := ip.validate(ctx, cfgVal); d.HasErrors() {
-		return append(diags, d...)
-	}
+	// The provider validates the configuration while it plans it: the
+	// two calls depend only on the configuration, and in a chain of
+	// resources their round trips, one after the other, were most of
+	// each link's time. A plan of a configuration that fails validation
+	// is thrown away, so the result is what validating first gives.
+	validated := make(chan hcl.Diagnostics, 1)
+	go func(cfg cty.Value) { validated <- ip.validate(ctx, cfg) }(cfgVal)
 	if prior != nil {
 		cfgVal = ignoreChanges(cfgVal, priorVal, ip.r.Lifecycle)
 	}
 
 	planned, requiredReplace, private, d := ip.planChange(ctx, priorVal, cfgVal)
+	if vd := <-validated; vd.HasErrors() {
+		return append(diags, vd...)
+	}
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return diags

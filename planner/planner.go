@@ -146,6 +146,10 @@ type walker struct {
 	applying *applyRun
 	plan     *Plan
 
+	// readAhead are the refreshes begun ahead of the plans that need
+	// them, by instance address; built with the graph, read-only after.
+	readAhead map[string]*readAhead
+
 	// funcs are the function tables of the walk, by module directory.
 	funcs map[string]map[string]function.Function
 
@@ -321,6 +325,9 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnosti
 	diags = append(diags, gdiags...)
 	if diags.HasErrors() {
 		return nil, diags
+	}
+	if p.opts.Parallelism > 1 {
+		diags = append(diags, readAheadTransformer{}.transform(g, w)...)
 	}
 	diags = append(diags, g.walk(ctx, w, p.opts.Parallelism)...)
 

@@ -1,0 +1,189 @@
+package planner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/state"
+)
+
+// readAheadTransformer adds nodes that read the objects the state records
+// for the configuration's resources back through their provider as soon
+// as it is configured, while the walk is still planning what they depend
+// on: a node per walk slot and provider configuration, taking the
+// objects in turn. A refresh needs only the recorded
+// object, never an upstream value; without this, a chain of a thousand
+// resources made a thousand refreshes one after another, each waiting
+// for the plan of the one before.
+//
+// The nodes only read ahead: the plan of each object takes what was read
+// (or reads itself, if it gets there first) and does everything else a
+// refresh does — events, drift, the refreshed state — as before, so a
+// plan is the same with them or without. They run when the walk has a
+// free slot and no other node is ready (see [lowPriority]), so they
+// count towards -parallelism and never delay the nodes that plan.
+//
+// It is not part of buildPlanGraph: `tack graph` shows what depends on
+// what, and nothing depends on these nodes.
+type readAheadTransformer struct{}
+
+func (readAheadTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
+	if w.opts.SkipRefresh || len(w.opts.Targets) > 0 || (w.opts.Mode != NormalMode && w.opts.Mode != RefreshOnlyMode) {
+		return nil
+	}
+	w.readAhead = map[string]*readAhead{}
+	queues := map[providerKey]*readAheadQueue{}
+	var keys []providerKey
+	s := w.refreshed.Lock()
+	for _, name := range g.names() {
+		n, ok := g.nodes[name].(*nodePlanResource)
+		if !ok || n.r.Mode != config.ManagedMode {
+			continue
+		}
+		key := n.provider(w)
+		for _, abs := range w.recordedOf(addrs.ConfigResource{Module: n.path, Resource: n.r.Addr()}) {
+			rs := s.Resource(abs)
+			if rs == nil {
+				continue
+			}
+			for _, ik := range sortedInstanceKeys(rs.Instances) {
+				if rs.Instances[ik].Current == nil {
+					continue
+				}
+				q := queues[key]
+				if q == nil {
+					q = &readAheadQueue{}
+					queues[key] = q
+					keys = append(keys, key)
+				}
+				e := &readAhead{addr: abs.Instance(ik), plan: n}
+				w.readAhead[e.addr.String()] = e
+				q.entries = append(q.entries, e)
+			}
+		}
+	}
+	w.refreshed.Unlock()
+	// A node per slot the walk may give them: the walk keeps one slot
+	// for the nodes that plan.
+	for _, key := range keys {
+		for i := range w.p.opts.Parallelism - 1 {
+			n := &nodeReadAhead{key: key, i: i, q: queues[key]}
+			g.add(n)
+			g.connect((&nodeProvider{key: key}).name(), n.name())
+		}
+	}
+	return nil
+}
+
+// readAheadQueue are the objects to read ahead through one provider
+// configuration, which its nodes take in turn.
+type readAheadQueue struct {
+	next    atomic.Int64
+	entries []*readAhead
+}
+
+// readAhead is one object's decode and ReadResource, done once by
+// whichever comes first: a read-ahead node or the object's plan.
+type readAhead struct {
+	addr addrs.AbsResourceInstance
+	plan *nodePlanResource
+
+	once sync.Once
+	// src is the recorded object read; a plan uses the result only for
+	// the same object. Nil when there was none.
+	src    *state.ObjectSrc
+	prior  *state.Object
+	diags  hcl.Diagnostics // from decoding src
+	resp   sdk.ReadResourceResponse
+	start  time.Time
+	finish time.Time
+}
+
+// do decodes the recorded object (src, or the state's when src is nil)
+// and reads it from the provider, once; later calls wait for the first.
+func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, src *state.ObjectSrc) {
+	e.once.Do(func() {
+		if src == nil {
+			ri := w.refreshed.ResourceInstance(e.addr)
+			if ri == nil || ri.Current == nil {
+				return
+			}
+			src = ri.Current
+		}
+		e.src = src
+		e.prior, e.diags = decodeObject(ctx, pi, e.plan.r.Type, schema, src, e.addr)
+		if e.diags.HasErrors() {
+			return
+		}
+		e.start = time.Now()
+		cur, _ := e.prior.Value.UnmarkDeepWithPaths()
+		e.resp = pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: e.plan.r.Type, CurrentState: cur})
+		e.finish = time.Now()
+	})
+}
+
+// release lets go of what was read, once the plan has taken it: the
+// walk keeps every entry to its end.
+func (e *readAhead) release() {
+	e.src, e.prior, e.resp = nil, nil, sdk.ReadResourceResponse{}
+}
+
+// takeReadAhead decodes and reads the object src recorded at addr, or
+// returns what was read ahead of it; nil when nothing is read ahead at
+// addr, or what was is another object (the plan then reads it itself).
+func (w *walker) takeReadAhead(ctx context.Context, pi *providerInstance, schema *sdk.Schema, addr addrs.AbsResourceInstance, src *state.ObjectSrc) *readAhead {
+	e := w.readAhead[addr.String()]
+	if e == nil {
+		return nil
+	}
+	e.do(ctx, w, pi, schema, src)
+	if e.src == nil || e.src.SchemaVersion != src.SchemaVersion || !bytes.Equal(e.src.AttrsJSON, src.AttrsJSON) {
+		return nil
+	}
+	return e
+}
+
+// nodeReadAhead reads ahead, one after another, the objects of its queue
+// that no other node or plan has taken yet.
+type nodeReadAhead struct {
+	key providerKey
+	i   int
+	q   *readAheadQueue
+}
+
+func (n *nodeReadAhead) name() string {
+	return fmt.Sprintf("read ahead %d provider.%s", n.i, n.key)
+}
+
+func (n *nodeReadAhead) lowPriority() bool { return true }
+
+// execute never fails: a read that fails is the plan's to report, with
+// the object it belongs to.
+func (n *nodeReadAhead) execute(ctx context.Context, w *walker) hcl.Diagnostics {
+	pi := w.providers.get(n.key)
+	if pi == nil {
+		return nil
+	}
+	for !w.interrupted() {
+		i := int(n.q.next.Add(1)) - 1
+		if i >= len(n.q.entries) {
+			return nil
+		}
+		e := n.q.entries[i]
+		schema, diags := pi.resourceSchema(e.plan.r.Mode, e.plan.r.Type, e.plan.r.TypeRange)
+		if diags.HasErrors() {
+			continue
+		}
+		e.do(ctx, w, pi, schema, nil)
+	}
+	return nil
+}
