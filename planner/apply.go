@@ -346,11 +346,20 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 	if !prior.IsNull() {
 		cfgVal = ignoreChanges(cfgVal, prior, r.Lifecycle)
 	}
-	ip := &instancePlanner{w: w, path: ap.path, r: r, pi: ap.pi, schema: ap.schema, addr: c.Addr, each: ap.each}
-	planned, _, private, d := ip.planChange(ctx, prior, cfgVal)
-	diags = append(diags, d...)
-	if d.HasErrors() {
-		return diags
+	planned, private := c.After, c.Private
+	// The provider planned c.After from this prior object and, when
+	// c.config is set, from this very configuration: planning it again
+	// would give the same (a plan depends on nothing else), so only a
+	// configuration that was unknown in part, or has changed, is planned
+	// again.
+	if c.config == cty.NilVal || !c.config.RawEquals(cfgVal) {
+		ip := &instancePlanner{w: w, path: ap.path, r: r, pi: ap.pi, schema: ap.schema, addr: c.Addr, each: ap.each}
+		var d hcl.Diagnostics
+		planned, _, private, d = ip.planChange(ctx, prior, cfgVal)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
 	}
 	if !conforms(planned, c.After) {
 		return append(diags, &hcl.Diagnostic{

@@ -519,6 +519,9 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 		Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.ManagedResourceMode,
 		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version, Importing: importing,
 	}
+	if cfgVal.IsWhollyKnown() {
+		change.config = cfgVal
+	}
 	triggered, d := ip.replaceTriggered()
 	diags = append(diags, d...)
 	switch {

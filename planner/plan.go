@@ -110,6 +110,12 @@ type ResourceChange struct {
 	Importing *Importing
 	// SchemaVersion is the version of the type's schema the values are in.
 	SchemaVersion int64
+
+	// config is the configuration After was planned from, when it was
+	// wholly known; apply reuses After instead of planning again when
+	// the configuration it evaluates is the same. A plan read from a
+	// file has none, and is planned again.
+	config cty.Value
 }
 
 // Importing says which existing object a change adopts.
