@@ -23,7 +23,7 @@ func subnetsDataSource() *sdk.DataSource {
 				"ids": {Type: cty.List(cty.String), Computed: true,
 					Description: "The ids of the subnets found, sorted, so that the list changes only when the subnets do. Empty when none match."},
 			},
-			BlockTypes: map[string]*sdk.NestedBlock{"filter": filterBlock("DescribeSubnets")},
+			BlockTypes: map[string]*sdk.NestedBlock{"filter": filterBlock("DescribeSubnets", "vpc-id, availability-zone, default-for-az, tag:Name")},
 		},
 		Read: readSubnets,
 	}

@@ -23,7 +23,7 @@ func vpcDataSource() *sdk.DataSource {
 			Description: "Finds exactly one VPC by id, by default = true, or by filters and tags.",
 			Attributes: map[string]*sdk.Attribute{
 				"id": {Type: cty.String, Optional: true, Computed: true,
-					Description: "The VPC's id, vpc-…; set it to look that VPC up."},
+					Description: "The VPC's id (vpc-…); set it to look that VPC up."},
 				"default": {Type: cty.Bool, Optional: true,
 					Description: "true finds the region's default VPC; false leaves it out of the search."},
 				"tags": {Type: cty.Map(cty.String), Optional: true, Computed: true,
@@ -34,7 +34,7 @@ func vpcDataSource() *sdk.DataSource {
 				"owner_id":         {Type: cty.String, Computed: true, Description: "The account that owns the VPC."},
 				"instance_tenancy": {Type: cty.String, Computed: true, Description: "default or dedicated."},
 			},
-			BlockTypes: map[string]*sdk.NestedBlock{"filter": filterBlock("DescribeVpcs")},
+			BlockTypes: map[string]*sdk.NestedBlock{"filter": filterBlock("DescribeVpcs", "cidr-block, tag:Name, tag-key, state")},
 		},
 		Read: readVPC,
 	}

@@ -23,12 +23,13 @@ func dataSources() map[string]*sdk.DataSource {
 // filterBlock is the filter block the EC2 data sources share: one of the
 // Describe call's filters, passed to AWS as it is written, so that every
 // filter the API documents works without tack knowing it.
-func filterBlock(api string) *sdk.NestedBlock {
+// examples are a few of the call's filter names, for the description.
+func filterBlock(api, examples string) *sdk.NestedBlock {
 	return &sdk.NestedBlock{Nesting: sdk.NestingList, Block: sdk.Block{
-		Description: fmt.Sprintf("A filter of EC2's %s call; an object matches when it matches every filter block. Repeatable.", api),
+		Description: fmt.Sprintf("A filter of EC2's %s call; an object matches when it matches every filter block.", api),
 		Attributes: map[string]*sdk.Attribute{
 			"name": {Type: cty.String, Required: true, Validators: []sdk.Validator{notBlankString},
-				Description: fmt.Sprintf("The filter's name, as %s documents it: name, tag:Name, vpc-id…", api)},
+				Description: fmt.Sprintf("The filter's name, as %s documents it: %s.", api, examples)},
 			"values": {Type: cty.List(cty.String), Required: true,
 				Description: "The values to match, any one of them; * and ? are wildcards."},
 		},
