@@ -5,7 +5,7 @@ BIN      := bin
 PROVIDERS := local aws
 PKGS     := ./...
 
-.PHONY: all build test demo demo-files bench proto fmt vet clean
+.PHONY: all build test demo demo-files bench proto docs fmt vet clean
 
 all: build
 
@@ -49,6 +49,14 @@ proto:
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative \
 		plugins/proto/tack.proto
+
+# docs regenerates the reference pages of the shipped providers from their
+# schemas: docs/providers/aws.md and docs/providers/local-schema.md, each
+# after its hand-written intro in cmd/tack/internal/providerdocs/intro/.
+# A test fails when a committed page differs, so change a schema and run
+# this in the same commit.
+docs:
+	$(GO) run ./cmd/tack/internal/providerdocs
 
 fmt:
 	gofmt -s -w $$(git ls-files '*.go')
