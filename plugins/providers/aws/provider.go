@@ -35,6 +35,9 @@ func Provider() *sdk.Provider {
 		Configure:   configure,
 		Resources:   resources(),
 		DataSources: dataSources(),
+
+		ServerGroups:      func(meta any) sdk.ServerGroups { return &serverGroups{meta: meta} },
+		ServerGroupSchema: serverGroupSchema(),
 	}
 }
 
