@@ -38,6 +38,7 @@ func Provider() *sdk.Provider {
 
 		ServerGroups:      func(meta any) sdk.ServerGroups { return &serverGroups{meta: meta} },
 		ServerGroupSchema: serverGroupSchema(),
+		Metrics:           func(meta any) sdk.Metrics { return &serverGroups{meta: meta} },
 	}
 }
 
