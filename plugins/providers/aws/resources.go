@@ -14,6 +14,7 @@ import (
 func resources() map[string]*sdk.Resource {
 	return map[string]*sdk.Resource{
 		"aws_security_group": securityGroupResource(),
+		"aws_lb":             lbResource(),
 	}
 }
 
@@ -160,22 +161,4 @@ func stringsAttr(d *sdk.Data, name string) []string {
 	var out []string
 	_ = d.Decode(name, &out)
 	return out
-}
-
-// sameStrings reports whether a and b hold the same strings, in any order.
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	seen := map[string]int{}
-	for _, s := range a {
-		seen[s]++
-	}
-	for _, s := range b {
-		seen[s]--
-		if seen[s] < 0 {
-			return false
-		}
-	}
-	return true
 }
