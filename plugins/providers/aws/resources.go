@@ -13,8 +13,9 @@ import (
 // resources are the provider's managed resource types.
 func resources() map[string]*sdk.Resource {
 	return map[string]*sdk.Resource{
-		"aws_security_group": securityGroupResource(),
-		"aws_lb":             lbResource(),
+		"aws_security_group":  securityGroupResource(),
+		"aws_lb":              lbResource(),
+		"aws_lb_target_group": lbTargetGroupResource(),
 	}
 }
 
