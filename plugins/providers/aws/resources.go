@@ -16,6 +16,7 @@ func resources() map[string]*sdk.Resource {
 		"aws_security_group":  securityGroupResource(),
 		"aws_lb":              lbResource(),
 		"aws_lb_target_group": lbTargetGroupResource(),
+		"aws_lb_listener":     lbListenerResource(),
 	}
 }
 
