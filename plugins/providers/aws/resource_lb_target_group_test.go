@@ -250,3 +250,30 @@ func TestTargetGroupImport(t *testing.T) {
 	}
 	h.wantNoChange("aws_lb_target_group", state, cfg)
 }
+
+func TestTargetGroupHalfMade(t *testing.T) {
+	// The proxy refuses attribute changes, so that a create fails after
+	// the group exists.
+	s := mototest.Shared(t)
+	proxy := faultProxy(t, s, func(action string) (string, bool) {
+		return "InvalidConfigurationRequest", action == "ModifyTargetGroupAttributes"
+	})
+	h := newResourceHarness(t, map[string]string{"elbv2": proxy})
+	vpc, _ := defaultSubnets(t, h.s)
+	cfg := h.config("aws_lb_target_group", fmt.Sprintf(`
+		name                 = "api"
+		port                 = 80
+		vpc_id               = %q
+		deregistration_delay = 0
+	`, vpc))
+	state, diags := h.apply("aws_lb_target_group", cty.NullVal(cfg.Type()), cfg)
+	wantDiag(t, diags, "AWS error InvalidConfigurationRequest", "deregistration_delay",
+		"Elastic Load Balancing v2 ModifyTargetGroupAttributes: InvalidConfigurationRequest")
+	if state.IsNull() || str(state, "id") == "" {
+		t.Fatalf("a create that failed after making the group returned %#v; want its id recorded", state)
+	}
+	if _, err := describeTargetGroup(t, h.s, str(state, "id")); err != nil {
+		t.Errorf("the recorded half-made target group: %v", err)
+	}
+	h.destroy("aws_lb_target_group", state)
+}
