@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -94,21 +95,31 @@ func TestValidateFixtures(t *testing.T) {
 
 // TestValidateExamples checks that the configurations under examples/,
 // which newcomers copy and `make demo` runs, stay valid and formatted.
-// tack validate runs with the local provider built for the test, so that
-// server_group and local_load_balancer bodies are checked against its
-// schema too. Each example runs in a scratch copy, which gets the lock
+// tack validate runs with the providers built for the test, so that
+// server_group, resource and data bodies are checked against their
+// schemas too. Each example runs in a scratch copy, which gets the lock
 // file that `tack init` would write.
 func TestValidateExamples(t *testing.T) {
 	t.Parallel()
 	providers := buildProviders(t)
-	sum, err := install.HashFile(filepath.Join(providers, "tack-provider-local"))
-	if err != nil {
-		t.Fatal(err)
+	// Only the AWS example needs the AWS provider, which no other test of
+	// this package runs; it is built here, beside a copy of nothing else.
+	awsDir := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(awsDir, "tack-provider-aws"), "../tack-provider-aws").CombinedOutput(); err != nil {
+		t.Fatalf("go build ../tack-provider-aws: %v\n%s", err, out)
 	}
-	locks := &install.Locks{Providers: map[string]*install.LockedProvider{
-		"tack/local": {Source: "tack/local", Version: version, Hashes: []string{install.HashString(sum)}},
-	}}
-	for _, name := range []string{"getting-started", "quickstart"} {
+	locks := &install.Locks{Providers: map[string]*install.LockedProvider{}}
+	for source, bin := range map[string]string{
+		"tack/local": filepath.Join(providers, "tack-provider-local"),
+		"tack/aws":   filepath.Join(awsDir, "tack-provider-aws"),
+	} {
+		sum, err := install.HashFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		locks.Providers[source] = &install.LockedProvider{Source: source, Version: version, Hashes: []string{install.HashString(sum)}}
+	}
+	for _, name := range []string{"getting-started", "quickstart", "aws-red-black"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			src := filepath.Join("..", "..", "examples", name)
@@ -130,7 +141,7 @@ func TestValidateExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stdout, stderr bytes.Buffer
-			status := run([]string{"validate", "-no-color", "-plugin-dir=" + providers, dir}, &stdout, &stderr, func(string) string { return "" })
+			status := run([]string{"validate", "-no-color", "-plugin-dir=" + providers, "-plugin-dir=" + awsDir, dir}, &stdout, &stderr, func(string) string { return "" })
 			if status != 0 || stderr.Len() > 0 {
 				t.Errorf("tack validate examples/%s: exit status %d, want 0 and no diagnostics; stderr:\n%s", name, status, stderr.String())
 			}
