@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tackhq/tack/plugins/providers/aws/internal/mototest"
 	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )
 
 // readDataHCL reads data source typeName through the provider's gRPC
@@ -63,6 +65,49 @@ func wantDiag(t *testing.T, diags sdk.Diagnostics, summary, at string, details .
 			t.Errorf("detail %q does not say %q", d.Detail, s)
 		}
 	}
+}
+
+// TestDataSourcesConformance runs sdktest's checks of every data source
+// (each read leaves no value unknown, and keeps what the configuration
+// set) against what a new moto account holds: its default VPC and
+// subnets, and the images it ships with.
+func TestDataSourcesConformance(t *testing.T) {
+	s := mototest.Shared(t)
+	motoEnv(t, s)
+	p := Provider()
+	p.Resources = nil // each resource type has a suite of its own
+	var cfg strings.Builder
+	cfg.WriteString("endpoints {\n")
+	for _, svc := range endpointServices {
+		fmt.Fprintf(&cfg, "  %s = %q\n", svc, s.URL)
+	}
+	cfg.WriteString("}\n")
+	sdktest.Run(t, sdktest.Suite{Provider: p, Config: cfg.String(), DataSources: map[string]sdktest.DataSourceCase{
+		"aws_ami": {Config: `
+owners = ["137112412989"]
+filter {
+  name   = "name"
+  values = ["amzn2-ami-hvm-2.0.20180810-x86_64-gp2"]
+}`, Check: func(t *testing.T, v cty.Value) {
+			if got := v.GetAttr("id").AsString(); got != "ami-04681a1dbd79675a5" {
+				t.Errorf("id = %s, want moto's Amazon Linux 2 image ami-04681a1dbd79675a5", got)
+			}
+		}},
+		"aws_vpc": {Config: `default = true`, Check: func(t *testing.T, v cty.Value) {
+			if v.GetAttr("cidr_block").AsString() != "172.31.0.0/16" {
+				t.Errorf("cidr_block = %#v, want the default VPC's 172.31.0.0/16", v.GetAttr("cidr_block"))
+			}
+		}},
+		"aws_subnets": {Config: `
+filter {
+  name   = "default-for-az"
+  values = ["true"]
+}`, Check: func(t *testing.T, v cty.Value) {
+			if n := v.GetAttr("ids").LengthInt(); n < 2 {
+				t.Errorf("%d default subnets; moto has one per Availability Zone", n)
+			}
+		}},
+	}})
 }
 
 func TestFilterBlockValidation(t *testing.T) {
