@@ -154,7 +154,7 @@ func (n *nodeRollbackCluster) execute(ctx context.Context, w *walker) hcl.Diagno
 		return fail("The traffic guard refuses it: %s.", err)
 	}
 	if n.confirm != nil && !n.confirm(ch) {
-		return fail("Rollback cancelled.")
+		return append(diags, clusterError(n.c.DeclRange, "Rollback cancelled", "Nothing was changed: the rollback of %s was not confirmed.", n.c.Name)...)
 	}
 	eng := &delivery.Engine{
 		Groups: live.sg, Cluster: d.ref, Live: groups, Now: w.p.opts.Now,

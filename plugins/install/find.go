@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	version "github.com/hashicorp/go-version"
 )
@@ -149,12 +150,14 @@ func candidates(source string, opts Opts) ([]candidate, []Searched, error) {
 
 // versionedDir lists the versions of source under root, laid out as
 // <root>/<source>/<version>/<os>_<arch>/tack-provider-<type>. A root that
-// does not exist holds nothing.
+// does not exist holds nothing; nor does a file where a directory of that
+// path would be (bin/tack, in a plugin directory that also holds the tack
+// binary, is not the tack/ namespace).
 func versionedDir(source string, kind Kind, root string, opts Opts) ([]candidate, Searched, error) {
 	dir := filepath.Join(root, filepath.FromSlash(source))
 	s := Searched{Place: Place{Kind: kind, Dir: dir}}
 	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, s, nil
 	}
 	if err != nil {

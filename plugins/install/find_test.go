@@ -46,3 +46,18 @@ func TestShipped(t *testing.T) {
 		t.Errorf("Shipped (-want +got):\n%s", diff)
 	}
 }
+
+// A plugin directory that holds the tack binary beside the providers
+// (bin/, as make build lays it out) has a file where the tack/ namespace
+// directory would be: it holds no versioned provider, and is no error.
+func TestVersionedDirBesideTackBinary(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "tack"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := versionedDir("tack/local", PluginDir, root, Opts{})
+	if err != nil || len(got) != 0 {
+		t.Errorf("versionedDir beside a tack binary = %v, %v; want nothing and no error", got, err)
+	}
+}
