@@ -88,3 +88,59 @@ func TestConfigure(t *testing.T) {
 		t.Errorf("configure without a region: %v; want No AWS region", resp.Diagnostics)
 	}
 }
+
+// TestConfigureProfileAndRole: a profile from a shared config file gives
+// the region and credentials, and assume_role swaps them for the role's,
+// through STS (moto's), before any other call.
+func TestConfigureProfileAndRole(t *testing.T) {
+	s := mototest.Shared(t)
+	motoEnv(t, s)
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	dir := t.TempDir()
+	configFile, credsFile := dir+"/config", dir+"/credentials"
+	if err := os.WriteFile(configFile, []byte("[profile deploy]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(credsFile, []byte("[deploy]\naws_access_key_id = testing\naws_secret_access_key = testing\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files := func(p string) cty.Value { return cty.ListVal([]cty.Value{cty.StringVal(p)}) }
+	b := providerSchema()
+	attrs := map[string]cty.Value{
+		"profile":                  cty.StringVal("deploy"),
+		"shared_config_files":      files(configFile),
+		"shared_credentials_files": files(credsFile),
+		"assume_role": b.BlockTypes["assume_role"].Block.Object(map[string]cty.Value{
+			"role_arn":     cty.StringVal("arn:aws:iam::123456789012:role/deployer"),
+			"session_name": cty.StringVal("ci"),
+			"external_id":  cty.StringVal("tack-test"),
+		}),
+	}
+	var meta any
+	p := Provider()
+	p.Configure = func(ctx context.Context, d *sdk.Data) (any, sdk.Diagnostics) {
+		m, diags := configure(ctx, d)
+		meta = m
+		return m, diags
+	}
+	c := sdktest.Serve(t, p)
+	c.GetSchema(context.Background())
+	resp := c.ConfigureProvider(context.Background(), sdk.ConfigureProviderRequest{Config: providerConfig(s.URL, attrs)})
+	if err := resp.Diagnostics.Err(); err != nil {
+		t.Fatalf("configure with a profile and a role: %v", err)
+	}
+	cl := meta.(*client)
+	if cl.region != "eu-west-1" {
+		t.Errorf("region = %q; want the profile's eu-west-1", cl.region)
+	}
+	// The clients sign with the assumed role's credentials.
+	creds, err := cl.ec2.Options().Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds.Source != "AssumeRoleProvider" {
+		t.Errorf("credentials come from %q; want the assumed role's", creds.Source)
+	}
+}
