@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/tackhq/tack/plugins/providers/aws/internal/mototest"
+	"github.com/tackhq/tack/internal/mototest"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )

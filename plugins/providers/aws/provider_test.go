@@ -8,7 +8,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/tackhq/tack/plugins/providers/aws/internal/mototest"
+	"github.com/tackhq/tack/internal/mototest"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/tackhq/tack/plugins/providers/aws/internal/mototest"
+	"github.com/tackhq/tack/internal/mototest"
 	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )
 

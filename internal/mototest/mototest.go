@@ -1,6 +1,8 @@
 // Package mototest runs the moto server (a local imitation of AWS's APIs,
-// https://github.com/getmoto/moto) for the AWS provider's tests: on a free
-// loopback port, reset between tests, stopped by its process id.
+// https://github.com/getmoto/moto) for the tests of the AWS provider and of
+// the CLI driving it: on a free loopback port, reset between tests,
+// stopped by its process id. It lives at the module's root so that both
+// plugins/providers/aws and cmd/tack may import it.
 //
 // The tests need it: when moto cannot be found they fail, saying how to
 // get it, rather than skip and pass by doing nothing. TACK_MOTO_PYTHON
