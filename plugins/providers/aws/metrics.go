@@ -8,6 +8,7 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	asgtypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -21,11 +22,13 @@ import (
 //
 // An Application Load Balancer counts per target group, not per instance
 // or Auto Scaling group, so a server group's metrics are those of the
-// target groups it joins when enabled (its target_group_arns and its
-// cluster's load_balancers), each on every load balancer that forwards to
-// it. Two groups compared must not share a target group: their counts
-// would be the same mixture of both, and QueryMetrics says so rather
-// than answer.
+// target groups it is in: a canary's are its canary target groups'
+// (canary.go), any other group's those it joins when enabled (its
+// target_group_arns and its cluster's load_balancers), each on every load
+// balancer that forwards to it. So a canary and its baseline are counted
+// apart although their blocks are alike. Two groups compared must not
+// share a target group: their counts would be the same mixture of both,
+// and QueryMetrics says so rather than answer.
 //
 // Each target group is read at ALB's resolution, one minute, over the
 // window widened to whole minutes:
@@ -90,11 +93,11 @@ func (s *serverGroups) QueryMetrics(ctx context.Context, req sdk.QueryMetricsReq
 			diags = append(diags, d...)
 			continue
 		}
-		groupTGs[i] = wantedTargetGroups(*g)
+		groupTGs[i] = metricTargetGroups(*g)
 		for _, tg := range groupTGs[i] {
 			if other, ok := owner[tg]; ok && other != name {
 				diags = append(diags, sdk.Errorf("Server groups share a target group",
-					"%s and %s both join target group %s. CloudWatch counts requests per target group, so their metrics cannot be told apart and compared; give each its own target group.",
+					"%s and %s both join target group %s. CloudWatch counts requests per target group, so their metrics cannot be told apart and compared. A canary takes its share through target groups of its own: name them in the server_group's canary_target_group_arns.",
 					other, name, targetGroupName(tg)))
 				continue
 			}
@@ -166,6 +169,16 @@ func (s *serverGroups) QueryMetrics(ctx context.Context, req sdk.QueryMetricsReq
 	}
 	resp.Diagnostics = diags
 	return resp
+}
+
+// metricTargetGroups are the target groups whose counts are g's: its
+// canary target groups while it is a canary, else those it joins when
+// enabled.
+func metricTargetGroups(g asgtypes.AutoScalingGroup) []string {
+	if isCanary(groupTraffic(g)) {
+		return canaryTargetGroups(g)
+	}
+	return wantedTargetGroups(g)
 }
 
 // addSeries adds one series' values to a group's metrics.

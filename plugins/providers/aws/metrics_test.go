@@ -16,9 +16,11 @@ import (
 	"github.com/tackhq/tack/plugins/sdk"
 )
 
-// A canary and its baseline, each in a target group of its own that a
-// listener weighs: CloudWatch's counts of each target group come back as
-// the group's, within the window asked and no further.
+// A canary and its baseline, with the same server_group: the baseline in
+// the main target group, the canary in its canary target group, which a
+// listener weighs against the main one. CloudWatch's counts of each
+// target group come back as the group's, within the window asked and no
+// further.
 func TestQueryMetrics(t *testing.T) {
 	w := newSGWorld(t)
 	ctx := t.Context()
@@ -39,10 +41,18 @@ func TestQueryMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, tg := range w.tgs {
-		sg := w.group(int32(i+1), w.spec(map[string]cty.Value{"target_group_arns": cty.ListVal([]cty.Value{cty.StringVal(tg)})}), true)
+	spec := w.spec(map[string]cty.Value{
+		"target_group_arns":        cty.ListVal([]cty.Value{cty.StringVal(w.tgs[0])}),
+		"canary_target_group_arns": cty.ListVal([]cty.Value{cty.StringVal(w.tgs[1])}),
+	})
+	for i, enabled := range []bool{true, false} {
+		sg := w.group(int32(i+1), spec, enabled)
 		sg.LoadBalancers = nil
 		w.create(t, sg)
+	}
+	canaryTraffic := sdk.Traffic{Enabled: true, Weight: 10}
+	if err := w.p.SetTraffic(ctx, sdk.SetTrafficRequest{Cluster: apiProd, Name: "api-prod-v002", Traffic: canaryTraffic}).Diagnostics.Err(); err != nil {
+		t.Fatalf("making api-prod-v002 a canary: %v", err)
 	}
 
 	// Two minutes in the window for the baseline (v001), one for the
@@ -92,9 +102,9 @@ func TestQueryMetrics(t *testing.T) {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
 
-	// A group that shares the baseline's target group cannot be told
-	// apart from it.
-	shared := w.group(3, w.spec(map[string]cty.Value{"target_group_arns": cty.ListVal([]cty.Value{cty.StringVal(base)})}), false)
+	// A group that is no canary shares the baseline's target group, and
+	// cannot be told apart from it.
+	shared := w.group(3, spec, false)
 	shared.LoadBalancers = nil
 	w.create(t, shared)
 	resp = w.p.QueryMetrics(ctx, sdk.QueryMetricsRequest{Cluster: apiProd, ServerGroups: []string{"api-prod-v003", "api-prod-v001"}, Start: start, End: start.Add(time.Minute)})

@@ -37,6 +37,9 @@ import (
 //   - tack:target-group:N and tack:load-balancer:N are the target groups
 //     the group joins when enabled (the block's target_group_arns, then the
 //     cluster's load_balancers), which a disabled group is detached from;
+//   - tack:canary-target-group:N are the block's canary_target_group_arns,
+//     which the group joins instead while it is a canary, and
+//     tack:canary-weight the share it was last given as one (canary.go);
 //   - tack:spec-null lists the block's attributes that were left out.
 //
 // The server_group block is rebuilt from what AWS holds — the launch
@@ -57,13 +60,10 @@ import (
 // before it is enabled. So a group is enabled exactly when
 // AddToLoadBalancer runs and its target groups are attached.
 //
-// Weights are refused. A target group spreads its requests over every
-// registered target, so a server group cannot be given a share of one; a
-// weighted canary needs the listener to weigh two target groups, and
-// listeners are the aws_lb_listener resource's to manage. Rather than
-// attach the canary and let the instance counts decide a share the
-// delivery policy did not ask for, SetTraffic with a weight below 100
-// fails, saying so, and the deployment rolls the canary back.
+// A weight below 100 makes the group a canary: it joins its canary target
+// groups instead of its main ones, and the listener that weighs the two
+// decides its share — canary.go says how, and why the provider checks that
+// listener but never changes it.
 
 // serverGroupSchema is a cluster's server_group block on AWS.
 func serverGroupSchema() sdk.Block {
@@ -110,6 +110,10 @@ func serverGroupSchema() sdk.Block {
 				Type: cty.List(cty.String), Optional: true, Validators: []sdk.Validator{validTargetGroupARNs},
 				Description: "ELBv2 target groups the group is attached to while it is enabled, besides the cluster's load_balancers (which on AWS are target group ARNs too). A disabled group is detached from all of them.",
 			},
+			"canary_target_group_arns": {
+				Type: cty.List(cty.String), Optional: true, Validators: []sdk.Validator{validTargetGroupARNs},
+				Description: "ELBv2 target groups the group is attached to, instead of its main ones (target_group_arns and the cluster's load_balancers), while it is a canary taking a share of the traffic. An aws_lb_listener's forward action must weigh them against the main ones as the delivery policy's canary weight says: the canary strategy needs them, and the provider checks the listener before the canary takes traffic.",
+			},
 			"health_check_type": {
 				Type: cty.String, Optional: true, Validators: []sdk.Validator{validHealthCheckType},
 				Description: "How Auto Scaling decides to replace an instance: EC2 (AWS's default) by its EC2 status checks, ELB by its target groups' health checks as well.",
@@ -137,6 +141,7 @@ type groupSpec struct {
 	IAMInstanceProfile     *string           `cty:"iam_instance_profile"`
 	Tags                   map[string]string `cty:"tags"`
 	TargetGroupARNs        []string          `cty:"target_group_arns"`
+	CanaryTargetGroupARNs  []string          `cty:"canary_target_group_arns"`
 	HealthCheckType        *string           `cty:"health_check_type"`
 	HealthCheckGracePeriod *int64            `cty:"health_check_grace_period"`
 }
@@ -153,8 +158,11 @@ const (
 	tagSpecNull    = "tack:spec-null"
 	// tagTargetGroup and tagLoadBalancer are followed by an index from 0,
 	// one tag a target group: a tag value holds 256 characters, two ARNs.
-	tagTargetGroup  = "tack:target-group:"
-	tagLoadBalancer = "tack:load-balancer:"
+	tagTargetGroup       = "tack:target-group:"
+	tagLoadBalancer      = "tack:load-balancer:"
+	tagCanaryTargetGroup = "tack:canary-target-group:"
+	// tagCanaryWeight is the share of traffic a canary was given.
+	tagCanaryWeight = "tack:canary-weight"
 	// tagServerGroup names, on a launch template, the group it was made
 	// for.
 	tagServerGroup = "tack:server-group"
@@ -256,9 +264,7 @@ func (c *client) serverGroup(ctx context.Context, g asgtypes.AutoScalingGroup) (
 		CreatedAt:     awssdk.ToTime(g.CreatedTime),
 		Spec:          cty.NullVal(groupSpecType),
 	}
-	if enabled(g) {
-		sg.Traffic = sdk.Traffic{Enabled: true, Weight: 100}
-	}
+	sg.Traffic = groupTraffic(g)
 	var diags sdk.Diagnostics
 	data, err := c.launchTemplateData(ctx, g)
 	switch {
@@ -350,6 +356,7 @@ func groupSpecValue(g asgtypes.AutoScalingGroup, data *ec2types.ResponseLaunchTe
 		"iam_instance_profile":      profile,
 		"tags":                      cty.MapValEmpty(cty.String),
 		"target_group_arns":         stringList(indexedTags(tags, tagTargetGroup)),
+		"canary_target_group_arns":  stringList(indexedTags(tags, tagCanaryTargetGroup)),
 		"health_check_type":         optionalString(g.HealthCheckType),
 		"health_check_grace_period": cty.NullVal(cty.Number),
 	}
@@ -433,20 +440,47 @@ func dedupe(ss []string) []string {
 	return out
 }
 
-// enabled reports whether g takes traffic: AddToLoadBalancer runs and
-// every target group it joins when enabled is attached. A group half
-// enabled (a target group detached outside tack) reads as disabled, so
-// the next plan enables it again.
-func enabled(g asgtypes.AutoScalingGroup) bool {
+// groupTraffic is the traffic g takes. It is enabled when
+// AddToLoadBalancer runs and every target group it joins when enabled is
+// attached, and none of its canary ones; a canary, with its tagged weight,
+// when AddToLoadBalancer runs and its canary target groups are attached,
+// and none of its main ones. Anything between (a target group attached or
+// detached outside tack) reads as disabled, so the next plan enables the
+// group again.
+func groupTraffic(g asgtypes.AutoScalingGroup) sdk.Traffic {
 	if suspended(g, processAddToLB) {
-		return false
+		return sdk.Traffic{}
 	}
-	for _, tg := range wantedTargetGroups(g) {
+	main, canary := wantedTargetGroups(g), canaryTargetGroups(g)
+	switch {
+	case attachedAll(g, main) && !attachedAny(g, canary):
+		return sdk.Traffic{Enabled: true, Weight: 100}
+	case len(canary) > 0 && attachedAll(g, canary) && !attachedAny(g, main):
+		w, err := strconv.Atoi(groupTagMap(g)[tagCanaryWeight])
+		if err != nil || w < 1 || w > 99 {
+			w = 0 // attached outside tack: a share tack did not give
+		}
+		return sdk.Traffic{Enabled: true, Weight: int32(w)}
+	}
+	return sdk.Traffic{}
+}
+
+func attachedAll(g asgtypes.AutoScalingGroup, tgs []string) bool {
+	for _, tg := range tgs {
 		if !slices.Contains(g.TargetGroupARNs, tg) {
 			return false
 		}
 	}
 	return true
+}
+
+func attachedAny(g asgtypes.AutoScalingGroup, tgs []string) bool {
+	for _, tg := range tgs {
+		if slices.Contains(g.TargetGroupARNs, tg) {
+			return true
+		}
+	}
+	return false
 }
 
 func suspended(g asgtypes.AutoScalingGroup, process string) bool {
@@ -502,9 +536,13 @@ func (s *serverGroups) CreateServerGroup(ctx context.Context, req sdk.CreateServ
 	sp, diags := decodeGroupSpec(sg)
 	targetGroups, tgDiags := joinedTargetGroups(sp, sg.LoadBalancers)
 	diags = append(diags, tgDiags...)
+	diags = append(diags, checkCanaryTargetGroups(sp, targetGroups)...)
 	capacity, cdiags := asgCapacity(sg.Capacity)
 	diags = append(diags, cdiags...)
-	diags = append(diags, checkWeight(sg.Traffic, sg.Name)...)
+	diags = append(diags, validWeight(sg.Traffic, sg.Name)...)
+	if isCanary(sg.Traffic) && len(sp.CanaryTargetGroupARNs) == 0 && !diags.HasErrors() {
+		diags = append(diags, noCanaryTargetGroups(sg.Name, sg.Traffic.Weight)...)
+	}
 	if sg.Cluster.Name == "" || !strings.HasPrefix(sg.Name, sg.Cluster.Name+"-v") {
 		diags = append(diags, sdk.Errorf("Invalid server group name", "A server group of cluster %q is named %s-vNNN, not %q; this is a bug in tack.", sg.Cluster.Name, sg.Cluster.Name, sg.Name))
 	}
@@ -528,6 +566,12 @@ func (s *serverGroups) CreateServerGroup(ctx context.Context, req sdk.CreateServ
 	}
 	if d := c.checkImage(ctx, sp.ImageID); d != nil {
 		return sdk.CreateServerGroupResponse{Diagnostics: d}
+	}
+	if isCanary(sg.Traffic) {
+		if d := c.checkCanarySplit(ctx, sg.Name, sp.CanaryTargetGroupARNs, sg.Traffic.Weight); d != nil {
+			return sdk.CreateServerGroupResponse{Diagnostics: d}
+		}
+		targetGroups = sp.CanaryTargetGroupARNs
 	}
 
 	ltID, version, diags := c.createLaunchTemplate(ctx, sg, sp)
@@ -629,7 +673,7 @@ func (c *client) adoptGroup(ctx context.Context, g asgtypes.AutoScalingGroup, sg
 		return sdk.CreateServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag(doing, err, nil)}}
 	}
 	if sg.Traffic.Enabled {
-		if d := c.enable(ctx, g); d != nil {
+		if d := c.setTraffic(ctx, g, sg.Traffic); d != nil {
 			return sdk.CreateServerGroupResponse{Diagnostics: d}
 		}
 	} else if len(g.TargetGroupARNs) > 0 || !suspended(g, processAddToLB) {
@@ -725,6 +769,12 @@ func (c *client) groupTags(sg sdk.ServerGroup, sp groupSpec) []asgtypes.Tag {
 	}
 	for i, arn := range sp.TargetGroupARNs {
 		own[tagTargetGroup+strconv.Itoa(i)] = arn
+	}
+	for i, arn := range sp.CanaryTargetGroupARNs {
+		own[tagCanaryTargetGroup+strconv.Itoa(i)] = arn
+	}
+	if isCanary(sg.Traffic) {
+		own[tagCanaryWeight] = strconv.Itoa(int(sg.Traffic.Weight))
 	}
 	for i, arn := range sg.LoadBalancers {
 		own[tagLoadBalancer+strconv.Itoa(i)] = arn
@@ -993,11 +1043,14 @@ func (s *serverGroups) SetTraffic(ctx context.Context, req sdk.SetTrafficRequest
 	if diags != nil {
 		return sdk.SetTrafficResponse{Diagnostics: diags}
 	}
-	if d := checkWeight(req.Traffic, req.Name); d != nil {
+	if d := validWeight(req.Traffic, req.Name); d != nil {
 		return sdk.SetTrafficResponse{Diagnostics: d}
 	}
 	doing := "disabling " + req.Name
-	if req.Traffic.Enabled {
+	switch {
+	case isCanary(req.Traffic):
+		doing = fmt.Sprintf("giving %s %d%% of its cluster's traffic", req.Name, req.Traffic.Weight)
+	case req.Traffic.Enabled:
 		doing = "enabling " + req.Name
 	}
 	g, diags := c.clusterGroup(ctx, req.Cluster, req.Name, doing)
@@ -1005,43 +1058,32 @@ func (s *serverGroups) SetTraffic(ctx context.Context, req sdk.SetTrafficRequest
 		return sdk.SetTrafficResponse{Diagnostics: diags}
 	}
 	if req.Traffic.Enabled {
-		return sdk.SetTrafficResponse{Diagnostics: c.enable(ctx, *g)}
+		return sdk.SetTrafficResponse{Diagnostics: c.setTraffic(ctx, *g, req.Traffic)}
 	}
 	return sdk.SetTrafficResponse{Diagnostics: c.detach(ctx, *g, disabledProcesses)}
 }
 
-// checkWeight refuses a share of traffic other than all or none; see the
-// Traffic section above for why.
-func checkWeight(t sdk.Traffic, name string) sdk.Diagnostics {
-	if !t.Enabled || t.Weight == 100 {
-		return nil
+// setTraffic enables g: whole, or as a canary (canary.go).
+func (c *client) setTraffic(ctx context.Context, g asgtypes.AutoScalingGroup, t sdk.Traffic) sdk.Diagnostics {
+	if isCanary(t) {
+		return c.enableCanary(ctx, g, t.Weight)
 	}
-	return sdk.Diagnostics{sdk.Errorf("Traffic weights are not supported on AWS",
-		"%s was to take %d%% of its cluster's traffic, but an Auto Scaling group cannot be given a share of a target group's traffic: the target group spreads requests over every registered instance. On AWS a server group is enabled or disabled. For a canary, give it a cluster and target group of its own and weigh the target groups in an aws_lb_listener forward action, or use the red_black or rolling strategy.",
-		name, t.Weight)}
+	return c.enable(ctx, g)
 }
 
 // enable resumes g's scaling processes, then attaches its target groups,
-// so that the instances are registered as the attachment completes.
+// so that the instances are registered as the attachment completes, and
+// only then detaches it from its canary target groups, so that a canary
+// promoted keeps taking requests throughout.
 func (c *client) enable(ctx context.Context, g asgtypes.AutoScalingGroup) sdk.Diagnostics {
 	name := awssdk.ToString(g.AutoScalingGroupName)
 	if _, err := c.autoscaling.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: awssdk.String(name), ScalingProcesses: disabledProcesses}); err != nil {
 		return sdk.Diagnostics{apiDiag("resuming the scaling processes of "+name, err, nil)}
 	}
-	var missing []string
-	for _, tg := range wantedTargetGroups(g) {
-		if !slices.Contains(g.TargetGroupARNs, tg) {
-			missing = append(missing, tg)
-		}
+	if d := c.attach(ctx, g, wantedTargetGroups(g), "its target groups"); d != nil {
+		return d
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	_, err := c.autoscaling.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{AutoScalingGroupName: awssdk.String(name), TargetGroupARNs: missing})
-	if err != nil {
-		return sdk.Diagnostics{apiDiag("attaching "+name+" to its target groups", err, nil)}
-	}
-	return nil
+	return c.detachOnly(ctx, g, canaryTargetGroups(g), "its canary target groups")
 }
 
 // detach suspends processes of g, then detaches it from every target

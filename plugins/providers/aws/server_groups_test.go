@@ -206,8 +206,8 @@ func states(hs []sdk.InstanceHealth) []string {
 }
 
 // A server group's life: created disabled, listed as created (and
-// nothing else listed), enabled, refused a weight, disabled, resized,
-// destroyed with its launch template.
+// nothing else listed), enabled, refused a weight without canary target
+// groups, disabled, resized, destroyed with its launch template.
 func TestServerGroupLifecycle(t *testing.T) {
 	w := newSGWorld(t)
 	ctx := t.Context()
@@ -328,10 +328,14 @@ func TestServerGroupLifecycle(t *testing.T) {
 		t.Errorf("health of a stopped instance: %+v; want down, naming the target group and why", hs[0])
 	}
 
-	// A weight is refused, saying what to do instead.
+	// A weight without canary target groups is refused, saying what to
+	// add; the group stays as it was.
 	diags := traffic(sdk.Traffic{Enabled: true, Weight: 10})
-	if !diags.HasErrors() || diags[0].Summary != "Traffic weights are not supported on AWS" || !strings.Contains(diags[0].Detail, "aws_lb_listener") {
+	if !diags.HasErrors() || diags[0].Summary != "Canary needs canary_target_group_arns" || !strings.Contains(diags[0].Detail, "aws_lb_listener") {
 		t.Errorf("a weight of 10: %v", diags)
+	}
+	if got := w.list(t, apiProd)[0].Traffic; got != (sdk.Traffic{Enabled: true, Weight: 100}) {
+		t.Errorf("after a weight refused, the group lists with traffic %+v", got)
 	}
 
 	// Disabled, Spinnaker's way.
@@ -531,7 +535,16 @@ func TestCreateServerGroupInvalid(t *testing.T) {
 		},
 		{
 			name: "created with a weight", enabled: true, weight: 10,
-			summary: "Traffic weights are not supported on AWS",
+			summary: "Canary needs canary_target_group_arns",
+		},
+		{
+			name: "canary target group a main one", vals: map[string]cty.Value{"canary_target_group_arns": cty.ListVal([]cty.Value{cty.StringVal(w.tgs[1]), cty.StringVal(w.tgs[0])})},
+			summary: "Canary target group is a main one", path: cty.GetAttrPath("canary_target_group_arns").IndexInt(1),
+		},
+		{
+			name: "created as a canary no listener weighs", vals: map[string]cty.Value{"canary_target_group_arns": cty.ListVal([]cty.Value{cty.StringVal(w.tgs[1])})},
+			enabled: true, weight: 10,
+			summary: "No listener forwards to the canary target group",
 		},
 	}
 	for _, tt := range tests {
@@ -598,6 +611,13 @@ func TestServerGroupSpecRoundTrip(t *testing.T) {
 			"iam_instance_profile": cty.StringVal("arn:aws:iam::123456789012:instance-profile/api"),
 			"user_data":            cty.StringVal(""),
 			"version":              cty.StringVal(""),
+		},
+		{
+			"canary_target_group_arns": cty.ListValEmpty(cty.String),
+		},
+		{
+			"target_group_arns":        cty.ListVal([]cty.Value{cty.StringVal(w.tgs[0])}),
+			"canary_target_group_arns": cty.ListVal([]cty.Value{cty.StringVal(w.tgs[1])}),
 		},
 	} {
 		sg := w.group(int32(i+1), w.spec(vals), false)
