@@ -311,4 +311,19 @@ func TestClusterDrift(t *testing.T) {
 	if ch := clusterChange(t, f.plan(src, PlanOpts{}), "api-prod"); ch.Action != ClusterNoOp {
 		t.Errorf("after putting it back the plan is %s (%s); want no-op", ch.Action, ch.Reason)
 	}
+
+	// A replaced load balancer has a new id: the groups registered with
+	// the old one would serve nobody, so a new group is deployed behind
+	// the new one.
+	replace, _ := addrs.ParseAbsResourceInstanceStr("local_load_balancer.api")
+	plan, diags := f.applyErr(src, PlanOpts{Replace: []addrs.AbsResourceInstance{replace}})
+	if diags.HasErrors() {
+		t.Fatalf("apply replacing the load balancer: %s", diags.Error())
+	}
+	if ch := clusterChange(t, plan, "api-prod"); ch.Action != ClusterDeploy {
+		t.Errorf("with the load balancer replaced the cluster is planned %s (%s); want a deploy", ch.Action, ch.Reason)
+	}
+	if got := f.get("/"); got != "v1" {
+		t.Errorf("through the new load balancer %q answers; want v1", got)
+	}
 }

@@ -78,9 +78,10 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 	if m, ok := pi.prov.(sdk.Metrics); ok && pi.schema.Capabilities.Metrics {
 		eng.Metrics = m
 	}
-	if ch.Action == ClusterResume {
-		eng.Target = ch.Group
-	}
+	// A resume has nothing of its own to roll back: its steps create
+	// nothing, and undoing them could take away the group the cluster
+	// was being brought back to. A failed gate leaves the groups as they
+	// are, still serving, for the next plan.
 	if n.cfg != nil {
 		// What was unknown when planning is known now; and the window
 		// may have closed since the plan was made.
@@ -131,25 +132,32 @@ func (w *walker) runDeployment(ctx context.Context, ch *ClusterChange, eng *deli
 	if err := rec.save(ctx); err != nil {
 		return fail("Failed to save state", "Recording the start of the deployment of %s failed: %s. Nothing was changed.", ch.Addr, err)
 	}
+	var saveErr error
 	res, err := eng.Run(ctx, ch.Steps, func(r delivery.Record) error {
-		dep.Steps = append(dep.Steps, state.DeploymentStep{Description: r.Step.String(), Started: r.Started, Ended: r.Ended, Error: r.Err})
-		for _, s := range r.RolledBackSteps {
-			// The engine does not time a rollback's steps one by one.
-			dep.Steps = append(dep.Steps, state.DeploymentStep{Description: s.String(), Rollback: true})
-		}
-		return rec.save(ctx)
+		dep.Steps = append(dep.Steps, state.DeploymentStep{Description: r.Step.String(), Started: r.Started, Ended: r.Ended, Error: r.Err, Rollback: r.Rollback})
+		saveErr = rec.save(ctx)
+		return saveErr
 	})
 	dep.Finished = w.p.opts.Now()
 	dep.Outcome, dep.Reason = res.Outcome, res.Reason
-	if dep.Outcome == "" {
-		dep.Outcome = state.DeploymentFailed
-	}
-	if ctx.Err() != nil && dep.Outcome == state.DeploymentFailed {
+	switch {
+	case saveErr != nil:
+		// The deployment stopped because its progress could not be
+		// saved, not because it failed: the next plan sees the live
+		// groups and resumes it.
+		dep.Outcome, dep.Finished = state.DeploymentInProgress, time.Time{}
+	case ctx.Err() != nil && dep.Outcome == state.DeploymentFailed:
 		// Interrupted: the deployment is neither done nor undone.
 		dep.Outcome, dep.Finished = state.DeploymentInProgress, time.Time{}
+	case dep.Outcome == "":
+		dep.Outcome = state.DeploymentFailed
 	}
-	if serr := rec.save(ctx); serr != nil && err == nil {
-		err = serr
+	if serr := rec.save(ctx); serr != nil && saveErr == nil {
+		saveErr = serr
+	}
+	if saveErr != nil {
+		w.emit(ClusterChanged{Cluster: ch.Addr, Action: ch.Action, Outcome: dep.Outcome})
+		return fail("Failed to save state", "The %s of %s stopped: saving its progress failed: %s. The server groups are as the last step left them; the next plan shows them and offers to finish.", deploymentKind(ch.Action), ch.Addr, saveErr)
 	}
 	w.emit(ClusterChanged{Cluster: ch.Addr, Action: ch.Action, Outcome: dep.Outcome})
 	if err == nil {
@@ -162,7 +170,7 @@ func (w *walker) runDeployment(ctx context.Context, ch *ClusterChange, eng *deli
 	fmt.Fprintf(&why, "The %s of %s failed: %s.", deploymentKind(ch.Action), ch.Addr, res.Reason)
 	switch res.Outcome {
 	case state.DeploymentRolledBack:
-		fmt.Fprintf(&why, " It was rolled back: the groups that served before serve again")
+		fmt.Fprintf(&why, " It was rolled back: the groups that served before serve again, each past its health gate")
 		if ch.Rollback.KeepFailed {
 			fmt.Fprintf(&why, ", and %s is kept, disabled, to debug", ch.Group)
 		} else {

@@ -77,7 +77,7 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 		return diags
 	}
 	rec := w.refreshed.Cluster(n.c.Name)
-	live, ldiags := w.liveGroups(ctx, pi, d.ref, rec)
+	live, ldiags := w.liveGroups(ctx, pi, d.ref, rec, n.c.DeclRange)
 	diags = append(diags, ldiags...)
 	if ldiags.HasErrors() {
 		return diags
@@ -88,7 +88,7 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 		Addr: addrs.Cluster{Name: n.c.Name}, Ref: d.ref, Provider: pi.ref(),
 		Strategy: d.policy.policy.Strategy, Version: d.version, Capacity: d.capacity,
 		Spec: d.spec, SpecHash: d.specHash, Current: cty.NullVal(d.spec.Type()), LoadBalancers: d.loadBalancers,
-		Live: live.groups(), Policy: d.policy.policy, Judgement: d.policy.judgement, Rollback: d.policy.rollback,
+		Live: live.groups(rec), Policy: d.policy.policy, Judgement: d.policy.judgement, Rollback: d.policy.rollback,
 	}
 	if cur := live.serving(); cur != nil {
 		ch.Current = cur.Spec
@@ -107,6 +107,9 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 		})
 		return diags
 	}
+	if ch.Rollback.KeepFailed {
+		keepFailedCanary(ch.Steps)
+	}
 	if ch.Changes() && ch.Action != ClusterDestroy {
 		if err := delivery.CheckTrafficGuard(ch.Live, ch.Steps); err != nil {
 			ch.block("the traffic guard refuses it: " + err.Error())
@@ -116,6 +119,23 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 	}
 	w.addCluster(ch)
 	return diags
+}
+
+// keepFailedCanary drops the destroy from what a failed canary's
+// analysis does, when the policy keeps failed groups to debug: the
+// canary is only disabled.
+func keepFailedCanary(steps []delivery.Step) {
+	for i := range steps {
+		var kept []delivery.Step
+		for _, f := range steps[i].OnFail {
+			if f.Kind != delivery.StepDestroy {
+				kept = append(kept, f)
+			}
+		}
+		if len(steps[i].OnFail) > 0 {
+			steps[i].OnFail = kept
+		}
+	}
 }
 
 // block marks a change as blocked, keeping what it would have done.
@@ -205,9 +225,6 @@ func (w *walker) evalCluster(c *config.Cluster, pi *providerInstance) (desiredCl
 		return d, diags
 	}
 	d.spec = spec
-	if spec.IsWhollyKnown() {
-		d.specHash = specHash(spec)
-	}
 	d.version = specVersion(spec)
 
 	lbs, ldiags := s.EvalExpr(c.LoadBalancers, cty.List(cty.String))
@@ -216,6 +233,9 @@ func (w *walker) evalCluster(c *config.Cluster, pi *providerInstance) (desiredCl
 		lbs = cty.ListValEmpty(cty.String)
 	}
 	d.loadBalancers = lbs
+	if spec.IsWhollyKnown() && lbs.IsWhollyKnown() {
+		d.specHash = specHash(spec, lbs)
+	}
 	return d, diags
 }
 
@@ -277,16 +297,24 @@ func evalCapacity(s *config.Scope, c *config.Cluster, diags hcl.Diagnostics) (de
 	return cp, diags
 }
 
-// specHash is a server_group block's fingerprint: the sha256 of its JSON
-// form. Two groups with equal hashes run the same thing.
-func specHash(spec cty.Value) string {
+// specHash is a server group's fingerprint: the sha256 of its
+// server_group block's JSON form and of the load balancers it registers
+// with, in order. Two groups with equal hashes run the same thing behind
+// the same load balancers; a group is immutable, so a new load balancer
+// (one replaced, say) is a new group.
+func specHash(spec, loadBalancers cty.Value) string {
 	spec, _ = spec.UnmarkDeep()
+	loadBalancers, _ = loadBalancers.UnmarkDeep()
 	b, err := ctyjson.Marshal(spec, spec.Type())
 	if err != nil {
 		return ""
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	h := sha256.New()
+	h.Write(b)
+	for _, lb := range loadBalancers.AsValueSlice() {
+		h.Write([]byte("\x00" + lb.AsString()))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // specVersion is the artifact version a spec runs: its version
@@ -316,12 +344,15 @@ type liveCluster struct {
 	instances, healthy map[string]int
 }
 
-func (l *liveCluster) groups() []delivery.Group {
+// groups are the live groups as the delivery package plans with them;
+// rec's history tells which were kept after their deployment failed.
+func (l *liveCluster) groups(rec *state.Cluster) []delivery.Group {
 	var out []delivery.Group
 	for _, g := range l.list {
 		out = append(out, delivery.Group{
-			Name: g.Name, Seq: int(g.Sequence), Enabled: g.Traffic.Enabled, Healthy: l.healthy[g.Name],
+			Name: g.Name, Seq: int(g.Sequence), Enabled: g.Traffic.Enabled, Weight: int(g.Traffic.Weight), Healthy: l.healthy[g.Name],
 			Capacity: delivery.Capacity{Min: int(g.Capacity.Min), Desired: int(g.Capacity.Desired), Max: int(g.Capacity.Max)},
+			Created:  g.CreatedAt, Failed: failedDeployment(rec, g.Name) != "",
 		})
 	}
 	return out
@@ -339,10 +370,10 @@ func (l *liveCluster) serving() *sdk.ServerGroup {
 
 // liveGroups lists a cluster's server groups and reads their health.
 // With -refresh=false the recorded groups stand in, taken as healthy.
-func (w *walker) liveGroups(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, rec *state.Cluster) (*liveCluster, hcl.Diagnostics) {
+func (w *walker) liveGroups(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, rec *state.Cluster, subject hcl.Range) (*liveCluster, hcl.Diagnostics) {
 	sg, ok := pi.prov.(sdk.ServerGroups)
 	if !ok {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider does not host clusters", Detail: fmt.Sprintf("Provider %s serves no server groups.", pi.source)}}
+		return nil, clusterError(subject, "Provider does not host clusters", "Provider %s serves no server groups.", pi.source)
 	}
 	l := &liveCluster{sg: sg, instances: map[string]int{}, healthy: map[string]int{}}
 	if w.opts.SkipRefresh {
@@ -362,14 +393,14 @@ func (w *walker) liveGroups(ctx context.Context, pi *providerInstance, ref sdk.C
 	ctx = context.WithoutCancel(ctx)
 	resp := sg.ListServerGroups(ctx, sdk.ListServerGroupsRequest{Cluster: ref})
 	if resp.Diagnostics.HasErrors() {
-		return nil, diagsFromProvider(resp.Diagnostics, nil, hcl.Range{}, "cluster."+ref.Name)
+		return nil, diagsFromProvider(resp.Diagnostics, nil, subject, "cluster."+ref.Name)
 	}
 	l.list = sortedByCreation(resp.ServerGroups)
 	var diags hcl.Diagnostics
 	for _, g := range l.list {
 		h := sg.GetHealth(ctx, sdk.GetHealthRequest{Cluster: ref, Name: g.Name})
 		if h.Diagnostics.HasErrors() {
-			diags = append(diags, diagsFromProvider(h.Diagnostics, nil, hcl.Range{}, "cluster."+ref.Name)...)
+			diags = append(diags, diagsFromProvider(h.Diagnostics, nil, subject, "cluster."+ref.Name)...)
 			continue
 		}
 		l.instances[g.Name] = len(h.Instances)
@@ -487,6 +518,9 @@ func decideCluster(c *ClusterChange, live *liveCluster, rec *state.Cluster) erro
 			c.Reason = fmt.Sprintf("%s runs this spec but its deployment failed (%s): a new server group is deployed", target.Name, why)
 			return c.deploy(live, rec)
 		}
+		if c.Policy.Strategy == "canary" && unjudgedCanary(rec, *target) {
+			return c.restartCanary(live, rec, *target)
+		}
 		c.Group = target.Name
 		if delivery.Settled(c.Policy, groups, target.Name) {
 			have := delivery.Capacity{Min: int(target.Capacity.Min), Desired: int(target.Capacity.Desired), Max: int(target.Capacity.Max)}
@@ -517,11 +551,28 @@ func decideCluster(c *ClusterChange, live *liveCluster, rec *state.Cluster) erro
 	c.Reason = "server_group changed"
 	if changed := changedAttributes(c.Current, c.Spec); len(changed) > 0 {
 		c.Reason += ": " + strings.Join(changed, ", ")
+	} else if cur := live.serving(); cur != nil && !sameLoadBalancers(cur.LoadBalancers, c.LoadBalancers) {
+		c.Reason = "load_balancers changed"
 	}
 	if c.SpecHash == "" {
-		c.Reason = "server_group has values known only after apply"
+		c.Reason = "server_group or load_balancers have values known only after apply"
 	}
 	return c.deploy(live, rec)
+}
+
+// sameLoadBalancers reports whether a group registers with exactly the
+// configured load balancers.
+func sameLoadBalancers(have []string, want cty.Value) bool {
+	want, _ = want.UnmarkDeep()
+	if !want.IsWhollyKnown() || len(have) != want.LengthInt() {
+		return false
+	}
+	for i, v := range want.AsValueSlice() {
+		if have[i] != v.AsString() {
+			return false
+		}
+	}
+	return true
 }
 
 // deploy names the next group and plans the strategy's steps to it. The
@@ -555,6 +606,58 @@ func (c *ClusterChange) deploy(live *liveCluster, rec *state.Cluster) error {
 	return err
 }
 
+// unjudgedCanary reports whether target is a canary that has not passed
+// its analysis: it takes a canary's share of the traffic, or the
+// deployment that made it stopped before its analysis step succeeded.
+// Finishing it would promote a version nobody judged.
+func unjudgedCanary(rec *state.Cluster, target sdk.ServerGroup) bool {
+	if target.Traffic.Enabled && target.Traffic.Weight > 0 && target.Traffic.Weight < 100 {
+		return true
+	}
+	if rec == nil {
+		return false
+	}
+	for i := len(rec.History) - 1; i >= 0; i-- {
+		d := rec.History[i]
+		if d.ServerGroup != target.Name || d.Kind == state.DeploymentRollback {
+			continue
+		}
+		if d.Outcome != state.DeploymentInProgress {
+			return false
+		}
+		for _, s := range d.Steps {
+			if strings.HasPrefix(s.Description, "analyze ") && s.Error == "" && !s.Ended.IsZero() {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// restartCanary removes a canary an interrupted deployment left unjudged
+// and plans a new one in its place.
+func (c *ClusterChange) restartCanary(live *liveCluster, rec *state.Cluster, canary sdk.ServerGroup) error {
+	c.Action = ClusterDeploy
+	c.Reason = fmt.Sprintf("the canary %s stopped before its analysis passed: it is removed, and a new canary is judged", canary.Name)
+	var remove []delivery.Step
+	if canary.Traffic.Enabled {
+		remove = append(remove, delivery.Step{Kind: delivery.StepDisable, Group: canary.Name})
+	}
+	remove = append(remove, delivery.Step{Kind: delivery.StepDestroy, Group: canary.Name})
+	all := c.Live
+	c.Live = nil
+	for _, g := range all {
+		if g.Name != canary.Name {
+			c.Live = append(c.Live, g)
+		}
+	}
+	err := c.deploy(live, rec)
+	c.Live = all
+	c.Steps = append(remove, c.Steps...)
+	return err
+}
+
 // failedDeployment is why the last deployment that created group failed,
 // or "" when it did not.
 func failedDeployment(rec *state.Cluster, group string) string {
@@ -582,8 +685,10 @@ func resumeReason(rec *state.Cluster, group string) string {
 	if rec != nil && len(rec.History) > 0 {
 		last := rec.History[len(rec.History)-1]
 		switch {
+		case last.Outcome == state.DeploymentInProgress && last.ServerGroup == group:
+			return fmt.Sprintf("the deployment of %s stopped before it finished", group)
 		case last.Outcome == state.DeploymentInProgress:
-			return fmt.Sprintf("the deployment of %s stopped before it finished", last.ServerGroup)
+			return fmt.Sprintf("the last change of the cluster (%s) stopped before it finished; %s runs the configured spec", last.Kind, group)
 		case last.Kind == state.DeploymentRollback:
 			return fmt.Sprintf("tack rollback took traffic from %s; the configuration still asks for it", group)
 		}
@@ -629,7 +734,7 @@ func (n *nodePlanClusterDestroy) provider(w *walker) providerKey {
 func (n *nodePlanClusterDestroy) execute(ctx context.Context, w *walker) hcl.Diagnostics {
 	pi := w.providers.get(n.provider(w))
 	ref := clusterRefOf(n.rec)
-	live, diags := w.liveGroups(ctx, pi, ref, n.rec)
+	live, diags := w.liveGroups(ctx, pi, ref, n.rec, hcl.Range{})
 	if diags.HasErrors() {
 		return diags
 	}
@@ -637,7 +742,7 @@ func (n *nodePlanClusterDestroy) execute(ctx context.Context, w *walker) hcl.Dia
 	ch := &ClusterChange{
 		Addr: addrs.Cluster{Name: n.rec.Name}, Ref: ref, Provider: pi.ref(),
 		Spec: cty.NullVal(cty.DynamicPseudoType), Current: cty.NullVal(cty.DynamicPseudoType), LoadBalancers: cty.ListValEmpty(cty.String),
-		Live: live.groups(), Action: ClusterNoOp,
+		Live: live.groups(n.rec), Action: ClusterNoOp,
 	}
 	if cur := live.serving(); cur != nil {
 		ch.Current = cur.Spec

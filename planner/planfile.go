@@ -588,7 +588,10 @@ type groupSrc struct {
 	Seq      int         `json:"seq"`
 	Capacity capacitySrc `json:"capacity"`
 	Enabled  bool        `json:"enabled,omitempty"`
+	Weight   int         `json:"weight,omitempty"`
 	Healthy  int         `json:"healthy"`
+	Created  time.Time   `json:"created,omitzero"`
+	Failed   bool        `json:"failed,omitempty"`
 }
 
 type deliveryStepSrc struct {
@@ -665,7 +668,7 @@ func encodeClusterChange(c *ClusterChange) (clusterChangeSrc, error) {
 		Rollback:  rollbackSrc(c.Rollback),
 	}
 	for _, g := range c.Live {
-		cs.Live = append(cs.Live, groupSrc{Name: g.Name, Seq: g.Seq, Capacity: capacitySrc(g.Capacity), Enabled: g.Enabled, Healthy: g.Healthy})
+		cs.Live = append(cs.Live, groupSrc{Name: g.Name, Seq: g.Seq, Capacity: capacitySrc(g.Capacity), Enabled: g.Enabled, Weight: g.Weight, Healthy: g.Healthy, Created: g.Created, Failed: g.Failed})
 	}
 	for _, v := range []struct {
 		name string
@@ -726,7 +729,7 @@ func decodeClusterChange(cs clusterChangeSrc) (*ClusterChange, error) {
 		}
 	}
 	for _, g := range cs.Live {
-		c.Live = append(c.Live, delivery.Group{Name: g.Name, Seq: g.Seq, Capacity: delivery.Capacity(g.Capacity), Enabled: g.Enabled, Healthy: g.Healthy})
+		c.Live = append(c.Live, delivery.Group{Name: g.Name, Seq: g.Seq, Capacity: delivery.Capacity(g.Capacity), Enabled: g.Enabled, Weight: g.Weight, Healthy: g.Healthy, Created: g.Created, Failed: g.Failed})
 	}
 	if c.Steps, err = decodeSteps(cs.Steps, 0); err != nil {
 		return nil, err

@@ -146,8 +146,10 @@ func clusterPlan() *Plan {
 		CanaryDuration: 5 * time.Minute, MinHealthyPercent: 100, HealthyDeadline: 2 * time.Minute,
 	}
 	live := []delivery.Group{
-		{Name: "api-prod-canary-v041", Seq: 41, Capacity: delivery.Capacity{Min: 0, Desired: 0, Max: 6}},
-		{Name: "api-prod-canary-v042", Seq: 42, Capacity: delivery.Capacity{Min: 2, Desired: 3, Max: 6}, Enabled: true, Healthy: 3},
+		{Name: "api-prod-canary-v041", Seq: 41, Capacity: delivery.Capacity{Min: 0, Desired: 0, Max: 6}, Failed: true,
+			Created: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)},
+		{Name: "api-prod-canary-v042", Seq: 42, Capacity: delivery.Capacity{Min: 2, Desired: 3, Max: 6}, Enabled: true, Weight: 100, Healthy: 3,
+			Created: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)},
 	}
 	capacity := delivery.Capacity{Min: 2, Desired: 3, Max: 6}
 	steps, err := delivery.Deploy(policy, live, "api-prod-canary-v043", capacity)

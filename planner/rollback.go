@@ -87,7 +87,7 @@ func (n *nodeRollbackCluster) execute(ctx context.Context, w *walker) hcl.Diagno
 		return diags
 	}
 	rec := w.refreshed.Cluster(n.c.Name)
-	live, ldiags := w.liveGroups(ctx, pi, d.ref, rec)
+	live, ldiags := w.liveGroups(ctx, pi, d.ref, rec, n.c.DeclRange)
 	diags = append(diags, ldiags...)
 	if ldiags.HasErrors() {
 		return diags
@@ -97,7 +97,7 @@ func (n *nodeRollbackCluster) execute(ctx context.Context, w *walker) hcl.Diagno
 		return append(diags, clusterError(n.c.DeclRange, "Cannot roll back", format, args...)...)
 	}
 
-	groups := live.groups()
+	groups := live.groups(rec)
 	current := -1
 	for i := len(groups) - 1; i >= 0; i-- {
 		if groups[i].Enabled {
@@ -110,7 +110,7 @@ func (n *nodeRollbackCluster) execute(ctx context.Context, w *walker) hcl.Diagno
 	}
 	prev := -1
 	for i := current - 1; i >= 0; i-- {
-		if !groups[i].Enabled {
+		if !groups[i].Enabled && !groups[i].Failed { // not a failure kept to debug
 			prev = i
 			break
 		}
@@ -120,8 +120,8 @@ func (n *nodeRollbackCluster) execute(ctx context.Context, w *walker) hcl.Diagno
 	}
 	cur, back := groups[current], groups[prev]
 	c := back.Capacity
-	if c.Desired == 0 {
-		c = cur.Capacity // scaled down after the last deployment
+	if c.Desired < cur.Capacity.Desired {
+		c = cur.Capacity // scaled down after the last deployment, or by a rolling one
 	}
 	var steps []delivery.Step
 	if back.Capacity != c {

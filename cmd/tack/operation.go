@@ -218,6 +218,14 @@ func parseAddrs(flagName string, in []string) ([]addrs.AbsResourceInstance, hcl.
 	var out []addrs.AbsResourceInstance
 	var diags hcl.Diagnostics
 	for _, s := range in {
+		if strings.HasPrefix(s, "cluster.") {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid " + flagName + " address",
+				Detail:   fmt.Sprintf("%q: %s takes resources; clusters cannot be targeted. Plan the whole configuration, or use tack rollback for a cluster.", s, flagName),
+			})
+			continue
+		}
 		a, d := addrs.ParseAbsResourceInstanceStr(s)
 		if d.HasErrors() {
 			for _, dd := range d {

@@ -30,10 +30,6 @@ type Engine struct {
 	Rollback Rollback
 	// Live are the groups before the deployment, to restore on rollback.
 	Live []Group
-	// Target is the group a deployment delivers when its steps do not
-	// create it (finishing an interrupted deployment): the group a
-	// rollback takes out of service.
-	Target string
 
 	// Poll is how often, at most, health is read while waiting; zero
 	// means 500ms. The first reads come sooner (from 50ms, doubling), so
@@ -66,10 +62,12 @@ type Progress struct {
 
 // Record is a step carried out, for the state's deployment history.
 type Record struct {
-	Step            Step
-	Started, Ended  time.Time
-	Err             string
-	RolledBackSteps []Step
+	Step           Step
+	Started, Ended time.Time
+	Err            string
+	// Rollback is set on the steps that removed a failed canary or
+	// rolled a failed deployment back.
+	Rollback bool
 }
 
 // Result is how a deployment ended.
@@ -116,12 +114,24 @@ func (e *Engine) report(p Progress) {
 	}
 }
 
-// Run carries out steps in order. record is called after every completed
-// step (and after a rollback), so the caller can persist the deployment's
-// progress; an error from it stops the deployment.
+// Run carries out steps in order. record is called after every step
+// ends — a failed one included, before anything undoes it — and after
+// every step that removes a failed canary or rolls a failed deployment
+// back (those have Rollback set), so the caller can persist the
+// deployment's progress; an error from it stops the deployment.
 func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) error) (Result, error) {
 	var res Result
-	var created []string // groups this deployment created, newest last
+	var created []string         // groups this deployment created, newest last
+	resized := map[string]bool{} // groups it resized
+	live := map[string]bool{}    // the groups before it
+	for _, g := range e.Live {
+		live[g.Name] = true
+	}
+	switched := false // an old group was taken out of service
+	keep := func(rec Record) error {
+		res.Records = append(res.Records, rec)
+		return record(rec)
+	}
 	for i, s := range steps {
 		if err := ctx.Err(); err != nil {
 			res.Outcome, res.Reason = "failed", "interrupted before "+s.String()
@@ -133,100 +143,118 @@ func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) erro
 		rec.Ended = e.now()
 		if err != nil {
 			rec.Err = err.Error()
+			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
 		}
-		if s.Kind == StepCreate && err == nil {
-			created = append(created, s.Group)
+		if rerr := keep(rec); rerr != nil {
+			return res, rerr
 		}
 		switch {
 		case errors.Is(err, ErrCanaryFailed):
 			// The policy's own answer to a failed canary: remove it.
-			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
-			for _, f := range s.OnFail {
-				if ferr := e.do(ctx, i, f, &res); ferr != nil {
-					rec.Err += "; removing the canary: " + ferr.Error()
-				}
-				rec.RolledBackSteps = append(rec.RolledBackSteps, f)
-			}
-			res.Records = append(res.Records, rec)
 			res.Outcome, res.Reason = "canary_failed", err.Error()
-			if rerr := record(rec); rerr != nil {
-				return res, rerr
+			if uerr := e.undo(ctx, s.OnFail, keep); uerr != nil {
+				res.Outcome = "failed"
+				res.Reason += "; removing the canary failed: " + uerr.Error()
 			}
 			return res, err
 		case err != nil && ctx.Err() != nil:
 			// Interrupted, not failed: the groups stay as they are, and
 			// the next plan offers to finish the deployment or undo it.
-			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
 			res.Outcome, res.Reason = "failed", "interrupted during "+s.String()
-			res.Records = append(res.Records, rec)
-			if rerr := record(rec); rerr != nil {
-				return res, rerr
-			}
 			return res, ctx.Err()
 		case err != nil:
-			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
 			res.Outcome, res.Reason = "failed", fmt.Sprintf("%s: %s", s, err)
-			failed := e.Target
-			if len(created) > 0 {
-				failed = created[len(created)-1]
+			if switched {
+				// The new group serves alone: what failed was cleaning up
+				// after it, which undoing the deployment would not mend.
+				res.Reason += "; the new server group serves, and only the steps after the switch are left undone"
+				return res, errors.New(res.Reason)
 			}
-			if e.Rollback.OnFailure && failed != "" {
-				rec.RolledBackSteps = e.rollback(ctx, failed)
-				res.Outcome = "rolled_back"
+			if e.Rollback.OnFailure && len(created) > 0 {
+				failed := created[len(created)-1]
+				if uerr := e.undo(ctx, e.rollbackSteps(failed, resized, steps), keep); uerr != nil {
+					res.Reason += "; the rollback failed: " + uerr.Error()
+				} else {
+					res.Outcome = "rolled_back"
+				}
 			}
-			res.Records = append(res.Records, rec)
-			if rerr := record(rec); rerr != nil {
-				return res, rerr
-			}
-			return res, fmt.Errorf("%s", res.Reason)
+			return res, errors.New(res.Reason)
 		}
 		e.report(Progress{Index: i, Step: s, Phase: "done"})
-		res.Records = append(res.Records, rec)
-		if rerr := record(rec); rerr != nil {
-			return res, rerr
+		switch {
+		case s.Kind == StepCreate:
+			created = append(created, s.Group)
+		case s.Kind == StepResize:
+			resized[s.Group] = true
+		case s.Kind == StepDisable && live[s.Group]:
+			switched = true
 		}
 	}
 	res.Outcome = "succeeded"
 	return res, nil
 }
 
-// rollback puts traffic back where it was and takes the failed group out
-// of it. It runs with a context of its own: an interrupted deployment
-// must still be left serving.
-func (e *Engine) rollback(ctx context.Context, failed string) []Step {
-	ctx = context.WithoutCancel(ctx)
-	var steps []Step
-	previous := "" // the newest group other than the failed one
+// rollbackSteps put traffic back where it was before the deployment and
+// take the failed group out of it: each group that served before is
+// resized back, if the deployment resized it, and passes a health gate
+// before it is enabled again; only then is the failed group disabled
+// (and destroyed, unless the policy keeps it).
+func (e *Engine) rollbackSteps(failed string, resized map[string]bool, steps []Step) []Step {
+	deadline := DefaultHealthyDeadline
+	for _, s := range steps {
+		if s.Kind == StepWaitHealthy {
+			deadline = s.Deadline
+			break
+		}
+	}
+	var out []Step
 	for _, g := range sortedGroups(e.Live) {
-		if g.Name == failed {
+		if g.Name == failed || !g.Enabled {
 			continue
 		}
-		if g.Enabled {
-			steps = append(steps, Step{Kind: StepEnable, Group: g.Name})
+		if resized[g.Name] {
+			out = append(out,
+				Step{Kind: StepResize, Group: g.Name, Capacity: g.Capacity},
+				Step{Kind: StepWaitHealthy, Group: g.Name, Capacity: g.Capacity, Healthy: g.Capacity.Desired, Deadline: deadline})
 		}
-		previous = g.Name
+		out = append(out, Step{Kind: StepEnable, Group: g.Name})
 	}
-	if len(steps) == 0 && previous != "" {
-		// Nothing but the failed group served (an interrupted deployment
-		// had disabled the others): the newest before it serves again.
-		steps = append(steps, Step{Kind: StepEnable, Group: previous})
-	}
-	steps = append(steps, Step{Kind: StepDisable, Group: failed})
+	out = append(out, Step{Kind: StepDisable, Group: failed})
 	if !e.Rollback.KeepFailed {
-		steps = append(steps, Step{Kind: StepDestroy, Group: failed})
+		out = append(out, Step{Kind: StepDestroy, Group: failed})
 	}
+	return out
+}
+
+// undo runs the steps that remove a failed canary or roll a failed
+// deployment back, reporting and recording each (numbered from -1 down,
+// apart from the deployment's own). It runs with a context of its own:
+// an interrupted deployment must still be left serving. The first step
+// that fails stops it, so a group that did not pass its gate is never
+// the only one left serving.
+func (e *Engine) undo(ctx context.Context, steps []Step, keep func(Record) error) error {
+	ctx = context.WithoutCancel(ctx)
 	var res Result
 	for i, s := range steps {
-		// Rollback steps are numbered from -1 down, apart from the
-		// deployment's own.
-		e.report(Progress{Index: -1 - i, Step: s, Phase: "started"})
-		if err := e.do(ctx, -1-i, s, &res); err != nil {
-			e.report(Progress{Index: -1 - i, Step: s, Phase: "failed", Err: err})
-			continue
+		index := -1 - i
+		e.report(Progress{Index: index, Step: s, Phase: "started"})
+		rec := Record{Step: s, Started: e.now(), Rollback: true}
+		err := e.do(ctx, index, s, &res)
+		rec.Ended = e.now()
+		if err != nil {
+			rec.Err = err.Error()
+			e.report(Progress{Index: index, Step: s, Phase: "failed", Err: err})
+		} else {
+			e.report(Progress{Index: index, Step: s, Phase: "done"})
 		}
-		e.report(Progress{Index: -1 - i, Step: s, Phase: "done"})
+		if rerr := keep(rec); rerr != nil {
+			return rerr
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
 	}
-	return steps
+	return nil
 }
 
 func (e *Engine) do(ctx context.Context, index int, s Step, res *Result) error {

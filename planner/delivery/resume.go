@@ -38,7 +38,9 @@ func Resume(policy Policy, live []Group, target string, c Capacity) []Step {
 		if g.Enabled {
 			steps = append(steps, Step{Kind: StepDisable, Group: g.Name})
 		}
-		steps = append(steps, Step{Kind: StepDestroy, Group: g.Name})
+		if !g.Failed { // a failure kept to debug stays, disabled
+			steps = append(steps, Step{Kind: StepDestroy, Group: g.Name})
+		}
 	}
 	if p.Strategy == "none" {
 		return steps
@@ -64,14 +66,18 @@ func Settled(policy Policy, live []Group, target string) bool {
 	if p.Strategy == "none" {
 		return true
 	}
+	good := 0
 	for _, g := range live[:len(live)-1] {
 		if g.Enabled {
 			return false
+		}
+		if !g.Failed {
+			good++
 		}
 	}
 	keep := p.MaxRemaining
 	if p.Strategy == "highlander" {
 		keep = 1
 	}
-	return len(live) <= keep
+	return good+1 <= keep
 }

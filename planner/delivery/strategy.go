@@ -15,9 +15,23 @@ type Group struct {
 	Seq      int
 	Capacity Capacity
 	Enabled  bool
+	// Weight is its share of the traffic while enabled, 1 to 100; 0
+	// means all of it.
+	Weight int
 	// Healthy is how many of its instances are healthy now.
 	Healthy int
+	// Created orders groups, oldest first; groups with equal (or no)
+	// times are ordered by Seq.
+	Created time.Time
+	// Failed marks a group whose own deployment failed and that was
+	// kept to debug (keep_failed_server_group): it never counts as a
+	// group to go back to, nor towards the groups a policy keeps.
+	Failed bool
 }
+
+// full reports whether an enabled group takes all of its share of the
+// traffic, rather than a canary's weight.
+func (g Group) full() bool { return g.Weight == 0 || g.Weight >= 100 }
 
 // Policy is a delivery policy's settings, with defaults filled in by
 // [Policy.withDefaults].
@@ -100,11 +114,18 @@ func (p Policy) waitHealthy(group string, c Capacity) Step {
 func Deploy(policy Policy, live []Group, next string, c Capacity) ([]Step, error) {
 	p := policy.withDefaults()
 	live = sortedGroups(live)
-	var current *Group // the newest group taking traffic
-	for i := len(live) - 1; i >= 0; i-- {
+	// The newest group taking all its traffic is the one to move from
+	// (and a canary's baseline), not an unjudged canary or a kept
+	// failure; failing that, the newest group taking any.
+	var current *Group
+	for i := len(live) - 1; i >= 0 && current == nil; i-- {
+		if live[i].Enabled && live[i].full() && !live[i].Failed {
+			current = &live[i]
+		}
+	}
+	for i := len(live) - 1; i >= 0 && current == nil; i-- {
 		if live[i].Enabled {
 			current = &live[i]
-			break
 		}
 	}
 	if current == nil {
@@ -163,25 +184,37 @@ func (p Policy) switchOver(live []Group, highlander bool) []Step {
 	return append(steps, p.retire(live, highlander)...)
 }
 
-// kept are the old groups that stay after a deployment.
+// kept are the old groups that stay after a deployment: the newest
+// MaxRemaining-1 of those that did not fail.
 func (p Policy) kept(live []Group) []Group {
-	keep := p.MaxRemaining - 1
-	if keep >= len(live) {
-		return live
+	var good []Group
+	for _, g := range live {
+		if !g.Failed {
+			good = append(good, g)
+		}
 	}
-	return live[len(live)-keep:]
+	keep := p.MaxRemaining - 1
+	if keep >= len(good) {
+		return good
+	}
+	return good[len(good)-keep:]
 }
 
-// retire destroys the old groups beyond those the policy keeps, oldest
-// first; all of them with all set.
+// retire destroys, oldest first, the old groups beyond those the policy
+// keeps (all of them with all set), and the failed groups kept to debug:
+// they served their purpose until this deployment.
 func (p Policy) retire(live []Group, all bool) []Step {
-	n := len(live) - (p.MaxRemaining - 1)
-	if all {
-		n = len(live)
+	keep := map[string]bool{}
+	if !all {
+		for _, g := range p.kept(live) {
+			keep[g.Name] = true
+		}
 	}
 	var steps []Step
-	for i := 0; i < n && i < len(live); i++ {
-		steps = append(steps, Step{Kind: StepDestroy, Group: live[i].Name})
+	for _, g := range live {
+		if !keep[g.Name] {
+			steps = append(steps, Step{Kind: StepDestroy, Group: g.Name})
+		}
 	}
 	return steps
 }
@@ -256,9 +289,16 @@ func Teardown(live []Group) []Step {
 	return steps
 }
 
+// sortedGroups orders groups oldest first: by creation, which stays
+// right when sequence numbers wrap from 999 to 000, then by sequence.
 func sortedGroups(gs []Group) []Group {
 	out := append([]Group(nil), gs...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].Seq < out[j].Seq
+	})
 	return out
 }
 

@@ -33,8 +33,9 @@ func (w Window) Open(t time.Time) bool {
 	if w.From == 0 && w.To == 0 {
 		return true
 	}
-	midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
-	since := t.Sub(midnight)
+	// The wall clock, not the time since midnight: on the days clocks
+	// change the two differ by an hour.
+	since := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second
 	return since >= w.From && since < w.To
 }
 

@@ -27,6 +27,25 @@ func TestWindowOpen(t *testing.T) {
 			t.Errorf("Open(%s) = %v; want %v", tt.at, got, tt.open)
 		}
 	}
+	// The days clocks change (Sundays in 2026): the wall clock counts,
+	// not the hours since midnight.
+	daily, err := ParseWindow(nil, "09:00-16:00", "America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		at   time.Time
+		open bool
+	}{
+		{time.Date(2026, 3, 8, 9, 30, 0, 0, la), true},
+		{time.Date(2026, 3, 8, 8, 30, 0, 0, la), false},
+		{time.Date(2026, 11, 1, 8, 30, 0, 0, la), false},
+		{time.Date(2026, 11, 1, 9, 0, 0, 0, la), true},
+	} {
+		if got := daily.Open(tt.at); got != tt.open {
+			t.Errorf("daily window Open(%s) = %v; want %v", tt.at, got, tt.open)
+		}
+	}
 	if got, want := w.String(), "mon, tue, wed, thu 09:00-16:00 America/Los_Angeles"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
 	}
