@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -37,13 +38,22 @@ type Progress struct {
 
 	mu       sync.Mutex
 	inflight map[opKey]*inflightOp
-	counts   ApplyCounts
+	// steps are the deployment steps running, by cluster.
+	steps  map[string]*inflightStep
+	counts ApplyCounts
+}
+
+// inflightStep is a cluster's deployment step in progress.
+type inflightStep struct {
+	step  delivery.Step
+	start time.Time
+	beats int
 }
 
 // NewProgress returns a Progress writing to w, in colour (bold lines)
 // when color is set.
 func NewProgress(w io.Writer, color bool) *Progress {
-	return &Progress{out: w, color: palette(color), inflight: map[opKey]*inflightOp{}}
+	return &Progress{out: w, color: palette(color), inflight: map[opKey]*inflightOp{}, steps: map[string]*inflightStep{}}
 }
 
 // opKey identifies an operation in flight: a replacement's create and
@@ -125,6 +135,12 @@ func (p *Progress) Emit(e planner.Event) {
 		delete(p.inflight, opKey{e.Addr.String(), e.Op})
 		p.println(ansiBoldRed, fmt.Sprintf("%s: %s failed after %s", e.Addr, failNoun(e.Op), seconds(e.Elapsed)))
 	case planner.DeploymentProgress:
+		switch key := e.Cluster.String(); e.Progress.Phase {
+		case "started":
+			p.steps[key] = &inflightStep{step: e.Progress.Step, start: e.Progress.At}
+		case "done", "failed":
+			delete(p.steps, key)
+		}
 		p.println(deploymentStyle(e.Progress), deploymentLine(e))
 	case planner.ClusterChanged:
 		p.counts.addCluster(e)
@@ -183,6 +199,19 @@ func (p *Progress) Tick(now time.Time) {
 			ids = "id=" + safeText(op.id) + ", "
 		}
 		p.println("", fmt.Sprintf("%s: Still %s... [%s%s elapsed]", op.addr, stillVerb(op.op), ids, seconds(elapsed)))
+	}
+	// A deployment step (a health wait, a canary's analysis) gets the
+	// same heartbeat: "cluster.api-prod: Still running wait 5m... [10s
+	// elapsed]".
+	for _, key := range slices.Sorted(maps.Keys(p.steps)) {
+		st := p.steps[key]
+		if st.start.IsZero() {
+			st.start = now
+		}
+		if n := int(now.Sub(st.start) / Heartbeat); n > st.beats {
+			st.beats = n
+			p.println("", fmt.Sprintf("%s: Still running %s... [%s elapsed]", key, st.step, seconds(now.Sub(st.start))))
+		}
 	}
 }
 

@@ -15,7 +15,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/state"
 )
 
@@ -242,5 +244,31 @@ func TestApplySummary(t *testing.T) {
 		if got := ApplySummary(tt.mode, tt.c); got != tt.want {
 			t.Errorf("ApplySummary(%v, %+v) = %q, want %q", tt.mode, tt.c, got, tt.want)
 		}
+	}
+}
+
+// A deployment step that runs long (a health wait, a canary's analysis)
+// gets the heartbeat operations get, and none once it ended.
+func TestProgressDeploymentHeartbeat(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	p := NewProgress(&b, false)
+	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	cluster := addrs.Cluster{Name: "api-prod"}
+	wait := delivery.Step{Kind: delivery.StepWait, Duration: 5 * time.Minute}
+	p.Emit(planner.DeploymentProgress{Cluster: cluster, Progress: delivery.Progress{Index: 3, Step: wait, Phase: "started", At: start}})
+	p.Tick(start.Add(9 * time.Second))
+	p.Tick(start.Add(10 * time.Second))
+	p.Tick(start.Add(15 * time.Second))
+	p.Tick(start.Add(20 * time.Second))
+	p.Emit(planner.DeploymentProgress{Cluster: cluster, Progress: delivery.Progress{Index: 3, Step: wait, Phase: "done", At: start.Add(5 * time.Minute)}})
+	p.Tick(start.Add(6 * time.Minute))
+	want := `cluster.api-prod: wait 5m...
+cluster.api-prod: Still running wait 5m... [10s elapsed]
+cluster.api-prod: Still running wait 5m... [20s elapsed]
+cluster.api-prod: wait 5m done
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("deployment heartbeat (-want +got):\n%s", diff)
 	}
 }
