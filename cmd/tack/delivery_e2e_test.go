@@ -39,7 +39,8 @@ type e2e struct {
 	dir                  string
 	policy               string // the delivery_policy's strategy settings
 	desired              int
-	addr                 string // the load balancer's, once applied
+	addr                 string   // the load balancer's, once applied
+	env                  []string // set for every tack run, over the test's own
 }
 
 // newE2E writes the configuration, runs tack init, and arranges for the
@@ -110,15 +111,18 @@ output "address" { value = local_load_balancer.api.address }
 // first, before arguments that are not options.
 func (e *e2e) command(sub string, args ...string) *exec.Cmd {
 	all := []string{sub}
-	if sub != "output" {
+	switch sub {
+	case "output":
+	case "show":
+		all = append(all, "-no-color")
+	case "init":
 		all = append(all, "-plugin-dir="+e.providers)
-	}
-	if sub != "init" && sub != "output" {
-		all = append(all, "-no-color", "-input=false")
+	default:
+		all = append(all, "-plugin-dir="+e.providers, "-no-color", "-input=false")
 	}
 	cmd := exec.Command(e.tack, append(all, args...)...)
 	cmd.Dir = e.dir
-	cmd.Env = append(os.Environ(), "TACK_IN_AUTOMATION=1")
+	cmd.Env = append(append(os.Environ(), e.env...), "TACK_IN_AUTOMATION=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	return cmd
 }

@@ -159,3 +159,30 @@ func buildProviders(t testing.TB) string {
 	}
 	return buildDir
 }
+
+var (
+	awsOnce sync.Once
+	awsDir  string
+	awsErr  error
+)
+
+// buildAWSProvider builds tack-provider-aws into a directory of its own
+// (a -plugin-dir for the tests that run the AWS provider), once per test
+// binary: it is large, and the tests that do not need it should not wait
+// for it.
+func buildAWSProvider(t testing.TB) string {
+	t.Helper()
+	awsOnce.Do(func() {
+		awsDir, awsErr = os.MkdirTemp("", "tack-cli-aws-")
+		if awsErr != nil {
+			return
+		}
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(awsDir, "tack-provider-aws"), "../tack-provider-aws").CombinedOutput(); err != nil {
+			awsErr = fmt.Errorf("go build ../tack-provider-aws: %v\n%s", err, out)
+		}
+	})
+	if awsErr != nil {
+		t.Fatal(awsErr)
+	}
+	return awsDir
+}

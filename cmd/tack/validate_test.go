@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -102,12 +101,9 @@ func TestValidateFixtures(t *testing.T) {
 func TestValidateExamples(t *testing.T) {
 	t.Parallel()
 	providers := buildProviders(t)
-	// Only the AWS example needs the AWS provider, which no other test of
-	// this package runs; it is built here, beside a copy of nothing else.
-	awsDir := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(awsDir, "tack-provider-aws"), "../tack-provider-aws").CombinedOutput(); err != nil {
-		t.Fatalf("go build ../tack-provider-aws: %v\n%s", err, out)
-	}
+	// Only the AWS example needs the AWS provider, in a directory of its
+	// own.
+	awsDir := buildAWSProvider(t)
 	locks := &install.Locks{Providers: map[string]*install.LockedProvider{}}
 	for source, bin := range map[string]string{
 		"tack/local": filepath.Join(providers, "tack-provider-local"),
