@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -118,8 +119,14 @@ func configure(ctx context.Context, d *sdk.Data) (any, sdk.Diagnostics) {
 	opts = append(opts, awsconfig.WithRetryer(func() awssdk.Retryer {
 		// The standard retryer retries throttling and transient errors
 		// with jittered exponential backoff; its attempts include the
-		// first.
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = retries + 1 })
+		// first. Its default retry budget (a token bucket shared by every
+		// call) runs dry after a burst of throttling, and then no call is
+		// retried at all — while a deployment polls health for minutes.
+		// Every call gets its retries instead, as in Terraform's provider.
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = retries + 1
+			o.RateLimiter = ratelimit.None
+		})
 	}))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
