@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -25,10 +26,26 @@ import (
 // through target groups of its own, its block's canary_target_group_arns,
 // which a listener's weighted forward action sets beside the main target
 // groups: the canary's share is its target group's weight over the sum of
-// the action's weights. So SetTraffic with a weight below 100 resumes the
-// group's processes and attaches it to its canary target groups only; 100
-// attaches it to its main ones and then detaches it from the canary ones;
-// disabling detaches it from both.
+// the action's weights.
+//
+// An ALB answers 503 for the share it forwards to a target group with no
+// registered target, and the listener's canary weight stays at the
+// policy's value for good. So a canary target group is never left empty:
+//
+//   - a group enabled whole (weight 100) joins its main target groups and
+//     its canary ones: outside canaries the serving group takes the whole
+//     listener, whatever the weights;
+//   - a canary (weight below 100) joins its canary target groups, the
+//     provider waits until its instances are healthy there, and only then
+//     detaches the cluster's other groups from them, so the canary takes
+//     exactly the listener's canary share and the baseline serves that
+//     share meanwhile; the canary leaves its main target groups;
+//   - promoted (weight 100), the canary joins its main target groups and
+//     keeps its canary ones; the old group is disabled later;
+//   - a canary disabled or destroyed while it is the only group on a
+//     canary target group first hands it back: the cluster's groups
+//     enabled whole join it again and are waited for, then the canary
+//     leaves (handBack).
 //
 // The split is the listener's, and the listener is an aws_lb_listener of
 // the configuration: were the provider to set its weights, the next plan
@@ -75,6 +92,10 @@ func noCanaryTargetGroups(name string, weight int32) sdk.Diagnostics {
 // be the baseline's.
 func checkCanaryTargetGroups(sp groupSpec, main []string) sdk.Diagnostics {
 	var diags sdk.Diagnostics
+	if len(sp.CanaryTargetGroupARNs) > 0 && len(main) == 0 {
+		diags = append(diags, sdk.AttributeErrorf(cty.GetAttrPath("canary_target_group_arns"), "Canary target groups without main ones",
+			"A canary's target groups are weighed against the main ones its baseline serves through, and this server_group has none: add target_group_arns or the cluster's load_balancers, or leave canary_target_group_arns out."))
+	}
 	for i, arn := range sp.CanaryTargetGroupARNs {
 		if slices.Contains(main, arn) {
 			diags = append(diags, sdk.AttributeErrorf(cty.GetAttrPath("canary_target_group_arns").IndexInt(i), "Canary target group is a main one",
@@ -87,7 +108,9 @@ func checkCanaryTargetGroups(sp groupSpec, main []string) sdk.Diagnostics {
 // enableCanary gives g weight percent of its cluster's traffic: once the
 // listeners are found to give its canary target groups that share, its
 // weight is tagged, its processes resumed, and it is attached to its
-// canary target groups, then detached from its main ones.
+// canary target groups; once its instances are healthy there, the
+// cluster's other groups are detached from them, and g from its main
+// ones.
 func (c *client) enableCanary(ctx context.Context, g asgtypes.AutoScalingGroup, weight int32) sdk.Diagnostics {
 	name := awssdk.ToString(g.AutoScalingGroupName)
 	canary := canaryTargetGroups(g)
@@ -110,7 +133,159 @@ func (c *client) enableCanary(ctx context.Context, g asgtypes.AutoScalingGroup, 
 	if d := c.attach(ctx, g, canary, "its canary target groups"); d != nil {
 		return d
 	}
+	// Until the canary serves there, the groups already on its canary
+	// target groups keep the canary's share.
+	if err := c.waitServing(ctx, name, canary); err != nil {
+		return sdk.Diagnostics{sdk.Errorf("Canary not serving",
+			"%s was attached to its canary target groups, but %v, so the groups that served that share keep it and the canary takes none yet. Check the target groups' health checks against the new version; the deployment rolls the canary back.", name, err)}
+	}
+	peers, err := c.clusterPeers(ctx, g)
+	if err != nil {
+		return sdk.Diagnostics{apiDiag("listing the other groups of "+name+"'s cluster", err, nil)}
+	}
+	for _, p := range peers {
+		if d := c.detachOnly(ctx, p, canary, "the canary target groups of "+name); d != nil {
+			return d
+		}
+	}
 	return c.detachOnly(ctx, g, wantedTargetGroups(g), "its main target groups")
+}
+
+// handBack gives the canary target groups g is alone on back to the
+// cluster's groups enabled whole, before g leaves them (disabled or
+// destroyed), so that the listener's canary share returns to the baseline
+// rather than to an empty target group. They are waited for; a group
+// that is not healthy there in time is a warning, not a reason to keep g:
+// registered, it still beats an empty target group.
+func (c *client) handBack(ctx context.Context, g asgtypes.AutoScalingGroup) sdk.Diagnostics {
+	name := awssdk.ToString(g.AutoScalingGroupName)
+	var mine []string
+	for _, tg := range canaryTargetGroups(g) {
+		if slices.Contains(g.TargetGroupARNs, tg) {
+			mine = append(mine, tg)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	peers, err := c.clusterPeers(ctx, g)
+	if err != nil {
+		return sdk.Diagnostics{apiDiag("listing the other groups of "+name+"'s cluster", err, nil)}
+	}
+	var diags sdk.Diagnostics
+	for _, tg := range mine {
+		var whole []asgtypes.AutoScalingGroup
+		shared := false
+		for _, p := range peers {
+			shared = shared || slices.Contains(p.TargetGroupARNs, tg)
+			if groupTraffic(p) == (sdk.Traffic{Enabled: true, Weight: 100}) && slices.Contains(canaryTargetGroups(p), tg) {
+				whole = append(whole, p)
+			}
+		}
+		if shared {
+			continue
+		}
+		for _, p := range whole {
+			pn := awssdk.ToString(p.AutoScalingGroupName)
+			if d := c.attach(ctx, p, []string{tg}, "the canary target group "+targetGroupName(tg)); d != nil {
+				return d
+			}
+			if err := c.waitServing(ctx, pn, []string{tg}); err != nil {
+				diags = append(diags, sdk.Diagnostic{Severity: sdk.Warning, Summary: "Baseline not yet serving the canary's share",
+					Detail: fmt.Sprintf("%s took back the canary target group %s from %s, but %v. It is registered there, so the share does not go to an empty target group.", pn, targetGroupName(tg), name, err)})
+			}
+		}
+	}
+	return diags
+}
+
+// clusterPeers are the other groups of g's cluster, not being deleted.
+func (c *client) clusterPeers(ctx context.Context, g asgtypes.AutoScalingGroup) ([]asgtypes.AutoScalingGroup, error) {
+	name, cluster := awssdk.ToString(g.AutoScalingGroupName), groupTagMap(g)[tagCluster]
+	var out []asgtypes.AutoScalingGroup
+	pages := autoscaling.NewDescribeAutoScalingGroupsPaginator(c.autoscaling, &autoscaling.DescribeAutoScalingGroupsInput{
+		Filters: []asgtypes.Filter{{Name: awssdk.String("tag:" + tagCluster), Values: []string{cluster}}},
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page.AutoScalingGroups {
+			if awssdk.ToString(p.AutoScalingGroupName) != name && isClusterGroup(p, cluster) && !deleting(p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// servingTimeout bounds waitServing: an ALB's default health check takes
+// two and a half minutes to find a target healthy.
+const servingTimeout = 10 * time.Minute
+
+// waitServing waits until the group named name has an instance in
+// service and every instance in service is healthy in each of tgs (or
+// registered where the target group checks no health), polling
+// DescribeTargetHealth. It says why not when servingTimeout passes.
+func (c *client) waitServing(ctx context.Context, name string, tgs []string) error {
+	deadline := time.Now().Add(servingTimeout)
+	for {
+		why, err := c.notServing(ctx, name, tgs)
+		if err != nil || why == "" {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after %v %s", servingTimeout, why)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s when interrupted", why)
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// notServing says why the group named name does not serve yet in tgs, or
+// "" when it does.
+func (c *client) notServing(ctx context.Context, name string, tgs []string) (string, error) {
+	g, err := c.group(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	if g != nil {
+		for _, in := range g.Instances {
+			if in.LifecycleState == asgtypes.LifecycleStateInService {
+				ids = append(ids, awssdk.ToString(in.InstanceId))
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return name + " has no instance in service", nil
+	}
+	for _, tg := range tgs {
+		out, err := c.elbv2.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: awssdk.String(tg)})
+		if err != nil {
+			return "", err
+		}
+		state := map[string]elbtypes.TargetHealthStateEnum{}
+		for _, d := range out.TargetHealthDescriptions {
+			if d.Target != nil && d.TargetHealth != nil {
+				state[awssdk.ToString(d.Target.Id)] = d.TargetHealth.State
+			}
+		}
+		for _, id := range ids {
+			switch s := state[id]; s {
+			case elbtypes.TargetHealthStateEnumHealthy, elbtypes.TargetHealthStateEnumUnavailable:
+			case "":
+				return fmt.Sprintf("instance %s of %s is not registered in target group %s", id, name, targetGroupName(tg)), nil
+			default:
+				return fmt.Sprintf("instance %s of %s is %s in target group %s", id, name, s, targetGroupName(tg)), nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // attach attaches g to those of tgs it is not attached to.

@@ -60,10 +60,12 @@ import (
 // before it is enabled. So a group is enabled exactly when
 // AddToLoadBalancer runs and its target groups are attached.
 //
-// A weight below 100 makes the group a canary: it joins its canary target
-// groups instead of its main ones, and the listener that weighs the two
-// decides its share — canary.go says how, and why the provider checks that
-// listener but never changes it.
+// A group enabled whole joins its canary target groups (canary_target_group_arns)
+// as well as its main ones, so that they are never empty. A weight below
+// 100 makes the group a canary: it takes the canary target groups from the
+// cluster's other groups and leaves its main ones, and the listener that
+// weighs the two decides its share — canary.go says how, in what order,
+// and why the provider checks that listener but never changes it.
 
 // serverGroupSchema is a cluster's server_group block on AWS.
 func serverGroupSchema() sdk.Block {
@@ -112,7 +114,7 @@ func serverGroupSchema() sdk.Block {
 			},
 			"canary_target_group_arns": {
 				Type: cty.List(cty.String), Optional: true, Validators: []sdk.Validator{validTargetGroupARNs},
-				Description: "ELBv2 target groups the group is attached to, instead of its main ones (target_group_arns and the cluster's load_balancers), while it is a canary taking a share of the traffic. An aws_lb_listener's forward action must weigh them against the main ones as the delivery policy's canary weight says: the canary strategy needs them, and the provider checks the listener before the canary takes traffic.",
+				Description: "ELBv2 target groups that take the canary's share of the traffic: a canary is attached to them alone (not to its main target_group_arns and the cluster's load_balancers), while a group enabled whole is attached to them as well as to its main ones, so that they are never empty between canaries. An aws_lb_listener's forward action must weigh them against the main ones as the delivery policy's canary weight says, permanently: the canary strategy needs them, and the provider checks the listener before the canary takes traffic.",
 			},
 			"health_check_type": {
 				Type: cty.String, Optional: true, Validators: []sdk.Validator{validHealthCheckType},
@@ -442,7 +444,8 @@ func dedupe(ss []string) []string {
 
 // groupTraffic is the traffic g takes. It is enabled when
 // AddToLoadBalancer runs and every target group it joins when enabled is
-// attached, and none of its canary ones; a canary, with its tagged weight,
+// attached, whether its canary ones are (they are, outside canaries) or
+// not (a baseline while a canary runs); a canary, with its tagged weight,
 // when AddToLoadBalancer runs and its canary target groups are attached,
 // and none of its main ones. Anything between (a target group attached or
 // detached outside tack) reads as disabled, so the next plan enables the
@@ -453,7 +456,7 @@ func groupTraffic(g asgtypes.AutoScalingGroup) sdk.Traffic {
 	}
 	main, canary := wantedTargetGroups(g), canaryTargetGroups(g)
 	switch {
-	case attachedAll(g, main) && !attachedAny(g, canary):
+	case attachedAll(g, main) && (len(main) > 0 || !attachedAny(g, canary)):
 		return sdk.Traffic{Enabled: true, Weight: 100}
 	case len(canary) > 0 && attachedAll(g, canary) && !attachedAny(g, main):
 		w, err := strconv.Atoi(groupTagMap(g)[tagCanaryWeight])
@@ -571,7 +574,6 @@ func (s *serverGroups) CreateServerGroup(ctx context.Context, req sdk.CreateServ
 		if d := c.checkCanarySplit(ctx, sg.Name, sp.CanaryTargetGroupARNs, sg.Traffic.Weight); d != nil {
 			return sdk.CreateServerGroupResponse{Diagnostics: d}
 		}
-		targetGroups = sp.CanaryTargetGroupARNs
 	}
 
 	ltID, version, diags := c.createLaunchTemplate(ctx, sg, sp)
@@ -591,8 +593,10 @@ func (s *serverGroups) CreateServerGroup(ctx context.Context, req sdk.CreateServ
 	if p := sp.HealthCheckGracePeriod; p != nil {
 		in.HealthCheckGracePeriod = awssdk.Int32(int32(min(*p, int64(1<<31-1))))
 	}
-	if sg.Traffic.Enabled {
-		in.TargetGroupARNs = targetGroups
+	if sg.Traffic.Enabled && !isCanary(sg.Traffic) {
+		// Enabled whole: the canary target groups too, which only a
+		// canary takes from the serving group (canary.go).
+		in.TargetGroupARNs = dedupe(append(targetGroups, sp.CanaryTargetGroupARNs...))
 	}
 	err = eventually(ctx, func(err error) bool { return launchTemplateNotYetVisible(err, ltID) }, func() error {
 		_, err := c.autoscaling.CreateAutoScalingGroup(ctx, in)
@@ -622,6 +626,20 @@ func (s *serverGroups) CreateServerGroup(ctx context.Context, req sdk.CreateServ
 		_, err := c.autoscaling.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: awssdk.String(sg.Name), ScalingProcesses: []string{processAddToLB}})
 		if err != nil {
 			return sdk.CreateServerGroupResponse{Diagnostics: halfMade(sg.Name, apiDiag("suspending AddToLoadBalancer of "+sg.Name, err, nil))}
+		}
+	}
+	if isCanary(sg.Traffic) {
+		// Created unattached, then made a canary as SetTraffic makes one:
+		// it takes the canary target groups once it serves there.
+		g, err := c.group(ctx, sg.Name)
+		if err != nil || g == nil {
+			if err == nil {
+				err = fmt.Errorf("the Auto Scaling group %s is not listed", sg.Name)
+			}
+			return sdk.CreateServerGroupResponse{Diagnostics: halfMade(sg.Name, apiDiag("reading back "+sg.Name, err, nil))}
+		}
+		if d := c.enableCanary(ctx, *g, sg.Traffic.Weight); d.HasErrors() {
+			return sdk.CreateServerGroupResponse{Diagnostics: append(halfMade(sg.Name, d[0]), d[1:]...)}
 		}
 	}
 	return c.readCreated(ctx, sg.Name)
@@ -1060,7 +1078,11 @@ func (s *serverGroups) SetTraffic(ctx context.Context, req sdk.SetTrafficRequest
 	if req.Traffic.Enabled {
 		return sdk.SetTrafficResponse{Diagnostics: c.setTraffic(ctx, *g, req.Traffic)}
 	}
-	return sdk.SetTrafficResponse{Diagnostics: c.detach(ctx, *g, disabledProcesses)}
+	diags = c.handBack(ctx, *g)
+	if diags.HasErrors() {
+		return sdk.SetTrafficResponse{Diagnostics: diags}
+	}
+	return sdk.SetTrafficResponse{Diagnostics: append(diags, c.detach(ctx, *g, disabledProcesses)...)}
 }
 
 // setTraffic enables g: whole, or as a canary (canary.go).
@@ -1071,19 +1093,15 @@ func (c *client) setTraffic(ctx context.Context, g asgtypes.AutoScalingGroup, t 
 	return c.enable(ctx, g)
 }
 
-// enable resumes g's scaling processes, then attaches its target groups,
-// so that the instances are registered as the attachment completes, and
-// only then detaches it from its canary target groups, so that a canary
-// promoted keeps taking requests throughout.
+// enable resumes g's scaling processes, then attaches its main and
+// canary target groups: outside canaries the serving group takes the
+// whole listener, and a promoted canary keeps taking requests throughout.
 func (c *client) enable(ctx context.Context, g asgtypes.AutoScalingGroup) sdk.Diagnostics {
 	name := awssdk.ToString(g.AutoScalingGroupName)
 	if _, err := c.autoscaling.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: awssdk.String(name), ScalingProcesses: disabledProcesses}); err != nil {
 		return sdk.Diagnostics{apiDiag("resuming the scaling processes of "+name, err, nil)}
 	}
-	if d := c.attach(ctx, g, wantedTargetGroups(g), "its target groups"); d != nil {
-		return d
-	}
-	return c.detachOnly(ctx, g, canaryTargetGroups(g), "its canary target groups")
+	return c.attach(ctx, g, dedupe(append(wantedTargetGroups(g), canaryTargetGroups(g)...)), "its target groups")
 }
 
 // detach suspends processes of g, then detaches it from every target
@@ -1258,6 +1276,10 @@ func (s *serverGroups) DestroyServerGroup(ctx context.Context, req sdk.DestroySe
 		return sdk.DestroyServerGroupResponse{Diagnostics: diags}
 	}
 	if !deleting(*g) { // else a destroy retried: wait for the delete under way
+		diags = c.handBack(ctx, *g)
+		if diags.HasErrors() {
+			return sdk.DestroyServerGroupResponse{Diagnostics: diags}
+		}
 		_, err = c.autoscaling.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: awssdk.String(req.Name), ForceDelete: awssdk.Bool(true)})
 		if err != nil && !isCode(err, "ScalingActivityInProgress") {
 			return sdk.DestroyServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag(doing, err, nil)}}
@@ -1271,7 +1293,7 @@ func (s *serverGroups) DestroyServerGroup(ctx context.Context, req sdk.DestroySe
 	if err := waiter.Wait(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{req.Name}}, 20*time.Minute); err != nil {
 		return sdk.DestroyServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag("waiting for "+req.Name+" to be deleted", err, nil)}}
 	}
-	return sdk.DestroyServerGroupResponse{Diagnostics: c.releaseLaunchTemplate(ctx, *g, req.Cluster.Name)}
+	return sdk.DestroyServerGroupResponse{Diagnostics: append(diags, c.releaseLaunchTemplate(ctx, *g, req.Cluster.Name)...)}
 }
 
 // releaseLaunchTemplate deletes the launch template a destroyed group
