@@ -142,7 +142,7 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("first apply: %s", diags.Error())
 	}
 	ch := clusterChange(t, plan, "api-prod")
-	wantSteps := []string{"create api-prod-v000 (2 instances, disabled)", "wait until 2/2 healthy (deadline 5s)", "enable api-prod-v000"}
+	wantSteps := []string{"create api-prod-v000 (2 instances, disabled)", "wait until 2/2 healthy (deadline 5s)", "enable api-prod-v000", "wait until 2/2 healthy (deadline 5s)"}
 	if ch.Action != ClusterCreate || !cmp.Equal(delivery.Lines(ch.Steps), wantSteps) {
 		t.Errorf("first plan: %s with steps %q; want create with %q", ch.Action, delivery.Lines(ch.Steps), wantSteps)
 	}
@@ -153,8 +153,8 @@ func TestClusterLifecycle(t *testing.T) {
 	if c == nil || !cmp.Equal(groupSummary(c), []string{"api-prod-v000 v1 enabled"}) {
 		t.Fatalf("state's cluster after the first apply: %v", c)
 	}
-	if h := c.History; len(h) != 1 || h[0].Outcome != state.DeploymentSucceeded || len(h[0].Steps) != 3 {
-		t.Errorf("history after the first apply: %+v; want one succeeded deployment of 3 steps", h)
+	if h := c.History; len(h) != 1 || h[0].Outcome != state.DeploymentSucceeded || len(h[0].Steps) != 4 {
+		t.Errorf("history after the first apply: %+v; want one succeeded deployment of 4 steps", h)
 	}
 
 	// Nothing changed: nothing to do.
@@ -177,7 +177,7 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("deploy v2: %s", diags.Error())
 	}
 	ch = clusterChange(t, plan, "api-prod")
-	wantSteps = []string{"create api-prod-v001 (3 instances, disabled)", "wait until 3/3 healthy (deadline 5s)", "enable api-prod-v001", "disable api-prod-v000"}
+	wantSteps = []string{"create api-prod-v001 (3 instances, disabled)", "wait until 3/3 healthy (deadline 5s)", "enable api-prod-v001", "wait until 3/3 healthy (deadline 5s)", "disable api-prod-v000"}
 	if ch.Action != ClusterDeploy || ch.Reason != "server_group changed: version" || !cmp.Equal(delivery.Lines(ch.Steps), wantSteps) {
 		t.Errorf("v2 plan: %s (%s) %q; want deploy (server_group changed: version) %q", ch.Action, ch.Reason, delivery.Lines(ch.Steps), wantSteps)
 	}
@@ -299,7 +299,7 @@ func TestClusterDrift(t *testing.T) {
 		t.Errorf("drift after a disable by hand: %q; want %q", got, want)
 	}
 	ch := clusterChange(t, plan, "api-prod")
-	if want := []string{"wait until 2/2 healthy (deadline 5s)", "enable api-prod-v000"}; ch.Action != ClusterResume || !cmp.Equal(delivery.Lines(ch.Steps), want) {
+	if want := []string{"wait until 2/2 healthy (deadline 5s)", "enable api-prod-v000", "wait until 2/2 healthy (deadline 5s)"}; ch.Action != ClusterResume || !cmp.Equal(delivery.Lines(ch.Steps), want) {
 		t.Errorf("plan after a disable by hand: %s %q; want resume %q", ch.Action, delivery.Lines(ch.Steps), want)
 	}
 	if _, diags := f.applyErr(src, PlanOpts{}); diags.HasErrors() {

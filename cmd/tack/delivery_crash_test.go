@@ -31,9 +31,10 @@ func TestDeliveryInterrupted(t *testing.T) {
 	e.mustApply("v1", nil)
 	e.mustApply("v2", nil)
 
-	// From v2 on, every deployment has the same six steps: create,
-	// wait, enable, wait 1s, disable the old group, destroy the oldest.
-	for k := 0; k < 6; k++ {
+	// From v2 on, every deployment has the same seven steps: create,
+	// wait, enable, wait again in service, wait 1s, disable the old
+	// group, destroy the oldest.
+	for k := 0; k < 7; k++ {
 		from, to := fmt.Sprintf("v%d", k+2), fmt.Sprintf("v%d", k+3)
 		t.Run(fmt.Sprintf("step%d", k+1), func(t *testing.T) {
 			e.t = t
@@ -57,7 +58,7 @@ func TestDeliveryInterrupted(t *testing.T) {
 					checkResume(t, plan, killed)
 				case plan.Action == "deploy" && k == 0:
 					// Killed before the group was created.
-				case plan.Action == "no-op" && k == 5:
+				case plan.Action == "no-op" && k == 6:
 					// Killed after the last destroy went through.
 				default:
 					t.Fatalf("after the kill at %q the plan is %s (%s) with steps %q; want a resume", killed, plan.Action, plan.Reason, plan.descriptions())

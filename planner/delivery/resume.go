@@ -32,7 +32,7 @@ func Resume(policy Policy, live []Group, target string, c Capacity) []Step {
 	}
 	steps = append(steps, p.waitHealthy(t.Name, c))
 	if !t.Enabled {
-		steps = append(steps, Step{Kind: StepEnable, Group: t.Name})
+		steps = append(steps, p.enable(t.Name, c)...)
 	}
 	for _, g := range newer {
 		if g.Enabled {

@@ -54,7 +54,7 @@ func TestFailedGroupsDoNotCount(t *testing.T) {
 	}
 	want := []string{
 		"create api-v003 (2 instances, disabled)", "wait until 2/2 healthy (deadline 5m)", "enable api-v003",
-		"disable api-v001", "destroy api-v000", "destroy api-v002",
+		"wait until 2/2 healthy (deadline 5m)", "disable api-v001", "destroy api-v000", "destroy api-v002",
 	}
 	if diff := cmp.Diff(want, Lines(steps)); diff != "" {
 		t.Errorf("deploy beside a failed group (-want +got):\n%s", diff)

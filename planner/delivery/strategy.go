@@ -108,6 +108,15 @@ func (p Policy) waitHealthy(group string, c Capacity) Step {
 	return Step{Kind: StepWaitHealthy, Group: group, Capacity: c, Healthy: p.healthyNeeded(c.Desired), Deadline: p.HealthyDeadline}
 }
 
+// enable puts a group in service and gates on its health again: some
+// platforms (AWS's) check instances through a load balancer only once
+// they are registered with it, so only now does the gate see what users
+// will. Old groups are disabled only after it passes, so a group that
+// fails it is rolled back while they still serve.
+func (p Policy) enable(group string, c Capacity) []Step {
+	return []Step{{Kind: StepEnable, Group: group}, p.waitHealthy(group, c)}
+}
+
 // Deploy returns the steps that move a cluster from its live groups to a
 // new group, next, at capacity c, by the policy's strategy. The steps
 // keep the cluster serving throughout (see [CheckTrafficGuard]).
@@ -131,7 +140,7 @@ func Deploy(policy Policy, live []Group, next string, c Capacity) ([]Step, error
 	if current == nil {
 		// A first deployment, or one after everything was disabled:
 		// nothing to move traffic from.
-		steps := []Step{{Kind: StepCreate, Group: next, Capacity: c}, p.waitHealthy(next, c), {Kind: StepEnable, Group: next}}
+		steps := append([]Step{{Kind: StepCreate, Group: next, Capacity: c}, p.waitHealthy(next, c)}, p.enable(next, c)...)
 		return append(steps, p.retire(live, false)...), nil
 	}
 	switch p.Strategy {
@@ -155,7 +164,7 @@ func Deploy(policy Policy, live []Group, next string, c Capacity) ([]Step, error
 // all at once; old groups are disabled, and destroyed beyond the groups
 // the policy keeps (all of them, for highlander).
 func (p Policy) redBlack(live []Group, next string, c Capacity, highlander bool) []Step {
-	steps := []Step{{Kind: StepCreate, Group: next, Capacity: c}, p.waitHealthy(next, c), {Kind: StepEnable, Group: next}}
+	steps := append([]Step{{Kind: StepCreate, Group: next, Capacity: c}, p.waitHealthy(next, c)}, p.enable(next, c)...)
 	return append(steps, p.switchOver(live, highlander)...)
 }
 
@@ -232,7 +241,8 @@ func (p Policy) rolling(live []Group, current Group, next string, c Capacity) ([
 		n := (c.Desired*pct + 99) / 100
 		nc := Capacity{Min: min(c.Min, n), Desired: n, Max: max(c.Max, n)}
 		if i == 0 {
-			steps = append(steps, Step{Kind: StepCreate, Group: next, Capacity: nc}, p.waitHealthy(next, nc), Step{Kind: StepEnable, Group: next})
+			steps = append(steps, Step{Kind: StepCreate, Group: next, Capacity: nc}, p.waitHealthy(next, nc))
+			steps = append(steps, p.enable(next, nc)...)
 		} else {
 			if p.DelayBetweenSteps > 0 {
 				steps = append(steps, Step{Kind: StepWait, Duration: p.DelayBetweenSteps})
@@ -257,14 +267,15 @@ func (p Policy) canary(live []Group, current Group, next string, c Capacity) []S
 		{Kind: StepCreate, Group: next, Capacity: cc},
 		p.waitHealthy(next, cc),
 		{Kind: StepSetWeight, Group: next, Weight: p.CanaryWeight},
+		p.waitHealthy(next, cc), // in service, as after an enable
 		{Kind: StepAnalyze, Group: next, Baseline: current.Name, Duration: p.CanaryDuration, OnFail: []Step{
 			{Kind: StepDisable, Group: next},
 			{Kind: StepDestroy, Group: next},
 		}},
 		{Kind: StepResize, Group: next, Capacity: c},
 		p.waitHealthy(next, c),
-		{Kind: StepEnable, Group: next},
 	}
+	steps = append(steps, p.enable(next, c)...)
 	return append(steps, p.switchOver(live, false)...)
 }
 
