@@ -60,6 +60,12 @@ import (
 // before it is enabled. So a group is enabled exactly when
 // AddToLoadBalancer runs and its target groups are attached.
 //
+// Resizing a disabled group resumes Launch and Terminate, which it
+// needs to reach its new size, and leaves them resumed: the group is
+// then as a group created disabled, AddToLoadBalancer suspended and
+// detached, taking no traffic. Disabled means taking no traffic, not
+// frozen.
+//
 // A group enabled whole joins its canary target groups (canary_target_group_arns)
 // as well as its main ones, so that they are never empty. A weight below
 // 100 makes the group a canary: it takes the canary target groups from the
@@ -1043,8 +1049,21 @@ func (s *serverGroups) ResizeServerGroup(ctx context.Context, req sdk.ResizeServ
 		return sdk.ResizeServerGroupResponse{Diagnostics: diags}
 	}
 	doing := "resizing " + req.Name
-	if _, diags := c.clusterGroup(ctx, req.Cluster, req.Name, doing); diags != nil {
+	g, diags := c.clusterGroup(ctx, req.Cluster, req.Name, doing)
+	if diags != nil {
 		return sdk.ResizeServerGroupResponse{Diagnostics: diags}
+	}
+	// A group disabled by SetTraffic has Launch and Terminate suspended,
+	// and AWS would take the new capacity without launching or
+	// terminating anything. They are resumed first and stay resumed:
+	// the group is left as a create leaves a disabled group, with
+	// AddToLoadBalancer still suspended and no target group attached, so
+	// it still takes no traffic and reads as disabled; enable and
+	// disable work on it as on any group.
+	if resume := resizeBlockers(*g); len(resume) > 0 {
+		if _, err := c.autoscaling.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: awssdk.String(req.Name), ScalingProcesses: resume}); err != nil {
+			return sdk.ResizeServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag("resuming Launch and Terminate of "+req.Name+" to resize it", err, nil)}}
+		}
 	}
 	_, err := c.autoscaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 		AutoScalingGroupName: awssdk.String(req.Name),
@@ -1054,6 +1073,18 @@ func (s *serverGroups) ResizeServerGroup(ctx context.Context, req sdk.ResizeServ
 		return sdk.ResizeServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag(doing, err, nil)}}
 	}
 	return sdk.ResizeServerGroupResponse{}
+}
+
+// resizeBlockers are the processes suspended on g without which a new
+// capacity is never reached: Launch and Terminate.
+func resizeBlockers(g asgtypes.AutoScalingGroup) []string {
+	var out []string
+	for _, p := range []string{processLaunch, processTerminate} {
+		if suspended(g, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (s *serverGroups) SetTraffic(ctx context.Context, req sdk.SetTrafficRequest) sdk.SetTrafficResponse {

@@ -740,3 +740,49 @@ func TestSpecErrorPath(t *testing.T) {
 		}
 	}
 }
+
+// A disabled group has Launch and Terminate suspended, and AWS would take
+// a new capacity without launching or terminating anything (tack
+// rollback and scale_down resize disabled groups). A resize resumes them
+// and leaves the group disabled as a create does: AddToLoadBalancer
+// suspended, detached, listed disabled; enable and disable still work.
+// moto launches and terminates whatever is suspended, so what it can show
+// is the processes and attachments, not the instances AWS would keep.
+func TestResizeDisabledServerGroup(t *testing.T) {
+	w := newSGWorld(t)
+	ctx := t.Context()
+	sg := w.group(1, w.spec(nil), true)
+	w.create(t, sg)
+	traffic := func(tr sdk.Traffic) {
+		t.Helper()
+		if err := w.p.SetTraffic(ctx, sdk.SetTrafficRequest{Cluster: apiProd, Name: sg.Name, Traffic: tr}).Diagnostics.Err(); err != nil {
+			t.Fatalf("setting traffic %+v: %v", tr, err)
+		}
+	}
+	traffic(sdk.Traffic{})
+
+	resize := w.p.ResizeServerGroup(ctx, sdk.ResizeServerGroupRequest{Cluster: apiProd, Name: sg.Name, Capacity: sdk.Capacity{Min: 0, Desired: 3, Max: 4}})
+	if err := resize.Diagnostics.Err(); err != nil {
+		t.Fatalf("resizing: %v", err)
+	}
+	g := w.asgOf(t, sg.Name)
+	if got := suspendedOf(g); !slices.Equal(got, []string{"AddToLoadBalancer"}) {
+		t.Errorf("a disabled group resized has %v suspended; want only AddToLoadBalancer, so that it launches and terminates to its size and takes no traffic", got)
+	}
+	if len(g.TargetGroupARNs) > 0 {
+		t.Errorf("a disabled group resized is attached to %v", g.TargetGroupARNs)
+	}
+	listed := w.list(t, apiProd)[0]
+	if listed.Traffic.Enabled || listed.Capacity != (sdk.Capacity{Min: 0, Desired: 3, Max: 4}) {
+		t.Errorf("a disabled group resized lists with traffic %+v, capacity %+v; want disabled, 0/3/4", listed.Traffic, listed.Capacity)
+	}
+
+	traffic(sdk.Traffic{Enabled: true, Weight: 100})
+	if g := w.asgOf(t, sg.Name); len(suspendedOf(g)) > 0 || len(g.TargetGroupARNs) == 0 {
+		t.Errorf("enabled after a resize: suspended %v, attached to %v", suspendedOf(g), g.TargetGroupARNs)
+	}
+	traffic(sdk.Traffic{})
+	if g := w.asgOf(t, sg.Name); !slices.Equal(suspendedOf(g), []string{"AddToLoadBalancer", "Launch", "Terminate"}) || len(g.TargetGroupARNs) > 0 {
+		t.Errorf("disabled again: suspended %v, attached to %v", suspendedOf(g), g.TargetGroupARNs)
+	}
+}
