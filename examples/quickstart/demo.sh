@@ -71,7 +71,8 @@ $unexpected"
 # A demo that was interrupted last time may have left its services
 # running: destroy them before the scratch copy is replaced.
 if [ -f "$work/tack.state.json" ]; then
-	(cd "$work" && "$tackbin" destroy -auto-approve >/dev/null 2>&1) ||
+	# The providers were just rebuilt: record their new checksums first.
+	(cd "$work" && "$tackbin" init -upgrade >/dev/null 2>&1 && "$tackbin" destroy -auto-approve >/dev/null 2>&1) ||
 		fail "could not destroy what an earlier demo left in $work; run tack destroy there by hand"
 fi
 # Free means nothing accepts a connection: curl's status 7.
