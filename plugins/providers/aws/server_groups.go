@@ -57,8 +57,10 @@ import (
 // rollback), and every target group is detached. A group created
 // disabled has no target group attached and only AddToLoadBalancer
 // suspended: its instances must launch for the health gate that comes
-// before it is enabled. So a group is enabled exactly when
-// AddToLoadBalancer runs and its target groups are attached.
+// before it is enabled. So a group is enabled when AddToLoadBalancer
+// runs and its target groups are attached, and also whenever it is still
+// attached to any of them, whatever is suspended: a disable cut short
+// between its two calls still takes traffic, and must not read as done.
 //
 // Resizing a disabled group resumes Launch and Terminate, which it
 // needs to reach its new size, and leaves them resumed: the group is
@@ -456,22 +458,39 @@ func dedupe(ss []string) []string {
 // and none of its main ones. Anything between (a target group attached or
 // detached outside tack) reads as disabled, so the next plan enables the
 // group again.
+//
+// A group still attached to any of its main or canary target groups
+// takes traffic, whatever its processes: a disable cut short after it
+// suspended AddToLoadBalancer and before it detached reads as enabled
+// (whole, unless its attachments make it a canary), so the next plan
+// disables it again rather than take it as done.
 func groupTraffic(g asgtypes.AutoScalingGroup) sdk.Traffic {
-	if suspended(g, processAddToLB) {
-		return sdk.Traffic{}
-	}
 	main, canary := wantedTargetGroups(g), canaryTargetGroups(g)
+	if suspended(g, processAddToLB) {
+		if !attachedAny(g, main) && !attachedAny(g, canary) {
+			return sdk.Traffic{}
+		}
+		if len(canary) > 0 && attachedAll(g, canary) && !attachedAny(g, main) {
+			return canaryTraffic(g)
+		}
+		return sdk.Traffic{Enabled: true, Weight: 100}
+	}
 	switch {
 	case attachedAll(g, main) && (len(main) > 0 || !attachedAny(g, canary)):
 		return sdk.Traffic{Enabled: true, Weight: 100}
 	case len(canary) > 0 && attachedAll(g, canary) && !attachedAny(g, main):
-		w, err := strconv.Atoi(groupTagMap(g)[tagCanaryWeight])
-		if err != nil || w < 1 || w > 99 {
-			w = 0 // attached outside tack: a share tack did not give
-		}
-		return sdk.Traffic{Enabled: true, Weight: int32(w)}
+		return canaryTraffic(g)
 	}
 	return sdk.Traffic{}
+}
+
+// canaryTraffic is a canary's traffic, with its tagged weight.
+func canaryTraffic(g asgtypes.AutoScalingGroup) sdk.Traffic {
+	w, err := strconv.Atoi(groupTagMap(g)[tagCanaryWeight])
+	if err != nil || w < 1 || w > 99 {
+		w = 0 // attached outside tack: a share tack did not give
+	}
+	return sdk.Traffic{Enabled: true, Weight: int32(w)}
 }
 
 func attachedAll(g asgtypes.AutoScalingGroup, tgs []string) bool {

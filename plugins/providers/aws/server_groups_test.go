@@ -25,7 +25,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/tackhq/tack/internal/mototest"
 	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )
 
 // sgCmp compares server groups: cty values by their content.
@@ -41,6 +43,7 @@ var apiProd = sdk.ClusterRef{Name: "api-prod", Application: "api", Stack: "prod"
 // group needs — subnets, an image, two target groups.
 type sgWorld struct {
 	p       *sdk.GRPCClient
+	s       *mototest.Server
 	asg     *autoscaling.Client
 	ec2     *ec2.Client
 	elb     *elbv2.Client
@@ -61,6 +64,7 @@ func newSGWorld(t *testing.T) *sgWorld {
 	}
 	w := &sgWorld{
 		p:   p,
+		s:   s,
 		asg: autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { o.BaseEndpoint = awssdk.String(s.URL) }),
 		ec2: ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = awssdk.String(s.URL) }),
 		elb: elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { o.BaseEndpoint = awssdk.String(s.URL) }),
@@ -92,6 +96,26 @@ func newSGWorld(t *testing.T) *sgWorld {
 		w.tgs = append(w.tgs, awssdk.ToString(out.TargetGroups[0].TargetGroupArn))
 	}
 	return w
+}
+
+// withEndpoints is another provider configured against the world's moto,
+// without resetting it, with endpoints overriding services' (a fault
+// proxy's).
+func (w *sgWorld) withEndpoints(t *testing.T, endpoints map[string]string) *sdk.GRPCClient {
+	t.Helper()
+	c := sdktest.Serve(t, Provider())
+	c.GetSchema(t.Context())
+	cfg := providerConfig(w.s.URL, map[string]cty.Value{"max_retries": cty.NumberIntVal(1)})
+	vals := cfg.AsValueMap()
+	eps := vals["endpoints"].AsValueMap()
+	for k, v := range endpoints {
+		eps[k] = cty.StringVal(v)
+	}
+	vals["endpoints"] = cty.ObjectVal(eps)
+	if err := c.ConfigureProvider(t.Context(), sdk.ConfigureProviderRequest{Config: cty.ObjectVal(vals)}).Diagnostics.Err(); err != nil {
+		t.Fatalf("configuring against moto: %v", err)
+	}
+	return c
 }
 
 // spec is a server_group block: the image and subnets, then vals; the
@@ -784,5 +808,40 @@ func TestResizeDisabledServerGroup(t *testing.T) {
 	traffic(sdk.Traffic{})
 	if g := w.asgOf(t, sg.Name); !slices.Equal(suspendedOf(g), []string{"AddToLoadBalancer", "Launch", "Terminate"}) || len(g.TargetGroupARNs) > 0 {
 		t.Errorf("disabled again: suspended %v, attached to %v", suspendedOf(g), g.TargetGroupARNs)
+	}
+}
+
+// A disable suspends AddToLoadBalancer, then detaches. Cut short between
+// the two (here the detach refused), the group still takes traffic: it
+// lists as enabled, so the next plan disables it again, and that disable
+// finishes the job.
+func TestServerGroupDisableCutShort(t *testing.T) {
+	w := newSGWorld(t)
+	ctx := t.Context()
+	sg := w.group(1, w.spec(nil), true)
+	w.create(t, sg)
+	proxy := faultProxy(t, w.s, func(action string) (string, bool) {
+		return "ValidationError", action == "DetachLoadBalancerTargetGroups"
+	})
+	refused := w.withEndpoints(t, map[string]string{"autoscaling": proxy})
+	if diags := refused.SetTraffic(ctx, sdk.SetTrafficRequest{Cluster: apiProd, Name: sg.Name}).Diagnostics; !diags.HasErrors() {
+		t.Fatalf("a disable whose detach is refused: %v; want an error", diags)
+	}
+	g := w.asgOf(t, sg.Name)
+	if !slices.Contains(suspendedOf(g), "AddToLoadBalancer") || len(g.TargetGroupARNs) == 0 {
+		t.Fatalf("not the half-finished disable this test is about: suspended %v, attached to %v", suspendedOf(g), g.TargetGroupARNs)
+	}
+	if got := w.list(t, apiProd)[0].Traffic; got != (sdk.Traffic{Enabled: true, Weight: 100}) {
+		t.Errorf("a group still attached lists with traffic %+v; want enabled, so that the next plan disables it", got)
+	}
+
+	if err := w.p.SetTraffic(ctx, sdk.SetTrafficRequest{Cluster: apiProd, Name: sg.Name}).Diagnostics.Err(); err != nil {
+		t.Fatalf("disabling again: %v", err)
+	}
+	if g := w.asgOf(t, sg.Name); len(g.TargetGroupARNs) > 0 {
+		t.Errorf("disabled again, still attached to %v", g.TargetGroupARNs)
+	}
+	if got := w.list(t, apiProd)[0].Traffic; got.Enabled {
+		t.Errorf("disabled again, lists with traffic %+v", got)
 	}
 }
