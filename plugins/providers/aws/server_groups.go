@@ -1319,7 +1319,12 @@ func (s *serverGroups) DestroyServerGroup(ctx context.Context, req sdk.DestroySe
 		return sdk.DestroyServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag(doing, err, nil)}}
 	}
 	if g == nil {
-		return sdk.DestroyServerGroupResponse{} // gone already
+		// Gone already: a destroy retried after its delete went through
+		// but before the template was released. The template is the
+		// group's name (createLaunchTemplate), and is deleted if tack made
+		// it for this cluster and no group launches from it.
+		ref := &asgtypes.LaunchTemplateSpecification{LaunchTemplateName: awssdk.String(req.Name)}
+		return sdk.DestroyServerGroupResponse{Diagnostics: c.releaseLaunchTemplate(ctx, req.Name, ref, req.Cluster.Name)}
 	}
 	if !isClusterGroup(*g, req.Cluster.Name) {
 		_, diags := c.clusterGroup(ctx, req.Cluster, req.Name, doing)
@@ -1343,20 +1348,19 @@ func (s *serverGroups) DestroyServerGroup(ctx context.Context, req sdk.DestroySe
 	if err := waiter.Wait(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{req.Name}}, 20*time.Minute); err != nil {
 		return sdk.DestroyServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag("waiting for "+req.Name+" to be deleted", err, nil)}}
 	}
-	return sdk.DestroyServerGroupResponse{Diagnostics: append(diags, c.releaseLaunchTemplate(ctx, *g, req.Cluster.Name)...)}
+	return sdk.DestroyServerGroupResponse{Diagnostics: append(diags, c.releaseLaunchTemplate(ctx, req.Name, g.LaunchTemplate, req.Cluster.Name)...)}
 }
 
-// releaseLaunchTemplate deletes the launch template a destroyed group
-// was launched from, when tack made it for the group's cluster and no
-// other group launches from it. What cannot be deleted is a warning: the
-// group is gone, and a template costs nothing.
-func (c *client) releaseLaunchTemplate(ctx context.Context, g asgtypes.AutoScalingGroup, cluster string) sdk.Diagnostics {
-	ref := g.LaunchTemplate
+// releaseLaunchTemplate deletes the launch template ref that the
+// destroyed group named group was launched from, when tack made it for
+// the group's cluster and no other group launches from it. What cannot be
+// deleted is a warning: the group is gone, and a template costs nothing.
+func (c *client) releaseLaunchTemplate(ctx context.Context, group string, ref *asgtypes.LaunchTemplateSpecification, cluster string) sdk.Diagnostics {
 	if ref == nil {
 		return nil
 	}
 	warn := func(err error) sdk.Diagnostics {
-		d := apiDiag("deleting the launch template of "+awssdk.ToString(g.AutoScalingGroupName), err, nil)
+		d := apiDiag("deleting the launch template of "+group, err, nil)
 		d.Severity = sdk.Warning
 		return sdk.Diagnostics{d}
 	}

@@ -845,3 +845,36 @@ func TestServerGroupDisableCutShort(t *testing.T) {
 		t.Errorf("disabled again, lists with traffic %+v", got)
 	}
 }
+
+// A destroy interrupted after AWS deleted the group, before it released
+// the launch template, is retried: the group is gone, and the template,
+// found by the group's name, goes then. A template of that name tack did
+// not make for the cluster stays.
+func TestDestroyServerGroupRetriedReleasesTemplate(t *testing.T) {
+	w := newSGWorld(t)
+	ctx := t.Context()
+	w.create(t, w.group(1, w.spec(nil), false))
+	// The first destroy's delete went through.
+	if _, err := w.asg.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: awssdk.String("api-prod-v001"), ForceDelete: awssdk.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	// A template named as a group of api-prod, made for another cluster.
+	_, err := w.ec2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
+		LaunchTemplateName: awssdk.String("api-prod-v002"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: awssdk.String(w.image), InstanceType: ec2types.InstanceTypeT3Micro},
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeLaunchTemplate,
+			Tags: []ec2types.Tag{{Key: awssdk.String(tagCluster), Value: awssdk.String("api-staging")}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, name := range []string{"api-prod-v001", "api-prod-v002"} {
+		if diags := w.p.DestroyServerGroup(ctx, sdk.DestroyServerGroupRequest{Cluster: apiProd, Name: name}).Diagnostics; len(diags) > 0 {
+			t.Errorf("destroying %s again: %v", name, diags)
+		}
+	}
+	if got := w.templates(t); !slices.Equal(got, []string{"api-prod-v002"}) {
+		t.Errorf("launch templates after destroys retried: %v; want only api-prod-v002's, which is not api-prod's", got)
+	}
+}
