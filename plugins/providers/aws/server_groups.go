@@ -628,14 +628,7 @@ func (s *serverGroups) CreateServerGroup(ctx context.Context, req sdk.CreateServ
 		return err
 	})
 	if err != nil {
-		diags = sdk.Diagnostics{apiDiag(doing, err, specErrorPath(err))}
-		if errorCode(err) != "" {
-			// AWS refused the group, so nothing uses the template: it
-			// goes too. (Without an answer the group may exist, and the
-			// next create of this name finds it.)
-			diags = append(diags, c.deleteLaunchTemplate(ctx, ltID, sg.Name)...)
-		}
-		return sdk.CreateServerGroupResponse{Diagnostics: diags}
+		return c.createFailed(ctx, sg, capacity, ltID, err)
 	}
 	// Nothing is reported made until AWS lists it.
 	waiter := autoscaling.NewGroupExistsWaiter(c.autoscaling, func(o *autoscaling.GroupExistsWaiterOptions) {
@@ -668,6 +661,50 @@ func (s *serverGroups) CreateServerGroup(ctx context.Context, req sdk.CreateServ
 		}
 	}
 	return c.readCreated(ctx, sg.Name)
+}
+
+// createFailed answers a CreateAutoScalingGroup that failed with err,
+// after the launch template ltID was made for it. The call is not
+// idempotent: the SDK retries one whose answer was lost (a timeout, a
+// 5xx) and the retry is refused AlreadyExists although the first made the
+// group, which launches from ltID. So whatever the error, the group is
+// looked for first: one that exists is handed to adoptGroup, which
+// finishes tack's own and refuses anyone else's, and the template goes
+// only when the group surely does not exist (AWS refused it and does not
+// list it) or no group launches from it.
+func (c *client) createFailed(ctx context.Context, sg sdk.ServerGroup, capacity asgSize, ltID string, err error) sdk.CreateServerGroupResponse {
+	diags := sdk.Diagnostics{apiDiag("creating server group "+sg.Name, err, specErrorPath(err))}
+	g, lookErr := c.group(ctx, sg.Name)
+	switch {
+	case lookErr != nil:
+		// Unsure whether the group exists: the template stays, and the
+		// next create of this name finds either.
+		return sdk.CreateServerGroupResponse{Diagnostics: diags}
+	case g != nil && !deleting(*g):
+		resp := c.adoptGroup(ctx, *g, sg, capacity)
+		if resp.Diagnostics.HasErrors() {
+			resp.Diagnostics = append(resp.Diagnostics, c.deleteUnusedTemplate(ctx, ltID, sg.Name)...)
+		}
+		return resp
+	case g != nil:
+		diags = append(diags, c.deleteUnusedTemplate(ctx, ltID, sg.Name)...)
+	case errorCode(err) != "":
+		// AWS refused the group and does not list it, so nothing uses
+		// the template: it goes too. (Without an answer the group may
+		// yet be listed, and the next create of this name finds it.)
+		diags = append(diags, c.deleteLaunchTemplate(ctx, ltID, sg.Name)...)
+	}
+	return sdk.CreateServerGroupResponse{Diagnostics: diags}
+}
+
+// deleteUnusedTemplate deletes the launch template id (named name) made
+// for a group that was not made, unless some group launches from it.
+func (c *client) deleteUnusedTemplate(ctx context.Context, id, name string) sdk.Diagnostics {
+	users, err := c.templateUsers(ctx, id, name)
+	if err != nil || len(users) > 0 {
+		return nil // kept; the next create of this name looks again
+	}
+	return c.deleteLaunchTemplate(ctx, id, name)
 }
 
 // halfMade adds to d that the group exists, so the user knows the next

@@ -1,10 +1,16 @@
 package aws
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -876,5 +882,64 @@ func TestDestroyServerGroupRetriedReleasesTemplate(t *testing.T) {
 	}
 	if got := w.templates(t); !slices.Equal(got, []string{"api-prod-v002"}) {
 		t.Errorf("launch templates after destroys retried: %v; want only api-prod-v002's, which is not api-prod's", got)
+	}
+}
+
+// lostAnswerProxy is an endpoint in front of moto that passes every call
+// on, and answers the one named action, once moto has done it, with the
+// AWS error code instead of moto's answer: a call made whose answer was
+// lost, then retried and refused.
+func lostAnswerProxy(t *testing.T, s *mototest.Server, action, code string) string {
+	t.Helper()
+	target, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		if form.Get("Action") != action {
+			forward.ServeHTTP(w, r)
+			return
+		}
+		forward.ServeHTTP(httptest.NewRecorder(), r)
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>refused by the test</Message></Error><RequestId>test</RequestId></ErrorResponse>`, code)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// CreateAutoScalingGroup is not idempotent: a create whose answer was
+// lost and that the SDK retried is refused AlreadyExists, although the
+// group exists and launches from the template just made. The create
+// finishes that group, as a create retried by tack would, and the
+// template stays. (moto answers a duplicate create with success, so the
+// proxy makes the group and then answers as AWS would.)
+func TestCreateServerGroupAlreadyExistsOnRetry(t *testing.T) {
+	w := newSGWorld(t)
+	ctx := t.Context()
+	proxy := lostAnswerProxy(t, w.s, "CreateAutoScalingGroup", "AlreadyExists")
+	p := w.withEndpoints(t, map[string]string{"autoscaling": proxy})
+	sg := w.group(1, w.spec(nil), false)
+	resp := p.CreateServerGroup(ctx, sdk.CreateServerGroupRequest{ServerGroup: sg})
+	if err := resp.Diagnostics.Err(); err != nil {
+		t.Fatalf("a create refused AlreadyExists after it made the group: %v", err)
+	}
+	if resp.ServerGroup.Name != sg.Name || resp.ServerGroup.Traffic.Enabled || resp.ServerGroup.Capacity != sg.Capacity {
+		t.Errorf("created %+v; want %s, disabled, capacity %+v", resp.ServerGroup, sg.Name, sg.Capacity)
+	}
+	if got := w.templates(t); !slices.Equal(got, []string{"api-prod-v001"}) {
+		t.Errorf("launch templates: %v; want api-prod-v001's, which the group launches from", got)
+	}
+	g := w.asgOf(t, sg.Name)
+	if got := suspendedOf(g); !slices.Equal(got, []string{"AddToLoadBalancer"}) || len(g.TargetGroupARNs) > 0 {
+		t.Errorf("the group is not as a create leaves a disabled one: suspended %v, attached to %v", got, g.TargetGroupARNs)
+	}
+	if listed := w.list(t, apiProd); len(listed) != 1 || listed[0].Spec.IsNull() {
+		t.Errorf("listed %+v; want api-prod-v001 with its server_group read back from its template", listed)
 	}
 }
