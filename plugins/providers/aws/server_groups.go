@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
 
@@ -67,6 +68,12 @@ import (
 // then as a group created disabled, AddToLoadBalancer suspended and
 // detached, taking no traffic. Disabled means taking no traffic, not
 // frozen.
+//
+// Disabling detaches, and the target groups drain the group's instances
+// for their deregistration delay, answering requests in flight. A
+// destroy that follows at once (highlander, red/black's last step) first
+// waits, at most that delay, until none of the instances it deletes
+// still drains: a forced delete would cut those requests (waitDrained).
 //
 // A group enabled whole joins its canary target groups (canary_target_group_arns)
 // as well as its main ones, so that they are never empty. A weight below
@@ -1372,6 +1379,10 @@ func (s *serverGroups) DestroyServerGroup(ctx context.Context, req sdk.DestroySe
 		if diags.HasErrors() {
 			return sdk.DestroyServerGroupResponse{Diagnostics: diags}
 		}
+		diags = append(diags, c.waitDrained(ctx, *g)...)
+		if diags.HasErrors() {
+			return sdk.DestroyServerGroupResponse{Diagnostics: diags}
+		}
 		_, err = c.autoscaling.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: awssdk.String(req.Name), ForceDelete: awssdk.Bool(true)})
 		if err != nil && !isCode(err, "ScalingActivityInProgress") {
 			return sdk.DestroyServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag(doing, err, nil)}}
@@ -1386,6 +1397,111 @@ func (s *serverGroups) DestroyServerGroup(ctx context.Context, req sdk.DestroySe
 		return sdk.DestroyServerGroupResponse{Diagnostics: sdk.Diagnostics{apiDiag("waiting for "+req.Name+" to be deleted", err, nil)}}
 	}
 	return sdk.DestroyServerGroupResponse{Diagnostics: append(diags, c.releaseLaunchTemplate(ctx, req.Name, g.LaunchTemplate, req.Cluster.Name)...)}
+}
+
+// drainPoll is how often a destroy looks whether a group's instances
+// still drain.
+const drainPoll = 2 * time.Second
+
+// defaultDeregistrationDelay is ELBv2's deregistration delay, for a
+// target group whose own cannot be read.
+const defaultDeregistrationDelay = 300 * time.Second
+
+// waitDrained waits, before g is deleted, until none of its instances is
+// draining in the target groups it left. A disable (red/black's,
+// highlander's) detaches the group, and its target groups drain its
+// instances for their deregistration delay, up to an hour, answering the
+// requests in flight; a forced delete terminates the instances at once,
+// cutting those requests, since Auto Scaling waits for draining only
+// while a group is attached. A group that left long ago has nothing
+// draining and costs one DescribeTargetHealth a target group. The wait
+// is bounded by the longest deregistration delay of those target groups,
+// after which ELBv2 has stopped draining itself; still draining then is
+// a warning, and the delete goes on. Interrupted, the group is kept and
+// the next destroy waits again.
+func (c *client) waitDrained(ctx context.Context, g asgtypes.AutoScalingGroup) sdk.Diagnostics {
+	name := awssdk.ToString(g.AutoScalingGroupName)
+	var left []string
+	for _, tg := range dedupe(append(wantedTargetGroups(g), canaryTargetGroups(g)...)) {
+		if !slices.Contains(g.TargetGroupARNs, tg) {
+			left = append(left, tg)
+		}
+	}
+	ids := map[string]bool{}
+	for _, in := range g.Instances {
+		ids[awssdk.ToString(in.InstanceId)] = true
+	}
+	if len(left) == 0 || len(ids) == 0 {
+		return nil
+	}
+	var deadline time.Time
+	for {
+		why, err := c.draining(ctx, left, ids)
+		if err != nil {
+			return sdk.Diagnostics{apiDiag("waiting for the instances of "+name+" to drain before deleting it", err, nil)}
+		}
+		if why == "" {
+			return nil
+		}
+		if deadline.IsZero() {
+			deadline = time.Now().Add(c.deregistrationDelay(ctx, left) + drainPoll)
+		}
+		if time.Now().After(deadline) {
+			return sdk.Diagnostics{{Severity: sdk.Warning, Summary: "Deleted while draining",
+				Detail: fmt.Sprintf("%s was deleted although %s after its target groups' deregistration delay; requests still in flight there were cut.", name, why)}}
+		}
+		select {
+		case <-ctx.Done():
+			return sdk.Diagnostics{sdk.Errorf("Interrupted while draining",
+				"%s was not deleted: %s, and the wait for its requests in flight was interrupted. Destroy it again to finish.", name, why)}
+		case <-time.After(drainPoll):
+		}
+	}
+}
+
+// draining says which of the instances ids drains in one of tgs, or ""
+// when none does. A target group gone drains nothing.
+func (c *client) draining(ctx context.Context, tgs []string, ids map[string]bool) (string, error) {
+	for _, tg := range tgs {
+		out, err := c.elbv2.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: awssdk.String(tg)})
+		if isCode(err, "TargetGroupNotFound") {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		for _, d := range out.TargetHealthDescriptions {
+			if d.Target == nil || d.TargetHealth == nil {
+				continue
+			}
+			if id := awssdk.ToString(d.Target.Id); ids[id] && d.TargetHealth.State == elbtypes.TargetHealthStateEnumDraining {
+				return fmt.Sprintf("instance %s is draining in target group %s", id, targetGroupName(tg)), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// deregistrationDelay is the longest deregistration delay of tgs, ELBv2's
+// default for those it cannot read.
+func (c *client) deregistrationDelay(ctx context.Context, tgs []string) time.Duration {
+	var longest time.Duration
+	for _, tg := range tgs {
+		d := defaultDeregistrationDelay
+		out, err := c.elbv2.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: awssdk.String(tg)})
+		if err == nil {
+			for _, a := range out.Attributes {
+				if awssdk.ToString(a.Key) != "deregistration_delay.timeout_seconds" {
+					continue
+				}
+				if n, err := strconv.Atoi(awssdk.ToString(a.Value)); err == nil && n >= 0 {
+					d = time.Duration(n) * time.Second
+				}
+			}
+		}
+		longest = max(longest, d)
+	}
+	return longest
 }
 
 // releaseLaunchTemplate deletes the launch template ref that the

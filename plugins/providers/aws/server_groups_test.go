@@ -14,6 +14,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -941,5 +943,118 @@ func TestCreateServerGroupAlreadyExistsOnRetry(t *testing.T) {
 	}
 	if listed := w.list(t, apiProd); len(listed) != 1 || listed[0].Spec.IsNull() {
 		t.Errorf("listed %+v; want api-prod-v001 with its server_group read back from its template", listed)
+	}
+}
+
+// drainingProxy is an endpoint in front of moto that answers
+// DescribeTargetHealth with every instance in ids draining while
+// drain() says so, passes every other call on, and records the actions
+// it sees in order. moto deregisters a target at once and never shows it
+// draining, as ELBv2 does for its deregistration delay.
+func drainingProxy(t *testing.T, s *mototest.Server, ids []string, drain func() bool) (string, func() []string) {
+	t.Helper()
+	target, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		action := form.Get("Action")
+		mu.Lock()
+		seen = append(seen, action)
+		mu.Unlock()
+		if action != "DescribeTargetHealth" || !drain() {
+			forward.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<DescribeTargetHealthResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"><DescribeTargetHealthResult><TargetHealthDescriptions>`)
+		for _, id := range ids {
+			fmt.Fprintf(w, `<member><Target><Id>%s</Id><Port>80</Port></Target><TargetHealth><State>draining</State><Reason>Target.DeregistrationInProgress</Reason></TargetHealth></member>`, id)
+		}
+		fmt.Fprint(w, `</TargetHealthDescriptions></DescribeTargetHealthResult><ResponseMetadata><RequestId>test</RequestId></ResponseMetadata></DescribeTargetHealthResponse>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
+	}
+}
+
+// Highlander and red/black destroy a group right after disabling it,
+// while its target groups drain its instances: the destroy waits until
+// they no longer drain before it deletes the group, so requests in
+// flight finish; and waits no longer than the target groups'
+// deregistration delay.
+func TestDestroyServerGroupWaitsForDraining(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		delay       string // the target groups' deregistration delay
+		drainCalls  int32  // DescribeTargetHealth answers that say draining; -1 every one
+		wantWarning string
+	}{
+		{name: "drained", delay: "300", drainCalls: 2},
+		{name: "delay passed", delay: "0", drainCalls: -1, wantWarning: "Deleted while draining"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newSGWorld(t)
+			ctx := t.Context()
+			for _, tg := range w.tgs {
+				_, err := w.elb.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: awssdk.String(tg),
+					Attributes: []elbtypes.TargetGroupAttribute{{Key: awssdk.String("deregistration_delay.timeout_seconds"), Value: awssdk.String(tt.delay)}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			sg := w.group(1, w.spec(nil), true)
+			w.create(t, sg)
+			if err := w.p.SetTraffic(ctx, sdk.SetTrafficRequest{Cluster: apiProd, Name: sg.Name}).Diagnostics.Err(); err != nil {
+				t.Fatalf("disabling: %v", err)
+			}
+			var ids []string
+			for _, in := range w.asgOf(t, sg.Name).Instances {
+				ids = append(ids, awssdk.ToString(in.InstanceId))
+			}
+			var answered atomic.Int32
+			proxy, seen := drainingProxy(t, w.s, ids, func() bool {
+				return tt.drainCalls < 0 || answered.Add(1) <= tt.drainCalls
+			})
+			p := w.withEndpoints(t, map[string]string{"autoscaling": proxy, "elbv2": proxy})
+
+			diags := p.DestroyServerGroup(ctx, sdk.DestroyServerGroupRequest{Cluster: apiProd, Name: sg.Name}).Diagnostics
+			if diags.HasErrors() {
+				t.Fatalf("destroying: %v", diags)
+			}
+			var summaries []string
+			for _, d := range diags {
+				summaries = append(summaries, d.Summary)
+			}
+			if want := slices.DeleteFunc([]string{tt.wantWarning}, func(s string) bool { return s == "" }); !slices.Equal(summaries, want) {
+				t.Errorf("diagnostics %v; want %v", diags, want)
+			}
+			actions := seen()
+			del := slices.Index(actions, "DeleteAutoScalingGroup")
+			if del < 0 {
+				t.Fatalf("the group was not deleted: %v", actions)
+			}
+			polls := 0
+			for _, a := range actions[:del] {
+				if a == "DescribeTargetHealth" {
+					polls++
+				}
+			}
+			if tt.drainCalls > 0 && polls != int(tt.drainCalls)+1 {
+				t.Errorf("DeleteAutoScalingGroup after %d looks at the target groups' health; want %d: deleted while draining, or looked too often", polls, tt.drainCalls+1)
+			}
+			if w.asgOf(t, sg.Name) != nil {
+				t.Errorf("%s is still there", sg.Name)
+			}
+		})
 	}
 }
