@@ -30,8 +30,8 @@ import (
 // share a target group: their counts would be the same mixture of both,
 // and QueryMetrics says so rather than answer.
 //
-// Each target group is read at ALB's resolution, one minute, over the
-// window widened to whole minutes:
+// Each target group is read at ALB's resolution, one minute, from the
+// window's start widened down to a whole minute to its end as given:
 //
 //   - Requests is the sum of RequestCount;
 //   - Errors is the sum of HTTPCode_Target_5XX_Count: answers the
@@ -42,8 +42,11 @@ import (
 //     series compared as Kayenta compares CloudWatch series, not one
 //     sample per request, which CloudWatch does not keep.
 //
-// ALB publishes a minute's metrics a minute or two after it ends, so the
-// newest minutes of a window may not be counted yet.
+// ALB publishes a minute's metrics one to three minutes after it ends,
+// so the newest minutes of a window may not be counted yet. The end is
+// not moved back to hide that (the caller asked up to End, and later
+// queries count those minutes); a window shorter than recentWindow is
+// answered with a warning that says so, since most of it may be missing.
 
 // cloudWatchJSON makes a CloudWatch call in the AWS JSON 1.0 protocol
 // rather than the SDK's default, Smithy RPC v2 CBOR. CloudWatch answers
@@ -55,6 +58,10 @@ func cloudWatchJSON(o *cloudwatch.Options) {
 
 // metricPeriod is ALB's metric resolution.
 const metricPeriod = time.Minute
+
+// recentWindow is the shortest window whose metrics are mostly reported:
+// ALB's lag, up to three minutes, is then less than the minutes counted.
+const recentWindow = 5 * time.Minute
 
 // The metrics read, with the statistic of each.
 var targetGroupMetrics = []struct {
@@ -167,6 +174,10 @@ func (s *serverGroups) QueryMetrics(ctx context.Context, req sdk.QueryMetricsReq
 			}
 		}
 	}
+	if d := req.End.Sub(req.Start); d < recentWindow {
+		diags = append(diags, sdk.Diagnostic{Severity: sdk.Warning, Summary: "Metrics may not be reported yet",
+			Detail: fmt.Sprintf("The window read is %v long. An Application Load Balancer reports a minute's metrics to CloudWatch one to three minutes after it ends, one sample a minute, so AWS may not have reported much of a window shorter than %v yet: counts and latency samples may be missing, not zero.", d.Round(time.Second), recentWindow)})
+	}
 	resp.Diagnostics = diags
 	return resp
 }
@@ -198,15 +209,12 @@ func addSeries(m *sdk.ServerGroupMetrics, metric int, values []float64) {
 	}
 }
 
-// metricWindow widens [start, end) to whole periods, as CloudWatch
-// aggregates them; an empty window becomes one period.
+// metricWindow widens [start, end) down to the period start is in, as
+// CloudWatch aggregates whole periods, and ends it at end as given: not
+// later, where nothing is reported yet. A window that ends before the
+// period it starts in becomes that period.
 func metricWindow(start, end time.Time) (time.Time, time.Time) {
-	start = start.UTC().Truncate(metricPeriod)
-	if t := end.UTC().Truncate(metricPeriod); t.Before(end) {
-		end = t.Add(metricPeriod)
-	} else {
-		end = t
-	}
+	start, end = start.UTC().Truncate(metricPeriod), end.UTC()
 	if !start.Before(end) {
 		end = start.Add(metricPeriod)
 	}

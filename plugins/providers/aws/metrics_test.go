@@ -101,6 +101,15 @@ func TestQueryMetrics(t *testing.T) {
 	if diff := cmp.Diff(want, resp.ServerGroups); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
+	// Under two minutes: ALB may not have reported them yet, and the answer
+	// says so; five minutes or more, it does not.
+	if d := resp.Diagnostics; len(d) != 1 || d[0].Severity != sdk.Warning || d[0].Summary != "Metrics may not be reported yet" || !strings.Contains(d[0].Detail, "1m55s") {
+		t.Errorf("diagnostics of a 2-minute window: %v; want one warning that AWS may not have reported it yet", d)
+	}
+	resp = w.p.QueryMetrics(ctx, sdk.QueryMetricsRequest{Cluster: apiProd, ServerGroups: []string{"api-prod-v001"}, Start: start, End: start.Add(5 * time.Minute)})
+	if len(resp.Diagnostics) > 0 {
+		t.Errorf("diagnostics of a 5-minute window: %v; want none", resp.Diagnostics)
+	}
 
 	// A group that is no canary shares the baseline's target group, and
 	// cannot be told apart from it.
@@ -122,9 +131,10 @@ func TestMetricWindow(t *testing.T) {
 		return v
 	}
 	tests := []struct{ start, end, wantStart, wantEnd string }{
-		{"2024-05-01T10:00:20Z", "2024-05-01T10:02:10Z", "2024-05-01T10:00:00Z", "2024-05-01T10:03:00Z"},
+		{"2024-05-01T10:00:20Z", "2024-05-01T10:02:10Z", "2024-05-01T10:00:00Z", "2024-05-01T10:02:10Z"},
 		{"2024-05-01T10:00:00Z", "2024-05-01T10:02:00Z", "2024-05-01T10:00:00Z", "2024-05-01T10:02:00Z"},
-		{"2024-05-01T10:00:20Z", "2024-05-01T10:00:20Z", "2024-05-01T10:00:00Z", "2024-05-01T10:01:00Z"},
+		{"2024-05-01T10:00:20Z", "2024-05-01T10:00:20Z", "2024-05-01T10:00:00Z", "2024-05-01T10:00:20Z"},
+		{"2024-05-01T10:00:20Z", "2024-05-01T09:59:00Z", "2024-05-01T10:00:00Z", "2024-05-01T10:01:00Z"},
 	}
 	for _, tt := range tests {
 		s, e := metricWindow(at(tt.start), at(tt.end))
