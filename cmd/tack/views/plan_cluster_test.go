@@ -244,23 +244,27 @@ func TestPlanClusterSteps(t *testing.T) {
 			"1. create api-prod-v043 (3 instances, disabled)",
 			"2. wait until 3/3 healthy (deadline 2m)",
 			"3. enable api-prod-v043",
-			"4. wait 5s",
-			"5. disable api-prod-v042",
-			"6. destroy api-prod-v040",
+			"4. wait until 3/3 healthy (deadline 2m)",
+			"5. wait 5s",
+			"6. disable api-prod-v042",
+			"7. destroy api-prod-v040",
 		}},
 		{"cluster-canary", []string{
-			"1. create api-prod-v043 (1 instance, disabled)",
-			"2. wait until 1/1 healthy (deadline 2m)",
-			"3. send 10% of traffic to api-prod-v043",
-			"4. analyze api-prod-v043 against api-prod-v042 for 5m",
-			"     if the canary fails:",
-			"       disable api-prod-v043",
-			"       destroy api-prod-v043",
-			"     if it passes:",
-			"5. resize api-prod-v043 to 3 instances",
-			"6. wait until 3/3 healthy (deadline 2m)",
-			"7. enable api-prod-v043",
-			"8. disable api-prod-v042",
+			// Ten steps: the numbers are right-aligned.
+			" 1. create api-prod-v043 (1 instance, disabled)",
+			" 2. wait until 1/1 healthy (deadline 2m)",
+			" 3. send 10% of traffic to api-prod-v043",
+			" 4. wait until 1/1 healthy (deadline 2m)",
+			" 5. analyze api-prod-v043 against api-prod-v042 for 5m",
+			"      if the canary fails:",
+			"        disable api-prod-v043",
+			"        destroy api-prod-v043",
+			"      if it passes:",
+			" 6. resize api-prod-v043 to 3 instances",
+			" 7. wait until 3/3 healthy (deadline 2m)",
+			" 8. enable api-prod-v043",
+			" 9. wait until 3/3 healthy (deadline 2m)",
+			"10. disable api-prod-v042",
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -325,16 +329,16 @@ func TestPlanJSONClusterSteps(t *testing.T) {
 	for _, s := range steps {
 		kinds = append(kinds, s["kind"].(string))
 	}
-	if want := []string{"create", "wait_healthy", "set_weight", "analyze", "resize", "wait_healthy", "enable", "disable"}; !cmp.Equal(kinds, want) {
+	if want := []string{"create", "wait_healthy", "set_weight", "wait_healthy", "analyze", "resize", "wait_healthy", "enable", "wait_healthy", "disable"}; !cmp.Equal(kinds, want) {
 		t.Errorf("kinds = %v, want %v", kinds, want)
 	}
 	if steps[1]["deadline_seconds"] != 120.0 || steps[1]["healthy"] != 1.0 {
 		t.Errorf("the first health gate is %v, want 1 healthy within 120 seconds", steps[1])
 	}
-	if steps[2]["weight"] != 10.0 || steps[3]["duration_seconds"] != 300.0 || steps[3]["baseline"] != "api-prod-v042" {
-		t.Errorf("the canary's weight and analysis are %v and %v", steps[2], steps[3])
+	if steps[2]["weight"] != 10.0 || steps[4]["duration_seconds"] != 300.0 || steps[4]["baseline"] != "api-prod-v042" {
+		t.Errorf("the canary's weight and analysis are %v and %v", steps[2], steps[4])
 	}
-	onFail, _ := steps[3]["on_fail"].([]any)
+	onFail, _ := steps[4]["on_fail"].([]any)
 	if len(onFail) != 2 || onFail[1].(map[string]any)["description"] != "destroy api-prod-v043" {
 		t.Errorf("on_fail = %v, want disable and destroy of the canary", onFail)
 	}
