@@ -396,7 +396,21 @@ func (e *Engine) judge(ctx context.Context, s Step, start time.Time) (Verdict, e
 	if len(resp.ServerGroups) != 2 {
 		return Verdict{}, fmt.Errorf("the platform returned metrics for %d groups, not 2", len(resp.ServerGroups))
 	}
-	return Judge(e.Judgement, observations(resp.ServerGroups[0]), observations(resp.ServerGroups[1])), nil
+	v := Judge(e.Judgement, observations(resp.ServerGroups[0]), observations(resp.ServerGroups[1]))
+	// A platform's warnings (metrics reported late, say) explain a
+	// failing metric: they go with its reason.
+	var warned []string
+	for _, d := range resp.Diagnostics {
+		warned = append(warned, d.Summary)
+	}
+	if len(warned) > 0 {
+		for i := range v.Metrics {
+			if !v.Metrics[i].Pass {
+				v.Metrics[i].Reason += " (the platform warned: " + strings.Join(warned, "; ") + ")"
+			}
+		}
+	}
+	return v, nil
 }
 
 func observations(m sdk.ServerGroupMetrics) Observations {
