@@ -287,14 +287,14 @@ func TestAWSAcceptance(t *testing.T) {
 	}
 	region := os.Getenv("AWS_REGION")
 	if region == "" {
-		t.Skip("TACK_ACC=1, but AWS_REGION is not set: it names the region the acceptance test runs in")
+		t.Fatal("TACK_ACC=1, but AWS_REGION is not set: it names the region the acceptance test runs in")
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(t.Context(), awsconfig.WithRegion(region))
 	if err != nil {
-		t.Skipf("TACK_ACC=1, but the AWS configuration does not load: %v", err)
+		t.Fatalf("TACK_ACC=1, but the AWS configuration does not load: %v", err)
 	}
 	if _, err := cfg.Credentials.Retrieve(t.Context()); err != nil {
-		t.Skipf("TACK_ACC=1, but no AWS credentials were found: %v", err)
+		t.Fatalf("TACK_ACC=1, but no AWS credentials were found: %v", err)
 	}
 	suffix := make([]byte, 3)
 	if _, err := rand.Read(suffix); err != nil {
