@@ -76,13 +76,11 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 	if diags.HasErrors() {
 		return diags
 	}
-	rec := w.refreshed.Cluster(n.c.Name)
-	live, ldiags := w.liveGroups(ctx, pi, d.ref, rec, n.c.DeclRange)
+	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, n.c.DeclRange)
 	diags = append(diags, ldiags...)
 	if ldiags.HasErrors() {
 		return diags
 	}
-	w.recordRefreshedCluster(n.c.Name, rec, pi.ref(), live)
 
 	ch := &ClusterChange{
 		Addr: addrs.Cluster{Name: n.c.Name}, Ref: d.ref, Provider: pi.ref(),
@@ -366,6 +364,19 @@ func (l *liveCluster) serving() *sdk.ServerGroup {
 		}
 	}
 	return nil
+}
+
+// refreshCluster reads a cluster's live groups, notes what differs from
+// its record as drift, and records them in the refreshed state; rec is
+// the record as it was before.
+func (w *walker) refreshCluster(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, subject hcl.Range) (rec *state.Cluster, live *liveCluster, diags hcl.Diagnostics) {
+	rec = w.refreshed.Cluster(ref.Name)
+	live, diags = w.liveGroups(ctx, pi, ref, rec, subject)
+	if diags.HasErrors() {
+		return rec, nil, diags
+	}
+	w.recordRefreshedCluster(ref.Name, rec, pi.ref(), live)
+	return rec, live, diags
 }
 
 // liveGroups lists a cluster's server groups and reads their health.
@@ -734,15 +745,14 @@ func (n *nodePlanClusterDestroy) provider(w *walker) providerKey {
 func (n *nodePlanClusterDestroy) execute(ctx context.Context, w *walker) hcl.Diagnostics {
 	pi := w.providers.get(n.provider(w))
 	ref := clusterRefOf(n.rec)
-	live, diags := w.liveGroups(ctx, pi, ref, n.rec, hcl.Range{})
+	rec, live, diags := w.refreshCluster(ctx, pi, ref, hcl.Range{})
 	if diags.HasErrors() {
 		return diags
 	}
-	w.recordRefreshedCluster(n.rec.Name, n.rec, pi.ref(), live)
 	ch := &ClusterChange{
 		Addr: addrs.Cluster{Name: n.rec.Name}, Ref: ref, Provider: pi.ref(),
 		Spec: cty.NullVal(cty.DynamicPseudoType), Current: cty.NullVal(cty.DynamicPseudoType), LoadBalancers: cty.ListValEmpty(cty.String),
-		Live: live.groups(n.rec), Action: ClusterNoOp,
+		Live: live.groups(rec), Action: ClusterNoOp,
 	}
 	if cur := live.serving(); cur != nil {
 		ch.Current = cur.Spec

@@ -86,13 +86,11 @@ func (n *nodeRollbackCluster) execute(ctx context.Context, w *walker) hcl.Diagno
 	if diags.HasErrors() {
 		return diags
 	}
-	rec := w.refreshed.Cluster(n.c.Name)
-	live, ldiags := w.liveGroups(ctx, pi, d.ref, rec, n.c.DeclRange)
+	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, n.c.DeclRange)
 	diags = append(diags, ldiags...)
 	if ldiags.HasErrors() {
 		return diags
 	}
-	w.recordRefreshedCluster(n.c.Name, rec, pi.ref(), live)
 	fail := func(format string, args ...any) hcl.Diagnostics {
 		return append(diags, clusterError(n.c.DeclRange, "Cannot roll back", format, args...)...)
 	}
