@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -263,29 +262,9 @@ func (c *crashRun) checkState(t *testing.T, dir, when string) map[int]bool {
 	return recorded
 }
 
-var (
-	tackOnce sync.Once
-	tackBin  string
-	tackErr  error
-)
-
 // buildTack builds this command as a binary, for tests that run it as a
 // separate process (to kill it, say).
 func buildTack(t testing.TB) string {
 	t.Helper()
-	tackOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tack-cli-bin-")
-		if err != nil {
-			tackErr = err
-			return
-		}
-		tackBin = filepath.Join(dir, "tack")
-		if out, err := exec.Command("go", "build", "-o", tackBin, ".").CombinedOutput(); err != nil {
-			tackErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if tackErr != nil {
-		t.Fatal(tackErr)
-	}
-	return tackBin
+	return filepath.Join(built(t, "tack", map[string]string{"tack": "."}), "tack")
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -330,30 +329,10 @@ func eventually(tb testing.TB, deadline time.Duration, what string, cond func() 
 	}
 }
 
-var (
-	appOnce sync.Once
-	appBin  string
-	appErr  error
-)
-
 // buildTestApp builds the local platform's test app.
 func buildTestApp(tb testing.TB) string {
 	tb.Helper()
-	appOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tack-e2e-app-")
-		if err != nil {
-			appErr = err
-			return
-		}
-		appBin = filepath.Join(dir, "app")
-		if out, err := exec.Command("go", "build", "-o", appBin, "../../plugins/providers/local/testdata/app").CombinedOutput(); err != nil {
-			appErr = fmt.Errorf("go build the test app: %v\n%s", err, out)
-		}
-	})
-	if appErr != nil {
-		tb.Fatal(appErr)
-	}
-	return appBin
+	return filepath.Join(built(tb, "app", map[string]string{"app": "../../plugins/providers/local/testdata/app"}), "app")
 }
 
 // underLoad starts a load on the cluster and waits until it gets

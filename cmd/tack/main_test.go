@@ -130,59 +130,55 @@ func TestCLI(t *testing.T) {
 // heldLocks are the unlock functions of holdlock, per script.
 var heldLocks sync.Map
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
+// builds are the binaries built for this test binary, each set once,
+// by name.
+var builds sync.Map // string → *build
 
-func buildProviders(t testing.TB) string {
+type build struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// built builds the packages of bins (by path inside a new directory →
+// package) into a directory of their own, once per test binary for each
+// name, and returns the directory.
+func built(t testing.TB, name string, bins map[string]string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "tack-cli-providers-")
-		if buildErr != nil {
+	v, _ := builds.LoadOrStore(name, &build{})
+	b := v.(*build)
+	b.once.Do(func() {
+		b.dir, b.err = os.MkdirTemp("", "tack-cli-"+name+"-")
+		if b.err != nil {
 			return
 		}
-		for bin, pkg := range map[string]string{
-			"tack-provider-local":                            "../tack-provider-local",
-			filepath.Join("examples", "tack-provider-hello"): "../../examples/provider-hello",
-		} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(buildDir, bin), pkg).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		for bin, pkg := range bins {
+			if out, err := exec.Command("go", "build", "-o", filepath.Join(b.dir, bin), pkg).CombinedOutput(); err != nil {
+				b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 				return
 			}
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return buildDir
+	return b.dir
 }
 
-var (
-	awsOnce sync.Once
-	awsDir  string
-	awsErr  error
-)
+// buildProviders builds the providers shipped with tack, and
+// examples/provider-hello as a vendor's, into one -plugin-dir.
+func buildProviders(t testing.TB) string {
+	t.Helper()
+	return built(t, "providers", map[string]string{
+		"tack-provider-local":                            "../tack-provider-local",
+		filepath.Join("examples", "tack-provider-hello"): "../../examples/provider-hello",
+	})
+}
 
 // buildAWSProvider builds tack-provider-aws into a directory of its own
-// (a -plugin-dir for the tests that run the AWS provider), once per test
-// binary: it is large, and the tests that do not need it should not wait
-// for it.
+// (a -plugin-dir for the tests that run the AWS provider): it is large,
+// and the tests that do not need it should not wait for it.
 func buildAWSProvider(t testing.TB) string {
 	t.Helper()
-	awsOnce.Do(func() {
-		awsDir, awsErr = os.MkdirTemp("", "tack-cli-aws-")
-		if awsErr != nil {
-			return
-		}
-		if out, err := exec.Command("go", "build", "-o", filepath.Join(awsDir, "tack-provider-aws"), "../tack-provider-aws").CombinedOutput(); err != nil {
-			awsErr = fmt.Errorf("go build ../tack-provider-aws: %v\n%s", err, out)
-		}
-	})
-	if awsErr != nil {
-		t.Fatal(awsErr)
-	}
-	return awsDir
+	return built(t, "aws", map[string]string{"tack-provider-aws": "../tack-provider-aws"})
 }
