@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 
 	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/plugins/providers/local"
+	"github.com/tackhq/tack/plugins/providers/local/localtest"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )
@@ -28,16 +27,7 @@ import (
 // is this test binary run again as `TEST supervise DIR`, and instances
 // are the platform's test app, answering / with their version.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "supervise" {
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-		defer stop()
-		err := local.Supervise(ctx, os.Args[2], local.SuperviseOptions{Env: os.Environ(), Log: os.Stderr, Idle: 300 * time.Millisecond})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "Error:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	localtest.SuperviseIfAsked()
 	os.Exit(m.Run())
 }
 
@@ -62,12 +52,8 @@ func newPlatform(t *testing.T) *platform {
 	if out, err := exec.Command("go", "build", "-o", app, "../../plugins/providers/local/testdata/app").CombinedOutput(); err != nil {
 		t.Fatalf("building the test app: %v\n%s", err, out)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := &platform{t: t, app: app, cluster: sdk.ClusterRef{Name: "api-prod", Application: "api", Stack: "prod"}}
-	p.c = sdktest.Serve(t, local.New(local.Options{SupervisorCommand: func(d string) []string { return []string{exe, "supervise", d} }}))
+	p.c = sdktest.Serve(t, local.New(localtest.Options()))
 	ctx := context.Background()
 	p.schemas = p.c.GetSchema(ctx)
 	must(t, p.schemas.Diagnostics)

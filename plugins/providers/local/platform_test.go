@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/plugins/providers/local"
+	"github.com/tackhq/tack/plugins/providers/local/localtest"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )
@@ -30,36 +30,12 @@ import (
 // instances are testdata/app, built once.
 
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "supervise" {
-		os.Exit(supervise(os.Args[2]))
-	}
+	localtest.SuperviseIfAsked()
 	code := m.Run()
 	if appDir != "" {
 		_ = os.RemoveAll(appDir)
 	}
 	os.Exit(code)
-}
-
-// supervise is the test binary as the platform's supervisor. It idles
-// briefly before exiting, so that tests see an emptied platform end soon.
-func supervise(dir string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	if err := local.Supervise(ctx, dir, local.SuperviseOptions{Env: os.Environ(), Log: os.Stderr, Idle: 300 * time.Millisecond}); err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
-		return 1
-	}
-	return 0
-}
-
-// testOptions make a provider whose supervisor is this test binary.
-func testOptions(t testing.TB) local.Options {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return local.Options{SupervisorCommand: func(dir string) []string { return []string{exe, "supervise", dir} }}
 }
 
 var (
@@ -115,7 +91,7 @@ func newPlatform(t testing.TB) *plat {
 		t: t, dir: dir, pdir: filepath.Join(dir, ".tack", "local"), token: filepath.Base(dir), app: testApp(t),
 		cluster: sdk.ClusterRef{Name: "api-prod", Application: "api", Stack: "prod"},
 	}
-	p.c = sdktest.Serve(t, local.New(testOptions(t)))
+	p.c = sdktest.Serve(t, local.New(localtest.Options()))
 	cfg := providerConfig(cty.StringVal(dir))
 	requireNoErrors(t, "ConfigureProvider", p.c.ConfigureProvider(context.Background(), sdk.ConfigureProviderRequest{Config: cfg}).Diagnostics)
 	p.schemas = p.c.GetSchema(context.Background())

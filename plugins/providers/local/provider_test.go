@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/plugins/providers/local"
+	"github.com/tackhq/tack/plugins/providers/local/localtest"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/plugins/sdk/sdktest"
 )
@@ -37,7 +38,7 @@ func TestConformance(t *testing.T) {
 	t.Cleanup(func() { supervisorExits(t, filepath.Join(dir, ".tack", "local")) })
 
 	sdktest.Run(t, sdktest.Suite{
-		Provider: local.New(testOptions(t)),
+		Provider: local.New(localtest.Options()),
 		Config:   fmt.Sprintf("directory = %q", dir),
 		Resources: map[string]sdktest.ResourceCase{
 			"local_file": {
