@@ -76,8 +76,6 @@ type Result struct {
 	// "failed".
 	Outcome string
 	Reason  string
-	Records []Record
-	Verdict *Verdict
 }
 
 // GateError is a failed health gate: which group, how many of how many
@@ -128,10 +126,6 @@ func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) erro
 		live[g.Name] = true
 	}
 	switched := false // an old group was taken out of service
-	keep := func(rec Record) error {
-		res.Records = append(res.Records, rec)
-		return record(rec)
-	}
 	for i, s := range steps {
 		if err := ctx.Err(); err != nil {
 			res.Outcome, res.Reason = "failed", "interrupted before "+s.String()
@@ -139,20 +133,20 @@ func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) erro
 		}
 		e.report(Progress{Index: i, Step: s, Phase: "started"})
 		rec := Record{Step: s, Started: e.now()}
-		err := e.do(ctx, i, s, &res)
+		err := e.do(ctx, i, s)
 		rec.Ended = e.now()
 		if err != nil {
 			rec.Err = err.Error()
 			e.report(Progress{Index: i, Step: s, Phase: "failed", Err: err})
 		}
-		if rerr := keep(rec); rerr != nil {
+		if rerr := record(rec); rerr != nil {
 			return res, rerr
 		}
 		switch {
 		case errors.Is(err, ErrCanaryFailed):
 			// The policy's own answer to a failed canary: remove it.
 			res.Outcome, res.Reason = "canary_failed", err.Error()
-			if uerr := e.undo(ctx, s.OnFail, keep); uerr != nil {
+			if uerr := e.undo(ctx, s.OnFail, record); uerr != nil {
 				res.Outcome = "failed"
 				res.Reason += "; removing the canary failed: " + uerr.Error()
 			}
@@ -172,7 +166,7 @@ func (e *Engine) Run(ctx context.Context, steps []Step, record func(Record) erro
 			}
 			if e.Rollback.OnFailure && len(created) > 0 {
 				failed := created[len(created)-1]
-				if uerr := e.undo(ctx, e.rollbackSteps(failed, resized, steps), keep); uerr != nil {
+				if uerr := e.undo(ctx, e.rollbackSteps(failed, resized, steps), record); uerr != nil {
 					res.Reason += "; the rollback failed: " + uerr.Error()
 				} else {
 					res.Outcome = "rolled_back"
@@ -232,14 +226,13 @@ func (e *Engine) rollbackSteps(failed string, resized map[string]bool, steps []S
 // an interrupted deployment must still be left serving. The first step
 // that fails stops it, so a group that did not pass its gate is never
 // the only one left serving.
-func (e *Engine) undo(ctx context.Context, steps []Step, keep func(Record) error) error {
+func (e *Engine) undo(ctx context.Context, steps []Step, record func(Record) error) error {
 	ctx = context.WithoutCancel(ctx)
-	var res Result
 	for i, s := range steps {
 		index := -1 - i
 		e.report(Progress{Index: index, Step: s, Phase: "started"})
 		rec := Record{Step: s, Started: e.now(), Rollback: true}
-		err := e.do(ctx, index, s, &res)
+		err := e.do(ctx, index, s)
 		rec.Ended = e.now()
 		if err != nil {
 			rec.Err = err.Error()
@@ -247,7 +240,7 @@ func (e *Engine) undo(ctx context.Context, steps []Step, keep func(Record) error
 		} else {
 			e.report(Progress{Index: index, Step: s, Phase: "done"})
 		}
-		if rerr := keep(rec); rerr != nil {
+		if rerr := record(rec); rerr != nil {
 			return rerr
 		}
 		if err != nil {
@@ -257,7 +250,7 @@ func (e *Engine) undo(ctx context.Context, steps []Step, keep func(Record) error
 	return nil
 }
 
-func (e *Engine) do(ctx context.Context, index int, s Step, res *Result) error {
+func (e *Engine) do(ctx context.Context, index int, s Step) error {
 	switch s.Kind {
 	case StepCreate:
 		sg := e.Template
@@ -284,7 +277,7 @@ func (e *Engine) do(ctx context.Context, index int, s Step, res *Result) error {
 	case StepWait:
 		return sleep(ctx, s.Duration)
 	case StepAnalyze:
-		return e.analyze(ctx, s, res)
+		return e.analyze(ctx, s)
 	case StepDestroy:
 		resp := e.Groups.DestroyServerGroup(ctx, sdk.DestroyServerGroupRequest{Cluster: e.Cluster, Name: s.Group})
 		return diagsErr(resp.Diagnostics)
@@ -347,7 +340,7 @@ func (e *Engine) waitHealthy(ctx context.Context, index int, s Step) error {
 // also judged every interval on the window so far, and a judgement that
 // fails outright ends the analysis early: a bad canary need not serve
 // its whole duration.
-func (e *Engine) analyze(ctx context.Context, s Step, res *Result) error {
+func (e *Engine) analyze(ctx context.Context, s Step) error {
 	start := e.now()
 	end := start.Add(s.Duration)
 	for {
@@ -363,7 +356,6 @@ func (e *Engine) analyze(ctx context.Context, s Step, res *Result) error {
 		if err != nil {
 			return err
 		}
-		res.Verdict = &v
 		if v.Passed() && final {
 			return nil
 		}
