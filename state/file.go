@@ -11,7 +11,7 @@ import (
 
 // FormatVersion is the version of the state file format that [WriteFile]
 // writes. docs/state-format.md describes it field by field.
-const FormatVersion = 1
+const FormatVersion = 2
 
 var (
 	// ErrUnsupportedFormat is wrapped by the error [ReadFile] returns for a
@@ -58,14 +58,21 @@ func (e newerFormatError) Is(target error) bool {
 // formats says, for every format version this tack reads, how to decode a
 // file of that version into its own types and how to upgrade the result to
 // the next version. Reading applies the upgrades one after the other until
-// it reaches FormatVersion, whose entry has no upgrade. Only version 1
-// exists so far; a change of format adds a decoder for the new version and
-// gives the old one an upgrade.
+// it reaches FormatVersion, whose entry has no upgrade. A change of format
+// adds a decoder for the new version and gives the old one an upgrade.
 var formats = map[uint64]struct {
 	decode  func(data []byte) (any, error)
 	upgrade func(any) (any, error) // to version+1; nil for FormatVersion
 }{
-	1: {decode: func(data []byte) (any, error) { return decodeV1(data) }},
+	1: {decode: func(data []byte) (any, error) { return decodeV1(data) }, upgrade: upgradeV1},
+	2: {decode: func(data []byte) (any, error) { return decodeV2(data) }},
+}
+
+// upgradeV1 makes a version 1 file version 2: version 2 only adds lists a
+// version 1 file does not have.
+func upgradeV1(f any) (any, error) {
+	f.(*fileV1).FormatVersion = 2
+	return f, nil
 }
 
 // ReadFile reads a state file. It accepts any input without panicking: an

@@ -112,9 +112,13 @@ func TestReadFileBeforeSteps(t *testing.T) {
 	for _, d := range c.History {
 		d.From, d.Kind, d.Steps = nil, "", nil
 	}
+	want.Environments, want.Overrides = map[string]*state.Environment{}, nil // format version 2
 	if diff := cmp.Diff(want, got, state.CmpOptions); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	// Written back, it is the same but for the format version it was
+	// upgraded to.
+	data = bytes.Replace(data, []byte(`"format_version": 1,`), []byte(`"format_version": 2,`), 1)
 	if again := writeState(t, got); !bytes.Equal(data, again) {
 		t.Errorf("writing the state back changed the file:\n%s", cmp.Diff(string(data), string(again)))
 	}
@@ -176,6 +180,11 @@ func TestReadFileErrors(t *testing.T) {
 	}
 	instance := func(fields string) string {
 		return edit(`"schema_version": 0,`, `"schema_version": 0, `+fields+`,`)
+	}
+	// v2 is minimal in format version 2 with fields added at the end.
+	v2 := func(fields string) string {
+		s := strings.Replace(edit(`"clusters": []`, `"clusters": [], `+fields), `"format_version": 1`, `"format_version": 2`, 1)
+		return s
 	}
 	tests := []struct {
 		name     string
@@ -240,6 +249,14 @@ func TestReadFileErrors(t *testing.T) {
 		{"bad step time", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "steps": [{"description": "create a-v001", "ended": "soon"}]}]}]`), `"soon" is not a time in RFC 3339 format`, "clusters[0].history[0].steps[0].ended"},
 		{"unknown step field", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "steps": [{"description": "x", "rolback": true}]}]}]`), `unknown field "rolback"`, "clusters[0].history[0].steps[0]"},
 		{"from not strings", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "from": "a-v001"}]}]`), "expected an array", "clusters[0].history[0].from"},
+		{"environments in version 1", edit(`"clusters": []`, `"clusters": [], "environments": []`), `unknown field "environments"`, ""},
+		{"environment without name", v2(`"environments": [{"vetoes": []}]`), "missing: an environment has a name", "environments[0].name"},
+		{"environment twice", v2(`"environments": [{"name": "prod"}, {"name": "prod"}]`), `environment "prod" is listed twice`, "environments[1]"},
+		{"approval without cluster", v2(`"environments": [{"name": "prod", "approvals": [{"version": "2.0", "actor": "ana", "time": "2025-03-01T14:05:00Z"}]}]`), "an approval names its cluster", "environments[0].approvals[0].cluster"},
+		{"veto without version", v2(`"environments": [{"name": "prod", "vetoes": [{"actor": "ana", "time": "2025-03-01T14:05:00Z"}]}]`), "a decision names a version", "environments[0].vetoes[0].version"},
+		{"unknown pin field", v2(`"environments": [{"name": "prod", "pin": {"version": "2.0", "by": "ana"}}]`), `unknown field "by"`, "environments"},
+		{"override without guardrail", v2(`"overrides": [{"reason": "x", "time": "2025-03-01T14:05:00Z"}]`), "an override names its guardrail", "overrides[0].guardrail"},
+		{"bad override time", v2(`"overrides": [{"guardrail": "guardrail.a", "time": "now"}]`), `"now" is not a time in RFC 3339 format`, "overrides[0].time"},
 		{"time out of range", edit(`"clusters": []`, `"clusters": [{"name": "a", "provider": "tack/local", "history": [{"id": "d1", "outcome": "failed", "started": "9999-12-31T23:00:00-05:00"}]}]`), "outside the years 1 to 9999", "clusters[0].history[0].started"},
 	}
 	for _, tt := range tests {
@@ -273,8 +290,8 @@ func TestReadFileErrors(t *testing.T) {
 func TestReadFileNewerVersion(t *testing.T) {
 	t.Parallel()
 	// A newer file may hold anything; only its version is read.
-	_, err := state.ReadFile(strings.NewReader(`{"format_version": 2, "resources": {"a new": "shape"}}`))
-	const want = "state file format version 2 is newer than this tack understands (1); upgrade tack to read it"
+	_, err := state.ReadFile(strings.NewReader(`{"format_version": 3, "resources": {"a new": "shape"}}`))
+	const want = "state file format version 3 is newer than this tack understands (2); upgrade tack to read it"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %q", err, want)
 	}
@@ -355,7 +372,7 @@ func TestIdentify(t *testing.T) {
 	if err != nil || lineage != "x" || serial != 3 {
 		t.Errorf("Identify = %q, %d, %v", lineage, serial, err)
 	}
-	if _, _, err := state.Identify([]byte(`{"format_version": 2, "lineage": "x", "serial": 1}`)); !errors.Is(err, state.ErrNewerFormat) {
+	if _, _, err := state.Identify([]byte(`{"format_version": 3, "lineage": "x", "serial": 1}`)); !errors.Is(err, state.ErrNewerFormat) {
 		t.Errorf("newer format: %v", err)
 	}
 	if _, _, err := state.Identify([]byte(`{"format_version": 1, "serial": 1}`)); err == nil || !strings.Contains(err.Error(), "lineage") {

@@ -13,6 +13,9 @@ type fileV1 struct {
 	Outputs       map[string]outputV1 `json:"outputs"`
 	Resources     []resourceV1        `json:"resources"`
 	Clusters      []clusterV1         `json:"clusters"`
+	// Version 2 adds these (file_v2.go).
+	Environments []environmentV2 `json:"environments,omitempty"`
+	Overrides    []overrideV2    `json:"overrides,omitempty"`
 }
 
 type outputV1 struct {

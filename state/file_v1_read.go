@@ -23,7 +23,13 @@ import (
 // one exception, docs/state-format.md says, is the optional cluster and
 // deployment fields added before any release: a file without them reads
 // as it always did.)
-func decodeV1(data []byte) (*fileV1, error) {
+func decodeV1(data []byte) (*fileV1, error) { return decodeFile(data, 1) }
+
+// decodeV2 reads a file of format version 2: version 1 and the
+// environments and overrides.
+func decodeV2(data []byte) (*fileV1, error) { return decodeFile(data, 2) }
+
+func decodeFile(data []byte, version uint64) (*fileV1, error) {
 	r := &jsonReader{data: data}
 	var f fileV1
 	err := r.object(func(key string) (err error) {
@@ -53,6 +59,21 @@ func decodeV1(data []byte) (*fileV1, error) {
 				f.Clusters = append(f.Clusters, clusterV1{})
 				return r.clusterV1(&f.Clusters[len(f.Clusters)-1])
 			})
+		case "environments", "overrides":
+			if version < 2 {
+				return r.unknownField(key)
+			}
+			var raw []byte
+			if raw, err = r.raw(); err != nil {
+				return err
+			}
+			var dst any = &f.Environments
+			if key == "overrides" {
+				dst = &f.Overrides
+			}
+			if err := decodeStrict(raw, dst); err != nil {
+				return &FormatError{Path: key, Err: err}
+			}
 		default:
 			return r.unknownField(key)
 		}
@@ -350,6 +371,9 @@ func (f *fileV1) state() (*State, error) {
 			return nil, &FormatError{Path: path, Err: fmt.Errorf("cluster %q is listed twice", c.Name)}
 		}
 		s.Clusters[c.Name] = c
+	}
+	if err := f.railings(s); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -78,7 +78,8 @@ func encodeHeadV1(s *State, tackVersion string) (*fileV1, error) {
 	return f, nil
 }
 
-// encodeClusters is encodeV1 after the resources: the clusters.
+// encodeClusters is encodeV1 after the resources: the clusters, and
+// then the environments and overrides.
 func (f *fileV1) encodeClusters(s *State) error {
 	for _, name := range slices.Sorted(mapKeys(s.Clusters)) {
 		cf, err := clusterToV1(name, s.Clusters[name])
@@ -87,7 +88,7 @@ func (f *fileV1) encodeClusters(s *State) error {
 		}
 		f.Clusters = append(f.Clusters, cf)
 	}
-	return nil
+	return f.encodeRailings(s)
 }
 
 func outputToV1(name string, o *Output) (outputV1, error) {
@@ -555,6 +556,9 @@ func (f *fileV1) writeWith(buf *bytes.Buffer, n int, resource func(dst []byte, i
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := f.writeRailings(buf, value); err != nil {
 		return err
 	}
 	buf.WriteString("\n}\n")

@@ -33,7 +33,7 @@ func FuzzReadFile(f *testing.F) {
 		f.Add(data[:len(data)-2])
 	}
 	f.Add([]byte(minimal))
-	f.Add([]byte(`{"format_version": 2}`))
+	f.Add([]byte(`{"format_version": 3}`))
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "resources": [{"module": "module.m[\"k\"]", "mode": "data", "type": "t", "name": "n", "provider": "a/b", "instances": [{"index_key": "k", "attributes": {}}]}]}`))
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "outputs": {"o": {"value": {"value": 1, "type": "number"}, "type": "dynamic", "sensitive": true}}}`))
 	f.Add([]byte(`{"format_version": 1, "lineage": "x", "clusters": [{"name": "c", "provider": "a/b", "server_groups": [{"name": "c-v001", "created_at": "2025-01-01T00:00:00.5+01:00"}], "history": [{"id": "1", "outcome": "failed"}]}]}`))

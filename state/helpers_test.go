@@ -132,5 +132,15 @@ func fullState(t testing.TB) *state.State {
 			},
 		},
 	}
+	s.Environments["prod"] = &state.Environment{
+		Name:      "prod",
+		Approvals: []*state.Decision{{Cluster: "api-prod", Version: "1.5.0", Actor: "ana", Time: at(50)}},
+		Vetoes:    []*state.Decision{{Version: "1.4.0-rc.1", Actor: "bo", Reason: "leaks memory", Time: at(-40)}},
+		Pin:       &state.Decision{Version: "1.4.0", Actor: "ana", Reason: "holiday freeze", Time: at(3)},
+	}
+	s.Overrides = []*state.Override{{
+		Guardrail: "guardrail.prod-keeps-two", Changes: []string{"cluster.api-prod"}, Message: "production clusters keep at least two instances",
+		Actor: "bo", Reason: "load test at night", Time: at(55),
+	}}
 	return s
 }

@@ -38,6 +38,14 @@ type State struct {
 
 	// Outputs are the root module's outputs, keyed by name.
 	Outputs map[string]*Output
+
+	// Environments are the approvals, vetoes and pins recorded for each
+	// environment, keyed by its name; an environment with none is absent.
+	Environments map[string]*Environment
+
+	// Overrides are the guardrail failures applies went ahead with, oldest
+	// first.
+	Overrides []*Override
 }
 
 // Output is a root module output as last applied.
@@ -55,13 +63,15 @@ func New() *State {
 		Resources: map[string]*Resource{},
 		Clusters:  map[string]*Cluster{},
 		Outputs:   map[string]*Output{},
+
+		Environments: map[string]*Environment{},
 	}
 }
 
-// Empty reports whether s records nothing: no resources, clusters or
-// outputs. A nil State is empty.
+// Empty reports whether s records nothing: no resources, clusters,
+// outputs, environment decisions or overrides. A nil State is empty.
 func (s *State) Empty() bool {
-	return s == nil || len(s.Resources) == 0 && len(s.Clusters) == 0 && len(s.Outputs) == 0
+	return s == nil || len(s.Resources) == 0 && len(s.Clusters) == 0 && len(s.Outputs) == 0 && len(s.Environments) == 0 && len(s.Overrides) == 0
 }
 
 // DeepCopy returns a copy of s that shares nothing mutable with it.
@@ -78,6 +88,8 @@ func (s *State) DeepCopy() *State {
 		Resources:   make(map[string]*Resource, len(s.Resources)),
 		Clusters:    make(map[string]*Cluster, len(s.Clusters)),
 		Outputs:     make(map[string]*Output, len(s.Outputs)),
+
+		Environments: make(map[string]*Environment, len(s.Environments)),
 	}
 	for k, rs := range s.Resources {
 		ret.Resources[k] = rs.DeepCopy()
@@ -91,6 +103,15 @@ func (s *State) DeepCopy() *State {
 			o = &o2
 		}
 		ret.Outputs[k] = o
+	}
+	for k, e := range s.Environments {
+		ret.Environments[k] = e.DeepCopy()
+	}
+	if s.Overrides != nil {
+		ret.Overrides = make([]*Override, len(s.Overrides))
+		for i, o := range s.Overrides {
+			ret.Overrides[i] = o.DeepCopy()
+		}
 	}
 	return ret
 }

@@ -94,6 +94,22 @@ func (s *SyncState) SetCluster(name string, c *Cluster) {
 	s.live().Clusters[name] = c
 }
 
+// Environment returns a deep copy of the named environment's record, or
+// nil.
+func (s *SyncState) Environment(name string) *Environment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.live().Environments[name].DeepCopy()
+}
+
+// AddOverride appends a copy of o to the state's overrides.
+func (s *SyncState) AddOverride(o *Override) {
+	o = o.DeepCopy()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.live().Overrides = append(s.live().Overrides, o)
+}
+
 // Lock takes the mutex and returns the wrapped state itself, for a caller
 // that must read or change several things at once (a cluster's server
 // groups and its history together). The caller must call [SyncState.Unlock]
@@ -137,8 +153,8 @@ func (s *SyncState) Snapshot() *State {
 	clear(s.dirty)
 	// The resources are shared; the rest is small, and copied.
 	ret := &State{Lineage: live.Lineage, Serial: live.Serial, TackVersion: live.TackVersion}
-	rest := (&State{Clusters: live.Clusters, Outputs: live.Outputs}).DeepCopy()
-	ret.Clusters, ret.Outputs = rest.Clusters, rest.Outputs
+	rest := (&State{Clusters: live.Clusters, Outputs: live.Outputs, Environments: live.Environments, Overrides: live.Overrides}).DeepCopy()
+	ret.Clusters, ret.Outputs, ret.Environments, ret.Overrides = rest.Clusters, rest.Outputs, rest.Environments, rest.Overrides
 	ret.Resources = maps.Clone(s.snap)
 	return ret
 }

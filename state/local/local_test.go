@@ -173,7 +173,7 @@ func TestWriteRefusesUnreadableStoredState(t *testing.T) {
 	t.Parallel()
 	for name, content := range map[string]string{
 		"damaged": `{"format_version": 1, "lineage": `,
-		"newer":   `{"format_version": 2, "lineage": "x", "serial": 1}`,
+		"newer":   `{"format_version": 3, "lineage": "x", "serial": 1}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -253,7 +253,7 @@ func TestWriteChecksLargeStoredState(t *testing.T) {
 func TestReadErrorNamesFile(t *testing.T) {
 	t.Parallel()
 	path := newPath(t)
-	if err := os.WriteFile(path, []byte(`{"format_version": 2}`), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(`{"format_version": 3}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err := local.New(path).Read(t.Context())
