@@ -82,6 +82,12 @@ type ClusterChange struct {
 	Policy    delivery.Policy
 	Judgement delivery.Judgement
 	Rollback  delivery.Rollback
+
+	// Environment is the environment the cluster belongs to, "" when
+	// none. Constraints are its promotion constraints and its policy's
+	// window, as they stand for this change; a blocked one blocks it.
+	Environment string
+	Constraints []Constraint
 }
 
 // ClusterDrift is one thing about a cluster's live groups that differs

@@ -69,6 +69,13 @@ type Plan struct {
 	Clusters     []*ClusterChange
 	ClusterDrift []*ClusterDrift
 
+	// Guardrails are every guardrail the plan was checked against, with
+	// counts; Verdicts are their failures and undecided results, in the
+	// order of the changes they concern. A failing mandatory guardrail,
+	// or an overridable one not overridden, blocks apply (Blockers).
+	Guardrails []*GuardrailCheck
+	Verdicts   []*Verdict
+
 	// PriorState is the state after refresh: what apply starts from.
 	PriorState *state.State
 	// Schemas are the schemas of the resource types in Changes and Drift,

@@ -69,6 +69,8 @@ type planFile struct {
 	Outputs       []outputSrc                     `json:"outputs,omitempty"`
 	Clusters      []clusterChangeSrc              `json:"clusters,omitempty"`
 	ClusterDrift  []clusterDriftSrc               `json:"cluster_drift,omitempty"`
+	Guardrails    []guardrailCheckSrc             `json:"guardrails,omitempty"`
+	Verdicts      []verdictSrc                    `json:"verdicts,omitempty"`
 	PriorState    json.RawMessage                 `json:"prior_state"`
 	Schemas       map[string]map[string]*blockSrc `json:"schemas,omitempty"`
 	Errored       bool                            `json:"errored,omitempty"`
@@ -222,6 +224,7 @@ func WritePlanFile(w io.Writer, p *Plan, tackVersion string) error {
 	for _, d := range p.ClusterDrift {
 		f.ClusterDrift = append(f.ClusterDrift, clusterDriftSrc{Cluster: d.Cluster, Group: d.Group, Change: d.Change})
 	}
+	encodeRailings(p, &f)
 	prior := p.PriorState
 	if prior == nil {
 		prior = state.New()
@@ -311,6 +314,9 @@ func ReadPlanFile(r io.Reader) (*Plan, error) {
 	}
 	for _, d := range f.ClusterDrift {
 		p.ClusterDrift = append(p.ClusterDrift, &ClusterDrift{Cluster: d.Cluster, Group: d.Group, Change: d.Change})
+	}
+	if err := decodeRailings(&f, p); err != nil {
+		return nil, err
 	}
 	for source, types := range f.Schemas {
 		p.Schemas[source] = map[string]*sdk.Block{}
@@ -575,6 +581,8 @@ type clusterChangeSrc struct {
 	Policy        policySrc         `json:"policy"`
 	Judgement     judgementSrc      `json:"judgement"`
 	Rollback      rollbackSrc       `json:"rollback"`
+	Environment   string            `json:"environment,omitempty"`
+	Constraints   []constraintSrc   `json:"constraints,omitempty"`
 }
 
 type capacitySrc struct {
@@ -664,8 +672,10 @@ func encodeClusterChange(c *ClusterChange) (clusterChangeSrc, error) {
 			DelayBetweenStepsNs: int64(c.Policy.DelayBetweenSteps), CanaryWeight: c.Policy.CanaryWeight, CanaryCapacity: c.Policy.CanaryCapacity,
 			CanaryDurationNs: int64(c.Policy.CanaryDuration), MinHealthyPercent: c.Policy.MinHealthyPercent, HealthyDeadlineNs: int64(c.Policy.HealthyDeadline),
 		},
-		Judgement: judgementSrc(c.Judgement),
-		Rollback:  rollbackSrc(c.Rollback),
+		Judgement:   judgementSrc(c.Judgement),
+		Rollback:    rollbackSrc(c.Rollback),
+		Environment: c.Environment,
+		Constraints: encodeConstraints(c.Constraints),
 	}
 	for _, g := range c.Live {
 		cs.Live = append(cs.Live, groupSrc{Name: g.Name, Seq: g.Seq, Capacity: capacitySrc(g.Capacity), Enabled: g.Enabled, Weight: g.Weight, Healthy: g.Healthy, Created: g.Created, Failed: g.Failed})
@@ -716,8 +726,12 @@ func decodeClusterChange(cs clusterChangeSrc) (*ClusterChange, error) {
 			DelayBetweenSteps: time.Duration(cs.Policy.DelayBetweenStepsNs), CanaryWeight: cs.Policy.CanaryWeight, CanaryCapacity: cs.Policy.CanaryCapacity,
 			CanaryDuration: time.Duration(cs.Policy.CanaryDurationNs), MinHealthyPercent: cs.Policy.MinHealthyPercent, HealthyDeadline: time.Duration(cs.Policy.HealthyDeadlineNs),
 		},
-		Judgement: delivery.Judgement(cs.Judgement),
-		Rollback:  delivery.Rollback(cs.Rollback),
+		Judgement:   delivery.Judgement(cs.Judgement),
+		Rollback:    delivery.Rollback(cs.Rollback),
+		Environment: cs.Environment,
+	}
+	if c.Constraints, err = decodeConstraints(cs.Constraints); err != nil {
+		return nil, err
 	}
 	var ok bool
 	if c.Action, ok = clusterActionByName(cs.Action); !ok {

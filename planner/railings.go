@@ -1,0 +1,195 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Enforcement is what a failing guardrail does to an apply.
+type Enforcement string
+
+const (
+	// Advisory: the failure is a warning; apply goes ahead.
+	Advisory Enforcement = "advisory"
+	// Overridable: the failure blocks apply unless it is overridden with
+	// a reason (-override=NAME -reason=…), which the state records.
+	Overridable Enforcement = "overridable"
+	// Mandatory: the failure blocks apply.
+	Mandatory Enforcement = "mandatory"
+)
+
+// Where a guardrail comes from.
+const (
+	GuardrailConfig  = "config"  // a guardrail block
+	GuardrailBuiltin = "builtin" // one of tack's own, on by default
+	GuardrailPolicy  = "policy"  // a Rego package in policy/
+)
+
+// GuardrailCheck is one guardrail as the plan evaluated it: how many
+// changes it applied to, and how many of those it failed on or could not
+// decide. The verdicts themselves are in [Plan.Verdicts].
+type GuardrailCheck struct {
+	// Name is how -override names it: "guardrail.prod-keeps-two",
+	// "guardrail.traffic-guard", "policy.main".
+	Name        string
+	Enforcement Enforcement
+	Source      string // GuardrailConfig, GuardrailBuiltin or GuardrailPolicy
+	// Checked counts the changes it applied to; Failed and Unknown are
+	// among them.
+	Checked, Failed, Unknown int
+}
+
+// VerdictResult is what a guardrail said of a change, when it did not
+// simply pass.
+type VerdictResult string
+
+const (
+	// VerdictFail: the condition is false.
+	VerdictFail VerdictResult = "fail"
+	// VerdictUnknown: the condition depends on values known only after
+	// apply; it is not decided, and blocks nothing.
+	VerdictUnknown VerdictResult = "unknown"
+)
+
+// Verdict is a guardrail that failed on a change, or could not decide.
+// Passing verdicts are only counted, in [GuardrailCheck].
+type Verdict struct {
+	Guardrail   string
+	Enforcement Enforcement
+	// Address is the change it concerns, "cluster.api-prod" or
+	// "local_file.a[0]"; empty for a policy result that names none.
+	Address string
+	Result  VerdictResult
+	Message string
+	// Override is set when -override lets the failure through.
+	Override *Override
+}
+
+// Blocks reports whether the verdict stops an apply: a mandatory
+// failure, or an overridable one nobody overrode.
+func (v *Verdict) Blocks() bool {
+	if v.Result != VerdictFail {
+		return false
+	}
+	return v.Enforcement == Mandatory || v.Enforcement == Overridable && v.Override == nil
+}
+
+// Override lets an overridable guardrail's failures through: who asked,
+// when and why.
+type Override struct {
+	Guardrail string
+	Reason    string
+	Actor     string
+	Time      time.Time
+}
+
+// ConstraintStatus is where a cluster change stands against one of its
+// environment's constraints or its policy's window.
+type ConstraintStatus string
+
+const (
+	// ConstraintMet: nothing stands in the way.
+	ConstraintMet ConstraintStatus = "met"
+	// ConstraintWaits: apply waits for it, within the same apply: an
+	// upstream environment's deployment of the version, and its soak.
+	ConstraintWaits ConstraintStatus = "waits"
+	// ConstraintBlocked: the change cannot go ahead now; Hint says what
+	// would let it.
+	ConstraintBlocked ConstraintStatus = "blocked"
+)
+
+// The kinds of constraint.
+const (
+	ConstraintWindow         = "window"          // the delivery policy's window
+	ConstraintAllowedTimes   = "allowed_times"   // the environment's allowed times
+	ConstraintDependsOn      = "depends_on"      // an upstream environment runs the version, healthy, for its soak
+	ConstraintManualApproval = "manual_approval" // tack approve
+	ConstraintVeto           = "veto"            // tack veto
+	ConstraintPin            = "pin"             // tack pin
+)
+
+// Constraint is one promotion constraint or window as it applies to a
+// cluster change.
+type Constraint struct {
+	Kind   string
+	Status ConstraintStatus
+	// Detail says what was found: "staging has run 2.0 healthy for 3h
+	// (soak 1h)".
+	Detail string
+	// Hint says how to get past a blocked constraint: "tack approve
+	// cluster.api-prod 2.0".
+	Hint string
+	// Environment is the environment the constraint is about: the
+	// cluster's own, or for depends_on the upstream one.
+	Environment string
+	// Upstream are, for a depends_on that waits, the clusters in the
+	// upstream environment whose deployment in this apply it waits for;
+	// Soak is how long the version must then run healthy there.
+	Upstream []string
+	Soak     time.Duration
+}
+
+// Blockers are the verdicts that stop the plan from being applied, in
+// plan order.
+func (p *Plan) Blockers() []*Verdict {
+	var out []*Verdict
+	for _, v := range p.Verdicts {
+		if v.Blocks() {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ApplyOverrides lets the failures of the named overridable guardrails
+// through, each with its reason, actor and time. Naming a guardrail the
+// plan did not check, or a mandatory one, is an error; naming one that
+// did not fail is a warning, and records nothing.
+func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, o := range overrides {
+		var check *GuardrailCheck
+		for _, g := range p.Guardrails {
+			if g.Name == o.Guardrail {
+				check = g
+			}
+		}
+		switch {
+		case check == nil:
+			var names []string
+			for _, g := range p.Guardrails {
+				names = append(names, g.Name)
+			}
+			detail := fmt.Sprintf("-override names %s, which this plan did not check.", o.Guardrail)
+			if len(names) > 0 {
+				detail += " It checked: " + strings.Join(names, ", ") + "."
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No such guardrail", Detail: detail})
+			continue
+		case check.Enforcement == Mandatory:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Mandatory guardrail cannot be overridden",
+				Detail: fmt.Sprintf("%s is mandatory: a change it fails on is not applied, with or without -override. Change the configuration, or the guardrail's enforcement.", o.Guardrail)})
+			continue
+		case strings.TrimSpace(o.Reason) == "":
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Override without a reason",
+				Detail: fmt.Sprintf("-override=%s needs -reason=\"…\": the state records why the guardrail was overridden, and who did it.", o.Guardrail)})
+			continue
+		}
+		used := false
+		for _, v := range p.Verdicts {
+			if v.Guardrail == o.Guardrail && v.Result == VerdictFail && v.Enforcement != Mandatory {
+				o := o
+				v.Override = &o
+				used = true
+			}
+		}
+		if !used {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Override not needed",
+				Detail: fmt.Sprintf("%s does not fail on this plan; -override=%s does nothing and is not recorded.", o.Guardrail, o.Guardrail)})
+		}
+	}
+	return diags
+}
