@@ -583,6 +583,19 @@ func decodeCluster(block *hcl.Block) (*Cluster, hcl.Diagnostics) {
 		diags = append(diags, pdiags...)
 		c.ProviderRef = ref
 	}
+	if attr, ok := content.Attributes["environment"]; ok {
+		t, tdiags := hcl.AbsTraversalForExpr(attr.Expr)
+		if tdiags.HasErrors() || len(t) != 2 || t.RootName() != "environment" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid environment",
+				Detail:   "A cluster's environment refers to an environment block, as in environment = environment.prod: promotion constraints are read before anything is evaluated.",
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+		} else if a, ok := t[1].(hcl.TraverseAttr); ok {
+			c.EnvironmentName = a.Name
+		}
+	}
 	blocks, bdiags := uniqueBlocks(content.Blocks, "cluster")
 	diags = append(diags, bdiags...)
 	for _, b := range blocks {

@@ -206,15 +206,18 @@ type Application struct {
 // Cluster is a cluster block: the server groups of one application in one
 // stack and detail, named app-stack-detail.
 type Cluster struct {
-	Name          string
-	Application   hcl.Expression
-	Stack         hcl.Expression
-	Detail        hcl.Expression
-	ProviderRef   *ProviderRef
-	Delivery      hcl.Expression
-	Environment   hcl.Expression
-	LoadBalancers hcl.Expression
-	Capacity      *Capacity
+	Name        string
+	Application hcl.Expression
+	Stack       hcl.Expression
+	Detail      hcl.Expression
+	ProviderRef *ProviderRef
+	Delivery    hcl.Expression
+	Environment hcl.Expression
+	// EnvironmentName is the environment Environment refers to, "prod";
+	// empty when the cluster belongs to none.
+	EnvironmentName string
+	LoadBalancers   hcl.Expression
+	Capacity        *Capacity
 	// ServerGroup is the body of the server_group block, decoded with the
 	// schema of the provider that hosts the cluster.
 	ServerGroup hcl.Body
