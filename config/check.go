@@ -17,8 +17,8 @@ import (
 // values, resource and module bodies with their count and for_each,
 // clusters and applications' owners, in HCL's native syntax; depends_on
 // lists, provider blocks, policy and environment settings and JSON bodies
-// are checked when they are evaluated. Guardrail conditions refer to the
-// planned change, which only the planner knows.
+// are checked when they are evaluated. Guardrail conditions and messages
+// may refer to change, the planned change they judge.
 func (c *Config) CheckReferences() hcl.Diagnostics {
 	diags := c.Module.checkReferences(c.Children)
 	for _, name := range sortedKeys(c.Children) {
@@ -32,6 +32,8 @@ func (c *Config) CheckReferences() hcl.Diagnostics {
 // declarations.
 type refScope struct {
 	count, forEach bool
+	// change is set in a guardrail, which judges a planned change.
+	change bool
 }
 
 func (m *Module) checkReferences(children map[string]*Config) hcl.Diagnostics {
@@ -77,6 +79,11 @@ func (m *Module) checkReferences(children map[string]*Config) hcl.Diagnostics {
 	}
 	for _, name := range sortedKeys(m.Applications) {
 		check(none, m.Applications[name].Owner, m.Applications[name].Description)
+	}
+	for _, name := range sortedKeys(m.Guardrails) {
+		g := m.Guardrails[name]
+		check(none, g.AppliesTo, g.Enabled, g.MaxDrop)
+		check(refScope{change: true}, g.Condition, g.Message)
 	}
 	return diags
 }
@@ -182,6 +189,15 @@ func (m *Module) checkRef(ref *addrs.Reference, scope refScope, children map[str
 				Severity: hcl.DiagError,
 				Summary:  `Reference to "count" in a block without count`,
 				Detail:   "count.index is the index of an instance, so it exists only in a block that sets count.",
+				Subject:  ref.SourceRange.Ptr(),
+			}}
+		}
+	case addrs.PlannedChange:
+		if !scope.change {
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  `Reference to "change" outside a guardrail`,
+				Detail:   "change is the planned change a guardrail judges, so it exists only in a guardrail's condition and message.",
 				Subject:  ref.SourceRange.Ptr(),
 			}}
 		}

@@ -710,12 +710,16 @@ func decodeEnvironment(block *hcl.Block) (*Environment, hcl.Diagnostics) {
 
 var guardrailSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
-		{Name: "enforcement", Required: true}, {Name: "condition", Required: true}, {Name: "message", Required: true}, {Name: "applies_to"},
+		{Name: "enforcement"}, {Name: "condition"}, {Name: "message"}, {Name: "applies_to"}, {Name: "enabled"}, {Name: "max_drop"},
 	},
 }
 
+// BuiltinGuardrails are the guardrails tack checks without being asked,
+// by name; a guardrail block with one of these names configures it.
+var BuiltinGuardrails = []string{"traffic-guard", "protected-environment", "capacity-drop"}
+
 func decodeGuardrail(block *hcl.Block) (*Guardrail, hcl.Diagnostics) {
-	g := &Guardrail{Name: block.Labels[0], DeclRange: block.DefRange}
+	g := &Guardrail{Name: block.Labels[0], DeclRange: block.DefRange, Builtin: contains(BuiltinGuardrails, block.Labels[0])}
 	diags := checkName("guardrail", g.Name, block.LabelRanges[0])
 	content, cdiags := block.Body.Content(guardrailSchema)
 	diags = append(diags, cdiags...)
@@ -733,10 +737,41 @@ func decodeGuardrail(block *hcl.Block) (*Guardrail, hcl.Diagnostics) {
 		}
 		g.Enforcement = s
 	}
-	for name, target := range map[string]*hcl.Expression{"condition": &g.Condition, "message": &g.Message, "applies_to": &g.AppliesTo} {
+	for name, target := range map[string]*hcl.Expression{"condition": &g.Condition, "message": &g.Message, "applies_to": &g.AppliesTo, "enabled": &g.Enabled, "max_drop": &g.MaxDrop} {
 		if attr, ok := content.Attributes[name]; ok {
 			*target = attr.Expr
 		}
+	}
+	if g.Builtin {
+		for _, name := range []string{"condition", "message"} {
+			if attr, ok := content.Attributes[name]; ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Built-in guardrail has its own condition",
+					Detail:   fmt.Sprintf("guardrail %q is one of tack's own (%s): a block of that name sets its enforcement, applies_to or enabled, not its %s. To check something else, give the guardrail another name.", g.Name, strings.Join(BuiltinGuardrails, ", "), name),
+					Subject:  attr.NameRange.Ptr(),
+				})
+			}
+		}
+	} else {
+		for _, name := range []string{"enforcement", "condition", "message"} {
+			if _, ok := content.Attributes[name]; !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Missing required argument",
+					Detail:   fmt.Sprintf("The argument %q is required in a guardrail block.", name),
+					Subject:  block.Body.MissingItemRange().Ptr(),
+				})
+			}
+		}
+	}
+	if attr, ok := content.Attributes["max_drop"]; ok && g.Name != "capacity-drop" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unsupported argument",
+			Detail:   "max_drop sets the built-in guardrail \"capacity-drop\": how much of a cluster's capacity one apply may take away.",
+			Subject:  attr.NameRange.Ptr(),
+		})
 	}
 	return g, diags
 }

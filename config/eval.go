@@ -51,6 +51,9 @@ type Scope struct {
 	// Self is self, in provisioner-like places that allow it; cty.NilVal
 	// elsewhere.
 	Self cty.Value
+	// Change is change, the planned change a guardrail judges; cty.NilVal
+	// elsewhere.
+	Change cty.Value
 }
 
 func (s *Scope) functions() map[string]function.Function {
@@ -166,6 +169,12 @@ func (s *Scope) EvalContext(refs []*addrs.Reference) (*hcl.EvalContext, hcl.Diag
 				continue
 			}
 			vars["self"] = s.Self
+		case addrs.PlannedChange:
+			if s.Change == cty.NilVal {
+				diags = append(diags, misplaced(ref, "change", "a guardrail's condition and message"))
+				continue
+			}
+			vars["change"] = s.Change
 		}
 	}
 	for root, attrs := range roots {

@@ -262,5 +262,13 @@ type Guardrail struct {
 	Condition   hcl.Expression
 	Message     hcl.Expression
 	AppliesTo   hcl.Expression
-	DeclRange   hcl.Range
+	// Enabled turns the guardrail off when false.
+	Enabled hcl.Expression
+	// MaxDrop is capacity-drop's ratio of a cluster's capacity one apply
+	// may take away.
+	MaxDrop hcl.Expression
+	// Builtin is set for a block that configures one of
+	// [BuiltinGuardrails]; its condition is tack's own.
+	Builtin   bool
+	DeclRange hcl.Range
 }

@@ -50,6 +50,10 @@ type ForEachAttr struct{ Name string }
 // Self is self, the object a provisioner or postcondition belongs to.
 type Self struct{}
 
+// PlannedChange is change, the planned change a guardrail's condition
+// and message judge.
+type PlannedChange struct{}
+
 // ProviderConfig is a provider block as a resource's or cluster's provider
 // argument names it: aws for the default configuration of the aws provider,
 // aws.west for the one with alias = "west". This is the short form written
@@ -77,6 +81,7 @@ func (a PathAttr) String() string    { return "path." + a.Name }
 func (CountAttr) String() string     { return "count.index" }
 func (a ForEachAttr) String() string { return "each." + a.Name }
 func (Self) String() string          { return "self" }
+func (PlannedChange) String() string { return "change" }
 func (a ProviderConfig) String() string {
 	if a.Alias == "" {
 		return a.Type
@@ -125,6 +130,9 @@ func (a ForEachAttr) Equal(o ForEachAttr) bool { return a == o }
 
 // Equal is always true: there is one self.
 func (a Self) Equal(o Self) bool { return true }
+
+// Equal reports true: there is one change in a guardrail's scope.
+func (a PlannedChange) Equal(o PlannedChange) bool { return true }
 
 // Equal reports whether a and o are the same provider configuration.
 func (a ProviderConfig) Equal(o ProviderConfig) bool { return a == o }

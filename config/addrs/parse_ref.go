@@ -21,8 +21,8 @@ type Reference struct {
 // by hcl.AbsTraversalForExpr or Expression.Variables) as a [Reference].
 //
 // A traversal whose root is not one of var, local, module, data, cluster,
-// application, delivery_policy, environment, guardrail, path, count, each
-// or self is a managed resource: aws_lb.web, optionally followed by an
+// application, delivery_policy, environment, guardrail, path, count, each,
+// self or change is a managed resource: aws_lb.web, optionally followed by an
 // index that selects one instance. module.x followed by an attribute is
 // that output of the call; module.x followed by anything else is the whole
 // call, with the rest left in Remaining.
@@ -105,6 +105,8 @@ func ParseRef(traversal hcl.Traversal) (*Reference, hcl.Diagnostics) {
 		return newRef(ForEachAttr{name}, traversal, 2), nil
 	case "self":
 		return newRef(Self{}, traversal, 1), nil
+	case "change":
+		return newRef(PlannedChange{}, traversal, 1), nil
 	default:
 		return parseResourceRef(ManagedResourceMode, traversal, hcl.Range{}, traversal)
 	}

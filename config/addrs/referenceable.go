@@ -7,7 +7,7 @@ package addrs
 //   - [InputVariable], [LocalValue], [ModuleCall], [ModuleCallOutput]
 //   - [Resource], [ResourceInstance]
 //   - [Cluster], [Application], [DeliveryPolicy], [Environment], [Guardrail]
-//   - [PathAttr], [CountAttr], [ForEachAttr], [Self]
+//   - [PathAttr], [CountAttr], [ForEachAttr], [Self], [PlannedChange]
 //
 // String renders the reference as written in HCL, and [ParseRef] reads it
 // back to an equal subject.
@@ -31,3 +31,4 @@ func (PathAttr) referenceable()         {}
 func (CountAttr) referenceable()        {}
 func (ForEachAttr) referenceable()      {}
 func (Self) referenceable()             {}
+func (PlannedChange) referenceable()    {}

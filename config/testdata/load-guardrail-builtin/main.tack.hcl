@@ -1,0 +1,25 @@
+guardrail "traffic-guard" {
+  enforcement = "overridable"
+  condition   = true
+}
+
+guardrail "capacity-drop" {
+  max_drop = 0.25
+}
+
+guardrail "prod-keeps-two" {
+  enforcement = "advisory"
+  condition   = true
+  message     = "x"
+  max_drop    = 0.5
+}
+
+guardrail "names-known" {
+  enforcement = "advisory"
+  condition   = change.address != var.nope
+  message     = "never"
+}
+
+locals {
+  addr = change.address
+}
