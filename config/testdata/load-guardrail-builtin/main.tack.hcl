@@ -13,13 +13,3 @@ guardrail "prod-keeps-two" {
   message     = "x"
   max_drop    = 0.5
 }
-
-guardrail "names-known" {
-  enforcement = "advisory"
-  condition   = change.address != var.nope
-  message     = "never"
-}
-
-locals {
-  addr = change.address
-}

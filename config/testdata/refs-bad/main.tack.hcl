@@ -32,3 +32,13 @@ cluster "api-prod" {
     command = [var.region]
   }
 }
+
+guardrail "names-known" {
+  enforcement = "advisory"
+  condition   = change.address != var.nope
+  message     = "never ${change.address}"
+}
+
+locals {
+  addr = change.address
+}
