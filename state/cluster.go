@@ -15,6 +15,11 @@ type Cluster struct {
 	// it, "cluster.api-prod"; a plan destroys a recorded cluster whose
 	// address the configuration no longer has.
 	Config string
+	// Environment is the environment the cluster belonged to when last
+	// planned, "prod"; empty when none. It says whether a destroy of a
+	// cluster the configuration no longer has is one of a protected
+	// environment.
+	Environment string
 
 	// ServerGroups are the cluster's live server groups, oldest first.
 	ServerGroups []*ServerGroup
@@ -28,7 +33,7 @@ func (c *Cluster) DeepCopy() *Cluster {
 	if c == nil {
 		return nil
 	}
-	ret := &Cluster{Name: c.Name, Provider: c.Provider, Config: c.Config}
+	ret := &Cluster{Name: c.Name, Provider: c.Provider, Config: c.Config, Environment: c.Environment}
 	if c.ServerGroups != nil {
 		ret.ServerGroups = make([]*ServerGroup, len(c.ServerGroups))
 		for i, sg := range c.ServerGroups {

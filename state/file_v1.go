@@ -67,6 +67,7 @@ type clusterHeadV1 struct {
 	Provider      string `json:"provider"`
 	ProviderAlias string `json:"provider_alias,omitempty"`
 	Config        string `json:"config,omitempty"`
+	Environment   string `json:"environment,omitempty"` // version 2
 }
 
 type serverGroupV1 struct {
