@@ -147,6 +147,9 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 	if plan.Errored {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Plan has errors", Detail: "This plan stopped at an error, so it cannot be applied. Fix the error and plan again."}}
 	}
+	if blockers := plan.Blockers(); len(blockers) > 0 {
+		return nil, blockedDiags(blockers)
+	}
 	w := newWalker(p, PlanOpts{Mode: plan.Mode}, plan.PriorState)
 	defer w.providers.closeAll()
 	ctx, stop := context.WithCancel(ctx)
@@ -154,6 +157,12 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 	w.applying = newApplyRun(w.refreshed, persist, p.opts.Events)
 	w.applying.stop = stop
 	w.plan = plan
+	if recordOverrides(plan, w.refreshed) {
+		if err := w.applying.flush(); err != nil {
+			return w.refreshed.Close(), hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to save state",
+				Detail: fmt.Sprintf("Recording the guardrail overrides failed: %s. Nothing was changed.", err)}}
+		}
+	}
 
 	// What expressions see before anything is applied: the planned
 	// values, replaced as objects are applied.

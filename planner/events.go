@@ -74,6 +74,15 @@ type DeploymentProgress struct {
 	Progress delivery.Progress
 }
 
+// SoakWaiting: a cluster's deployment waits, before its first step, for
+// the clusters of an upstream environment that this apply deployed to to
+// run their soak time out.
+type SoakWaiting struct {
+	Cluster  addrs.Cluster
+	Upstream []string
+	Until    time.Time
+}
+
 // ClusterChanged: a cluster change ended, with the deployment's outcome
 // as the state records it (succeeded, rolled_back, canary_failed,
 // failed, or in_progress when interrupted).
@@ -95,3 +104,4 @@ func (ChangePlanned) event()      {}
 func (StateSaved) event()         {}
 func (DeploymentProgress) event() {}
 func (ClusterChanged) event()     {}
+func (SoakWaiting) event()        {}

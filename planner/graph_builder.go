@@ -28,14 +28,15 @@ func buildPlanGraph(w *walker, moved map[string]addrs.AbsResourceInstance) (*gra
 // buildApplyGraph builds the graph that carries out a plan:
 func buildApplyGraph(w *walker) (*graph, hcl.Diagnostics) {
 	return buildGraph(w,
-		&applyChangesTransformer{}, // a node per resource with changes, and per delete
-		&configValuesTransformer{}, // locals and outputs, evaluated with applied values
-		&moduleTransformer{},       // each module call's expansion and input variables
-		&providerTransformer{},     // a node per provider configuration, before its users
-		&referenceTransformer{},    // edges from references and depends_on
-		&moduleExpandTransformer{}, // a module's objects after its call's expansion
-		&destroyOrderTransformer{}, // deletes after the deletes of what depends on them
-		&cycleTransformer{},        // a cycle is an error naming every object on it
+		&applyChangesTransformer{},     // a node per resource with changes, and per delete
+		&configValuesTransformer{},     // locals and outputs, evaluated with applied values
+		&moduleTransformer{},           // each module call's expansion and input variables
+		&providerTransformer{},         // a node per provider configuration, before its users
+		&referenceTransformer{},        // edges from references and depends_on
+		&moduleExpandTransformer{},     // a module's objects after its call's expansion
+		&destroyOrderTransformer{},     // deletes after the deletes of what depends on them
+		&environmentOrderTransformer{}, // clusters after those of upstream environments
+		&cycleTransformer{},            // a cycle is an error naming every object on it
 	)
 }
 

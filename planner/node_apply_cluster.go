@@ -59,7 +59,7 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		return clusterError(subject, summary, format, args...)
 	}
 	if ch.Action == ClusterBlocked {
-		return fail("Cluster change blocked", "%s was not changed: %s.", ch.Addr, ch.Blocked)
+		return fail("Cluster change blocked", "%s was not changed: %s.%s", ch.Addr, ch.Blocked, ch.hints())
 	}
 	if w.interrupted() {
 		return nil
@@ -89,8 +89,14 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		if diags.HasErrors() {
 			return diags
 		}
-		if now := w.p.opts.Now(); !d.policy.window.Open(now) {
-			return fail("Cluster change blocked", "%s was not changed: it is outside the delivery policy's window (%s) now.", ch.Addr, d.policy.window)
+		env, ediags := w.environment(n.cfg.EnvironmentName)
+		if ediags.HasErrors() {
+			return ediags
+		}
+		for _, c := range windowConstraints(ch, d.policy.window, env, w.p.opts.Now()) {
+			if c.Status == ConstraintBlocked {
+				return fail("Cluster change blocked", "%s was not changed: it is %s now. To go ahead: %s.", ch.Addr, c.Detail, c.Hint)
+			}
 		}
 		if ch.Action != ClusterCreate && ch.Action != ClusterDeploy {
 			return w.runDeployment(ctx, ch, eng, pi.ref(), subject)
@@ -101,6 +107,12 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		lbs, _ := d.loadBalancers.UnmarkDeep()
 		if !lbs.IsWhollyKnown() {
 			return fail("Load balancers not known", "The load balancers of %s are still not known after the objects they depend on were applied; this is a bug in tack.", ch.Addr)
+		}
+		if err := w.awaitUpstream(ctx, ch); err != nil {
+			if ctx.Err() != nil {
+				return nil // the walk reports the interruption
+			}
+			return fail("Cluster change blocked", "%s was not changed: %s.", ch.Addr, err)
 		}
 		eng.Template.Spec, eng.Template.SpecHash, eng.Template.Version = d.spec, d.specHash, d.version
 		for _, v := range lbs.AsValueSlice() {
@@ -208,7 +220,7 @@ func (r *clusterRecorder) save(ctx context.Context) error {
 	}
 	c := r.w.refreshed.Cluster(r.ch.Ref.Name)
 	if c == nil {
-		c = &state.Cluster{Name: r.ch.Ref.Name, Config: r.ch.Addr.String()}
+		c = &state.Cluster{Name: r.ch.Ref.Name, Config: r.ch.Addr.String(), Environment: r.ch.Environment}
 	}
 	c.Provider = r.provider
 	c.ServerGroups = nil

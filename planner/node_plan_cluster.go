@@ -76,7 +76,7 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 	if diags.HasErrors() {
 		return diags
 	}
-	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, n.c.DeclRange)
+	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, n.c.EnvironmentName, n.c.DeclRange)
 	diags = append(diags, ldiags...)
 	if ldiags.HasErrors() {
 		return diags
@@ -87,6 +87,7 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 		Strategy: d.policy.policy.Strategy, Version: d.version, Capacity: d.capacity,
 		Spec: d.spec, SpecHash: d.specHash, Current: cty.NullVal(d.spec.Type()), LoadBalancers: d.loadBalancers,
 		Live: live.groups(rec), Policy: d.policy.policy, Judgement: d.policy.judgement, Rollback: d.policy.rollback,
+		Environment: n.c.EnvironmentName,
 	}
 	if cur := live.serving(); cur != nil {
 		ch.Current = cur.Spec
@@ -108,12 +109,11 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 	if ch.Rollback.KeepFailed {
 		keepFailedCanary(ch.Steps)
 	}
-	if ch.Changes() && ch.Action != ClusterDestroy {
-		if err := delivery.CheckTrafficGuard(ch.Live, ch.Steps); err != nil {
-			ch.block("the traffic guard refuses it: " + err.Error())
-		} else if now := w.p.opts.Now(); !d.policy.window.Open(now) {
-			ch.block(fmt.Sprintf("outside the delivery policy's window (%s)", d.policy.window))
-		}
+	env, ediags := w.environment(ch.Environment)
+	diags = append(diags, ediags...)
+	ch.constrain(windowConstraints(ch, d.policy.window, env, w.p.opts.Now())...)
+	if env != nil {
+		ch.constrain(recordConstraints(ch, env, w.refreshed.Environment(env.name))...)
 	}
 	w.addCluster(ch)
 	return diags
@@ -369,13 +369,16 @@ func (l *liveCluster) serving() *sdk.ServerGroup {
 // refreshCluster reads a cluster's live groups, notes what differs from
 // its record as drift, and records them in the refreshed state; rec is
 // the record as it was before.
-func (w *walker) refreshCluster(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, subject hcl.Range) (rec *state.Cluster, live *liveCluster, diags hcl.Diagnostics) {
+//
+// env is the environment the configuration puts the cluster in; empty
+// keeps the recorded one.
+func (w *walker) refreshCluster(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, env string, subject hcl.Range) (rec *state.Cluster, live *liveCluster, diags hcl.Diagnostics) {
 	rec = w.refreshed.Cluster(ref.Name)
 	live, diags = w.liveGroups(ctx, pi, ref, rec, subject)
 	if diags.HasErrors() {
 		return rec, nil, diags
 	}
-	w.recordRefreshedCluster(ref.Name, rec, pi.ref(), live)
+	w.recordRefreshedCluster(ref.Name, rec, pi.ref(), env, live)
 	return rec, live, diags
 }
 
@@ -427,18 +430,21 @@ func (w *walker) liveGroups(ctx context.Context, pi *providerInstance, ref sdk.C
 // recordRefreshedCluster notes what differs between the recorded groups
 // and the live ones as drift, and records the live groups in the
 // refreshed state: the plan starts from what is there.
-func (w *walker) recordRefreshedCluster(name string, rec *state.Cluster, provider state.ProviderRef, live *liveCluster) {
+func (w *walker) recordRefreshedCluster(name string, rec *state.Cluster, provider state.ProviderRef, env string, live *liveCluster) {
 	for _, d := range clusterDrift(name, rec, live) {
 		w.addClusterDrift(d)
 	}
 	if rec == nil && len(live.list) == 0 {
 		return
 	}
-	next := &state.Cluster{Name: name, Provider: provider, Config: addrs.Cluster{Name: name}.String()}
+	next := &state.Cluster{Name: name, Provider: provider, Config: addrs.Cluster{Name: name}.String(), Environment: env}
 	if rec != nil {
 		next.History = rec.History
 		if rec.Config != "" {
 			next.Config = rec.Config
+		}
+		if env == "" {
+			next.Environment = rec.Environment
 		}
 	}
 	for _, g := range live.list {
@@ -745,7 +751,7 @@ func (n *nodePlanClusterDestroy) provider(w *walker) providerKey {
 func (n *nodePlanClusterDestroy) execute(ctx context.Context, w *walker) hcl.Diagnostics {
 	pi := w.providers.get(n.provider(w))
 	ref := clusterRefOf(n.rec)
-	rec, live, diags := w.refreshCluster(ctx, pi, ref, hcl.Range{})
+	rec, live, diags := w.refreshCluster(ctx, pi, ref, "", hcl.Range{})
 	if diags.HasErrors() {
 		return diags
 	}
@@ -753,6 +759,7 @@ func (n *nodePlanClusterDestroy) execute(ctx context.Context, w *walker) hcl.Dia
 		Addr: addrs.Cluster{Name: n.rec.Name}, Ref: ref, Provider: pi.ref(),
 		Spec: cty.NullVal(cty.DynamicPseudoType), Current: cty.NullVal(cty.DynamicPseudoType), LoadBalancers: cty.ListValEmpty(cty.String),
 		Live: live.groups(rec), Action: ClusterNoOp,
+		Environment: clusterEnvironment(w.cfg.Module.Clusters[n.rec.Name], rec),
 	}
 	if cur := live.serving(); cur != nil {
 		ch.Current = cur.Spec

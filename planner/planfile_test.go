@@ -174,8 +174,23 @@ func clusterPlan() *Plan {
 			Policy:        policy,
 			Judgement:     judgementWithInterval(),
 			Rollback:      delivery.Rollback{OnFailure: true, KeepFailed: true},
+			Environment:   "prod",
+			Constraints: []Constraint{
+				{Kind: ConstraintWindow, Status: ConstraintBlocked, Detail: "outside the delivery window", Hint: "apply again while it is open"},
+				{Kind: ConstraintDependsOn, Status: ConstraintWaits, Detail: "api-staging deploys 1.4.2 in this apply", Environment: "staging",
+					Upstream: []string{"cluster.api-staging"}, Soak: 10 * time.Minute},
+			},
 		}},
 		ClusterDrift: []*ClusterDrift{{Cluster: "api-prod-canary", Group: "api-prod-canary-v042", Change: "resized outside tack from 3 to 1 instances"}},
+		Guardrails: []*GuardrailCheck{
+			{Name: "guardrail.capacity-drop", Enforcement: Overridable, Source: GuardrailBuiltin, Checked: 1, Failed: 1},
+			{Name: "policy.main", Enforcement: Advisory, Source: GuardrailPolicy, Checked: 1, Unknown: 1},
+		},
+		Verdicts: []*Verdict{
+			{Guardrail: "guardrail.capacity-drop", Enforcement: Overridable, Address: "cluster.api-prod-canary", Result: VerdictFail, Message: "drops",
+				Override: &Override{Guardrail: "guardrail.capacity-drop", Reason: "load test", Actor: "ana", Time: time.Date(2025, 3, 4, 5, 6, 8, 0, time.UTC)}},
+			{Guardrail: "policy.main", Enforcement: Advisory, Result: VerdictUnknown, Message: "maybe"},
+		},
 		PriorState:   state.New(),
 		Schemas:      map[string]map[string]*sdk.Block{"tack/local": {ServerGroupSchemaKey: serverGroupSchema}},
 		Created:      time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC),

@@ -47,6 +47,10 @@ type Opts struct {
 	TackVersion string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Sleep waits for d on that clock, or until ctx is done (returning
+	// its error); nil sleeps for real. Apply sleeps out an upstream
+	// environment's soak with it.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Planner plans and applies one configuration against one state. Build
@@ -69,7 +73,22 @@ func New(opts Opts) *Planner {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
 	return &Planner{opts: opts}
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // PlanOpts choose the kind of plan.
@@ -362,6 +381,11 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOpts) (*Plan, hcl.Diagnosti
 	plan.Clusters = w.clusters
 	sort.SliceStable(w.clusterDrift, func(i, j int) bool { return w.clusterDrift[i].Cluster < w.clusterDrift[j].Cluster })
 	plan.ClusterDrift = w.clusterDrift
+	if !plan.Errored {
+		diags = append(diags, w.promotionConstraints(plan)...)
+		diags = append(diags, w.checkGuardrails(plan)...)
+		plan.Errored = diags.HasErrors()
+	}
 	if len(opts.Targets) > 0 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,

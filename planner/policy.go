@@ -140,17 +140,7 @@ func clusterPolicyFromConfig(s *config.Scope, dp *config.DeliveryPolicy) (cluste
 	var diags hcl.Diagnostics
 	cp.policy, cp.judgement, diags = policyFromConfig(s, dp)
 	eval := func(b *config.SettingsBlock, name string, ty cty.Type) (cty.Value, bool) {
-		e := b.Get(name)
-		if e == nil {
-			return cty.NilVal, false
-		}
-		v, d := s.EvalExpr(e, ty)
-		diags = append(diags, d...)
-		if d.HasErrors() || !known(v) {
-			return cty.NilVal, false
-		}
-		v, _ = v.UnmarkDeep()
-		return v, true
+		return evalSetting(s, b.Get(name), ty, &diags)
 	}
 	if rb := dp.Settings.Rollback; rb != nil {
 		if v, ok := eval(rb, "on_failure", cty.Bool); ok {
@@ -161,24 +151,52 @@ func clusterPolicyFromConfig(s *config.Scope, dp *config.DeliveryPolicy) (cluste
 		}
 	}
 	if wb := dp.Settings.Window; wb != nil {
-		var days []string
-		if v, ok := eval(wb, "days", cty.List(cty.String)); ok {
-			for _, d := range v.AsValueSlice() {
-				days = append(days, d.AsString())
-			}
-		}
-		var hours, zone string
-		if v, ok := eval(wb, "hours", cty.String); ok {
-			hours = v.AsString()
-		}
-		if v, ok := eval(wb, "time_zone", cty.String); ok {
-			zone = v.AsString()
-		}
-		w, err := delivery.ParseWindow(days, hours, zone)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid deployment window", Detail: "The window: " + err.Error() + ".", Subject: wb.DeclRange.Ptr()})
-		}
+		w, wdiags := evalWindow(s, wb, "deployment window")
+		diags = append(diags, wdiags...)
 		cp.window = w
 	}
 	return cp, diags
+}
+
+// evalWindow evaluates a window block (a delivery policy's window, an
+// environment's allowed_times): days, hours and time_zone.
+func evalWindow(s *config.Scope, wb *config.SettingsBlock, what string) (delivery.Window, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	eval := func(name string, ty cty.Type) (cty.Value, bool) {
+		return evalSetting(s, wb.Get(name), ty, &diags)
+	}
+	var days []string
+	if v, ok := eval("days", cty.List(cty.String)); ok {
+		for _, d := range v.AsValueSlice() {
+			days = append(days, d.AsString())
+		}
+	}
+	var hours, zone string
+	if v, ok := eval("hours", cty.String); ok {
+		hours = v.AsString()
+	}
+	if v, ok := eval("time_zone", cty.String); ok {
+		zone = v.AsString()
+	}
+	w, err := delivery.ParseWindow(days, hours, zone)
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + what, Detail: "The " + what + ": " + err.Error() + ".", Subject: wb.DeclRange.Ptr()})
+	}
+	return w, diags
+}
+
+// evalSetting evaluates a setting's expression, adding its diagnostics to
+// diags. ok is false for an absent setting, or one that is null, unknown
+// or in error; the value has no marks.
+func evalSetting(s *config.Scope, e hcl.Expression, ty cty.Type, diags *hcl.Diagnostics) (v cty.Value, ok bool) {
+	if e == nil {
+		return cty.NilVal, false
+	}
+	v, d := s.EvalExpr(e, ty)
+	*diags = append(*diags, d...)
+	if d.HasErrors() || !known(v) {
+		return cty.NilVal, false
+	}
+	v, _ = v.UnmarkDeep()
+	return v, true
 }

@@ -2,10 +2,13 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tackhq/tack/state"
 )
 
 // Enforcement is what a failing guardrail does to an apply.
@@ -180,7 +183,7 @@ func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
 		}
 		used := false
 		for _, v := range p.Verdicts {
-			if v.Guardrail == o.Guardrail && v.Result == VerdictFail && v.Enforcement != Mandatory {
+			if v.Guardrail == o.Guardrail && v.Result == VerdictFail && v.Enforcement == Overridable {
 				o := o
 				v.Override = &o
 				used = true
@@ -192,4 +195,50 @@ func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// blockedDiags say, for each verdict that blocks an apply, which
+// guardrail and how to get past it.
+func blockedDiags(blockers []*Verdict) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, v := range blockers {
+		on := "the plan"
+		if v.Address != "" {
+			on = v.Address
+		}
+		detail := fmt.Sprintf("%s (%s) fails on %s: %s.", v.Guardrail, v.Enforcement, on, strings.TrimSuffix(v.Message, "."))
+		if v.Enforcement == Mandatory {
+			detail += " A mandatory guardrail cannot be overridden: change the configuration so that it holds, or change the guardrail."
+		} else {
+			detail += fmt.Sprintf(" To apply anyway, say why: tack apply -override=%s -reason=\"…\"; the state records the override, who gave it and why.", v.Guardrail)
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Apply blocked by " + v.Guardrail, Detail: detail})
+	}
+	return diags
+}
+
+// recordOverrides adds to the state one record per overridden
+// guardrail, naming the changes it failed on; it reports whether there
+// were any.
+func recordOverrides(plan *Plan, s *state.SyncState) bool {
+	var order []string
+	byName := map[string]*state.Override{}
+	for _, v := range plan.Verdicts {
+		if v.Override == nil || v.Result != VerdictFail {
+			continue
+		}
+		o := byName[v.Guardrail]
+		if o == nil {
+			o = &state.Override{Guardrail: v.Guardrail, Message: v.Message, Actor: v.Override.Actor, Reason: v.Override.Reason, Time: v.Override.Time}
+			byName[v.Guardrail] = o
+			order = append(order, v.Guardrail)
+		}
+		if v.Address != "" && !slices.Contains(o.Changes, v.Address) {
+			o.Changes = append(o.Changes, v.Address)
+		}
+	}
+	for _, name := range order {
+		s.AddOverride(byName[name])
+	}
+	return len(order) > 0
 }
