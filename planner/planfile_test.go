@@ -191,9 +191,9 @@ func clusterPlan() *Plan {
 				Override: &Override{Guardrail: "guardrail.capacity-drop", Reason: "load test", Actor: "ana", Time: time.Date(2025, 3, 4, 5, 6, 8, 0, time.UTC)}},
 			{Guardrail: "policy.main", Enforcement: Advisory, Result: VerdictUnknown, Message: "maybe"},
 		},
-		PriorState:   state.New(),
-		Schemas:      map[string]map[string]*sdk.Block{"tack/local": {ServerGroupSchemaKey: serverGroupSchema}},
-		Created:      time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC),
+		PriorState: state.New(),
+		Schemas:    map[string]map[string]*sdk.Block{"tack/local": {ServerGroupSchemaKey: serverGroupSchema}},
+		Created:    time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC),
 	}
 }
 
