@@ -35,6 +35,8 @@ type fixture struct {
 	// writes counts state persists, as the backend would see them.
 	writes int
 	mu     sync.Mutex
+	// clock, when set, is the planners' clock.
+	clock *fakeClock
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -59,14 +61,18 @@ func (f *fixture) config(src string) *config.Config {
 
 func (f *fixture) planner(cfg *config.Config) *Planner {
 	client := sdktest.Serve(f.t, localProvider())
-	return New(Opts{
+	opts := Opts{
 		Config: cfg,
 		State:  f.state,
 		Providers: map[string]ProviderFactory{
 			"tack/local": func(context.Context) (Provider, error) { return served{client}, nil },
 		},
 		TackVersion: "test",
-	})
+	}
+	if f.clock != nil {
+		opts.Now, opts.Sleep, opts.Events = f.clock.Now, f.clock.Sleep, f.clock.event
+	}
+	return New(opts)
 }
 
 func (f *fixture) plan(src string, opts PlanOpts) *Plan {

@@ -2,8 +2,12 @@ package planner
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -224,6 +228,18 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
+func (c *fakeClock) event(e Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, e)
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
 func (c *fakeClock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -231,3 +247,250 @@ func (c *fakeClock) advance(d time.Duration) {
 }
 
 func statFile(dir, name string) (os.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) }
+
+// twoEnvironments are api in staging and prod, each behind its own load
+// balancer; prod depends on staging with a soak, needs approval and
+// deploys on weekdays only.
+func twoEnvironments(app, staging, prod string) string {
+	cluster := func(env, version string) string {
+		return `
+resource "local_load_balancer" "` + env + `" {
+  listen = "127.0.0.1:0"
+  health_check {
+    path = "/healthz"
+    interval = "100ms"
+    healthy_threshold = 1
+    unhealthy_threshold = 1
+  }
+}
+
+cluster "api-` + env + `" {
+  application    = application.api
+  stack          = "` + env + `"
+  environment    = environment.` + env + `
+  provider       = local
+  delivery       = delivery_policy.safe
+  load_balancers = [local_load_balancer.` + env + `.id]
+  server_group {
+    command = ["` + app + `"]
+    version = "` + version + `"
+    health_check {
+      path = "/healthz"
+      interval = "100ms"
+      healthy_threshold = 1
+      unhealthy_threshold = 1
+    }
+  }
+}
+
+output "` + env + `" { value = local_load_balancer.` + env + `.address }
+`
+	}
+	return `
+application "api" { owner = "edge@example.com" }
+
+delivery_policy "safe" {
+  strategy = "red_black"
+  health { healthy_deadline = "5s" }
+}
+
+environment "staging" {}
+
+environment "prod" {
+  depends_on      = [environment.staging]
+  soak            = "10m"
+  manual_approval = true
+  allowed_times { days = ["mon", "tue", "wed", "thu", "fri"] }
+}
+` + cluster("staging", staging) + cluster("prod", prod)
+}
+
+func constraintSummary(cs []Constraint) []string {
+	var out []string
+	for _, c := range cs {
+		s := c.Kind + " " + string(c.Status) + ": " + c.Detail
+		if c.Hint != "" {
+			s += " [" + c.Hint + "]"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (f *fixture) getOutput(name, path string) string {
+	f.t.Helper()
+	resp, err := http.Get("http://" + f.state.Outputs[name].Value.AsString() + path)
+	if err != nil {
+		f.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return strings.TrimSpace(string(b))
+}
+
+func TestEnvironmentPromotion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	monday := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	f.clock = &fakeClock{now: monday}
+	app := buildApp(t, f.dir)
+	t.Cleanup(func() { f.applyErr(twoEnvironments(app, "v1", "v1"), PlanOpts{Mode: DestroyMode}) })
+	approve := func(version string) {
+		e := f.state.Environments["prod"]
+		if e == nil {
+			e = &state.Environment{Name: "prod"}
+			f.state.Environments["prod"] = e
+		}
+		e.Approvals = append(e.Approvals, &state.Decision{Cluster: "api-prod", Version: version, Actor: "ana", Time: f.clock.Now()})
+	}
+
+	// One apply brings v1 to both: staging first, then prod waits out
+	// the soak on the clock before it deploys.
+	approve("v1")
+	plan, diags := f.applyErr(twoEnvironments(app, "v1", "v1"), PlanOpts{})
+	if diags.HasErrors() {
+		t.Fatalf("first apply: %s", diags.Error())
+	}
+	want := []string{
+		"allowed_times met: prod's allowed times (mon, tue, wed, thu, fri) is open",
+		"manual_approval met: v1 is approved for api-prod by ana",
+		"depends_on waits: api-staging deploys v1 in this apply; it must then run healthy for 10m",
+	}
+	if diff := cmp.Diff(want, constraintSummary(clusterChange(t, plan, "api-prod").Constraints)); diff != "" {
+		t.Errorf("prod's constraints (-want +got):\n%s", diff)
+	}
+	if !cmp.Equal(f.clock.slept, []time.Duration{10 * time.Minute}) {
+		t.Errorf("apply slept %v; want the 10m soak once", f.clock.slept)
+	}
+	staging, prod := f.state.Clusters["api-staging"].History[0], f.state.Clusters["api-prod"].History[0]
+	if prod.Started.Before(staging.Finished.Add(10 * time.Minute)) {
+		t.Errorf("prod started at %s, before staging's deployment (finished %s) had soaked 10m", prod.Started, staging.Finished)
+	}
+	if f.getOutput("staging", "/") != "v1" || f.getOutput("prod", "/") != "v1" {
+		t.Fatal("v1 does not serve in both environments")
+	}
+
+	// v2 reaches staging; a minute later prod may not have it: the soak
+	// is not over and nobody approved it. Apply says how to go ahead.
+	if _, diags := f.applyErr(twoEnvironments(app, "v2", "v1"), PlanOpts{}); diags.HasErrors() {
+		t.Fatalf("staging v2: %s", diags.Error())
+	}
+	f.clock.advance(time.Minute)
+	plan, diags = f.applyErr(twoEnvironments(app, "v2", "v2"), PlanOpts{})
+	ch := clusterChange(t, plan, "api-prod")
+	want = []string{
+		"allowed_times met: prod's allowed times (mon, tue, wed, thu, fri) is open",
+		"manual_approval blocked: awaiting approval of v2 for api-prod [tack approve cluster.api-prod v2]",
+		"depends_on blocked: api-staging has run v2 for 1m of its 10m soak; it is ready at 2026-11-23 10:20:00 UTC [apply again after 2026-11-23 10:20:00 UTC]",
+	}
+	if diff := cmp.Diff(want, constraintSummary(ch.Constraints)); diff != "" {
+		t.Errorf("prod's constraints a minute after staging (-want +got):\n%s", diff)
+	}
+	if ch.Action != ClusterBlocked || !diags.HasErrors() || !strings.Contains(diags.Error(), "tack approve cluster.api-prod v2") {
+		t.Errorf("prod v2 a minute after staging: %s, apply %v; want blocked, saying how to approve", ch.Action, diags)
+	}
+	if got := f.getOutput("prod", "/"); got != "v1" {
+		t.Fatalf("prod answers %q after a blocked apply; want v1", got)
+	}
+
+	// Soaked and approved, but vetoed; then pinned to v1.
+	f.clock.advance(10 * time.Minute)
+	approve("v2")
+	f.state.Environments["prod"].Vetoes = []*state.Decision{{Version: "v2", Actor: "bo", Reason: "leaks memory"}}
+	ch = clusterChange(t, f.plan(twoEnvironments(app, "v2", "v2"), PlanOpts{}), "api-prod")
+	if got := constraintSummary(ch.Constraints); ch.Action != ClusterBlocked || !slices.Contains(got, "veto blocked: v2 is vetoed in prod by bo (leaks memory) [tack veto -remove prod v2]") {
+		t.Errorf("vetoed v2: %s %q", ch.Action, got)
+	}
+	f.state.Environments["prod"].Vetoes = nil
+	f.state.Environments["prod"].Pin = &state.Decision{Version: "v1", Actor: "bo", Reason: "freeze"}
+	ch = clusterChange(t, f.plan(twoEnvironments(app, "v2", "v2"), PlanOpts{}), "api-prod")
+	if got := constraintSummary(ch.Constraints); ch.Action != ClusterBlocked || !slices.Contains(got, "pin blocked: prod is pinned to v1 by bo (freeze) [tack pin -remove prod]") {
+		t.Errorf("prod pinned to v1: %s %q", ch.Action, got)
+	}
+	f.state.Environments["prod"].Pin = nil
+
+	// Everything met on Monday; the plan is applied on Saturday, when
+	// prod's allowed times are closed: the window is checked again.
+	cfg := f.config(twoEnvironments(app, "v2", "v2"))
+	plan, diags = f.planner(cfg).Plan(context.Background(), PlanOpts{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if ch := clusterChange(t, plan, "api-prod"); ch.Action != ClusterDeploy || !slices.Contains(constraintSummary(ch.Constraints), "depends_on met: api-staging has run v2 healthy for 11m (soak 10m)") {
+		t.Fatalf("prod v2 soaked and approved: %s %q", ch.Action, constraintSummary(ch.Constraints))
+	}
+	f.clock.set(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+	s, diags := f.planner(cfg).Apply(context.Background(), plan, func(*state.State) error { return nil })
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "outside prod's allowed times") {
+		t.Errorf("applying on Saturday: %v; want it refused by prod's allowed times", diags)
+	}
+	f.state = s
+	if got := f.getOutput("prod", "/"); got != "v1" {
+		t.Fatalf("prod answers %q after the window refused; want v1", got)
+	}
+
+	// On Monday it goes.
+	f.clock.set(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	if _, diags := f.applyErr(twoEnvironments(app, "v2", "v2"), PlanOpts{}); diags.HasErrors() {
+		t.Fatalf("prod v2 on Monday: %s", diags.Error())
+	}
+	if got := f.getOutput("prod", "/"); got != "v2" {
+		t.Errorf("prod answers %q; want v2", got)
+	}
+}
+
+// oneProtected is clusterConfig's cluster in a protected environment,
+// with extra blocks.
+func oneProtected(app string, desired int, protected bool, extra string) string {
+	src := strings.Replace(clusterConfig(app, "v1", "", desired), `  stack          = "prod"`, "  stack          = \"prod\"\n  environment    = environment.prod", 1)
+	return src + "\nenvironment \"prod\" { protected = " + strconv.FormatBool(protected) + " }\n" + extra
+}
+
+func TestBuiltinGuardrails(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	app := buildApp(t, f.dir)
+	t.Cleanup(func() { f.applyErr(oneProtected(app, 1, false, ""), PlanOpts{Mode: DestroyMode}) })
+	if _, diags := f.applyErr(oneProtected(app, 4, true, ""), PlanOpts{}); diags.HasErrors() {
+		t.Fatalf("creating: %s", diags.Error())
+	}
+
+	// 4 to 1 takes away 75%: more than the default half.
+	plan := f.plan(oneProtected(app, 1, true, ""), PlanOpts{})
+	want := []string{"guardrail.capacity-drop fail cluster.api-prod: the capacity of cluster.api-prod drops from 4 to 1 instances (75%); one apply may take away at most 50%"}
+	if got := verdictSummary(plan.Blockers()); !cmp.Equal(got, want) {
+		t.Errorf("4 to 1: blockers %q; want %q", got, want)
+	}
+	// Configured to allow 80%, it passes.
+	plan = f.plan(oneProtected(app, 1, true, `guardrail "capacity-drop" { max_drop = 0.8 }`), PlanOpts{})
+	if got := verdictSummary(plan.Verdicts); len(got) > 0 {
+		t.Errorf("4 to 1 with max_drop 0.8: verdicts %q; want none", got)
+	}
+	// To nothing: the traffic guard refuses, and it is mandatory.
+	plan = f.plan(oneProtected(app, 0, true, `guardrail "capacity-drop" { enabled = false }`), PlanOpts{})
+	if got := verdictSummary(plan.Blockers()); len(got) != 1 || !strings.HasPrefix(got[0], "guardrail.traffic-guard fail cluster.api-prod: no step may leave the cluster with nothing serving") {
+		t.Errorf("resize to 0: blockers %q; want the traffic guard", got)
+	}
+	if diags := plan.ApplyOverrides([]Override{{Guardrail: "guardrail.traffic-guard", Reason: "x"}}); !diags.HasErrors() {
+		t.Error("the traffic guard was overridden; it is mandatory by default")
+	}
+	// Configured overridable, a reason lets it through.
+	plan = f.plan(oneProtected(app, 0, true, `guardrail "capacity-drop" { enabled = false }
+guardrail "traffic-guard" { enforcement = "overridable" }`), PlanOpts{})
+	if diags := plan.ApplyOverrides([]Override{{Guardrail: "guardrail.traffic-guard", Reason: "maintenance"}}); diags.HasErrors() || len(plan.Blockers()) > 0 {
+		t.Errorf("overridable traffic guard: %v, blockers %q", diags, verdictSummary(plan.Blockers()))
+	}
+
+	// A protected environment's cluster is not destroyed.
+	plan = f.plan(oneProtected(app, 4, true, ""), PlanOpts{Mode: DestroyMode})
+	want = []string{"guardrail.protected-environment fail cluster.api-prod: cluster.api-prod is in prod, which is protected: its clusters are not destroyed"}
+	if got := verdictSummary(plan.Blockers()); !cmp.Equal(got, want) {
+		t.Errorf("destroying: blockers %q; want %q", got, want)
+	}
+	// Nor when the cluster leaves the configuration: the state knows its
+	// environment.
+	plan = f.plan("environment \"prod\" { protected = true }\n", PlanOpts{})
+	if got := verdictSummary(plan.Blockers()); !cmp.Equal(got, want) {
+		t.Errorf("removing the cluster: blockers %q; want %q", got, want)
+	}
+}
