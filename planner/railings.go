@@ -154,17 +154,23 @@ func (p *Plan) Blockers() []*Verdict {
 func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, o := range overrides {
-		var check *GuardrailCheck
+		// A policy package has one name for its three rules, each with
+		// its own enforcement.
+		var checks []*GuardrailCheck
+		overridable := false
 		for _, g := range p.Guardrails {
 			if g.Name == o.Guardrail {
-				check = g
+				checks = append(checks, g)
+				overridable = overridable || g.Enforcement != Mandatory
 			}
 		}
 		switch {
-		case check == nil:
+		case len(checks) == 0:
 			var names []string
 			for _, g := range p.Guardrails {
-				names = append(names, g.Name)
+				if !slices.Contains(names, g.Name) {
+					names = append(names, g.Name)
+				}
 			}
 			detail := fmt.Sprintf("-override names %s, which this plan did not check.", o.Guardrail)
 			if len(names) > 0 {
@@ -172,7 +178,7 @@ func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No such guardrail", Detail: detail})
 			continue
-		case check.Enforcement == Mandatory:
+		case !overridable:
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Mandatory guardrail cannot be overridden",
 				Detail: fmt.Sprintf("%s is mandatory: a change it fails on is not applied, with or without -override. Change the configuration, or the guardrail's enforcement.", o.Guardrail)})
 			continue
