@@ -21,14 +21,18 @@ func (c *showCommand) Help() string {
 
   With PLAN, shows the saved plan as tack plan showed it. Without, shows
   every object the state records, with its attributes (sensitive values
-  are hidden), and every cluster with its server groups and deployment
-  history, newest first.
+  are hidden), every cluster with its server groups and deployment
+  history, newest first, the outputs, and then what each environment
+  records (approvals, vetoes and its pin: tack approve, veto and pin) and
+  the guardrail failures applies went ahead with (-override), oldest
+  first, each with who decided, when and why.
 
 Options:
 
   -json      With PLAN, the plan as JSON (docs/json-format.md); without,
              the state file (docs/state-format.md), which holds the
-             clusters' deployment history.
+             clusters' deployment history, the environments' records and
+             the overrides.
   -no-color  No colour, even on a terminal.`
 }
 
@@ -83,6 +87,12 @@ func (c *showCommand) Run(args []string) int {
 	}
 	views.RenderClusters(c.stdout, s)
 	renderOutputs(c.stdout, s)
+	if len(s.Outputs) > 0 && (len(s.Environments) > 0 || len(s.Overrides) > 0) {
+		// The outputs end without the blank line that ends a
+		// resource or a cluster.
+		fmt.Fprintln(c.stdout)
+	}
+	renderRailings(c.stdout, s)
 	return 0
 }
 
