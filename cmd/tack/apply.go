@@ -54,6 +54,9 @@ Options:
   -input=false         Never prompt; without -auto-approve that is an error.
   -json                Print progress as JSON lines (docs/json-format.md).
   -destroy             Destroy everything (as tack destroy).
+` + overridesHelp + `
+                       With PLAN, they add to the overrides the plan was
+                       saved with.
   -refresh=false, -refresh-only, -replace=ADDR, -target=ADDR, -var,
   -var-file, -lock, -lock-timeout, -parallelism, -no-color, -plugin-dir:
                        as for tack plan, when no PLAN is given.`
@@ -66,12 +69,17 @@ func (c *applyCommand) Run(args []string) int {
 	o.register(fs)
 	autoApprove := fs.Bool("auto-approve", false, "")
 	fs.BoolVar(&o.destroy, "destroy", c.destroy, "")
+	o.registerOverrides(fs)
 	if err := fs.Parse(args); err != nil {
 		c.ui.Error("Error: " + err.Error() + "\n\n" + c.Help())
 		return 1
 	}
 	if fs.NArg() > 1 || (fs.NArg() == 1 && c.destroy) {
 		c.ui.Error("Error: too many arguments.\n\n" + c.Help())
+		return 1
+	}
+	if err := o.checkOverrides(); err != nil {
+		c.ui.Error("Error: " + err.Error() + ".")
 		return 1
 	}
 	var saved *planner.Plan
@@ -108,8 +116,13 @@ func (c *applyCommand) Run(args []string) int {
 			run.diagnostics(diags)
 			return 1
 		}
-		run.diagnostics(run.pending)
+		// Overrides given now join those the plan was saved with.
+		diags := append(run.pending, run.applyOverrides(plan, o)...)
 		run.pending = nil
+		run.diagnostics(diags)
+		if diags.HasErrors() {
+			return 1
+		}
 	} else {
 		var diags hcl.Diagnostics
 		plan, diags = run.plan(ctx, o)

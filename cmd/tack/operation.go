@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -41,6 +42,11 @@ type operationFlags struct {
 	// saved are the variables of a saved plan being applied: they are
 	// used as they are, not gathered again.
 	saved map[string]cty.Value
+	// overrides name the overridable guardrails (-override) whose
+	// failures plan, apply and destroy let through, all for reason
+	// (-reason).
+	overrides stringList
+	reason    string
 }
 
 func (o *operationFlags) register(fs *flag.FlagSet) {
@@ -57,6 +63,30 @@ func (o *operationFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.noColor, "no-color", false, "")
 	fs.BoolVar(&o.json, "json", false, "")
 }
+
+// registerOverrides adds -override and -reason, for the commands whose
+// plans guardrails check: plan, apply and destroy.
+func (o *operationFlags) registerOverrides(fs *flag.FlagSet) {
+	fs.Var(&o.overrides, "override", "")
+	fs.StringVar(&o.reason, "reason", "", "")
+}
+
+// checkOverrides refuses -reason without -override, before anything is
+// loaded: the reason would be recorded nowhere, and whoever gave it
+// likely meant to override something.
+func (o *operationFlags) checkOverrides() error {
+	if len(o.overrides) == 0 && o.reason != "" {
+		return errors.New("-reason is recorded with an override, and no -override was given. Name the guardrail to let through, such as -override=guardrail.prod-keeps-two, or leave -reason out")
+	}
+	return nil
+}
+
+// overridesHelp documents -override and -reason in a command's help.
+const overridesHelp = `  -override=NAME       Let the failures of the overridable guardrail NAME
+                       (guardrail.prod-keeps-two, policy.main) through.
+                       May be repeated. Needs -reason.
+  -reason=TEXT         Why, recorded in the state with who overrode
+                       (TACK_ACTOR, or your user name) and when.`
 
 // varFlags keeps -var and -var-file in the order given, since a later one
 // wins.

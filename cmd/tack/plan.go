@@ -43,6 +43,7 @@ Options:
                        May be repeated.
   -var 'NAME=VALUE'    Set a variable. May be repeated.
   -var-file=FILE       Read variables from FILE. May be repeated.
+` + overridesHelp + `
   -detailed-exitcode   Exit 0 for no changes, 1 for errors, 2 for changes.
   -json                Print the plan as JSON (docs/json-format.md).
   -markdown            Print the plan as markdown, for a pull request.
@@ -63,12 +64,17 @@ func (c *planCommand) Run(args []string) int {
 	detailed := fs.Bool("detailed-exitcode", false, "")
 	markdown := fs.Bool("markdown", false, "")
 	fs.BoolVar(&o.destroy, "destroy", false, "")
+	o.registerOverrides(fs)
 	if err := fs.Parse(args); err != nil {
 		c.ui.Error("Error: " + err.Error() + "\n\n" + c.Help())
 		return 1
 	}
 	if fs.NArg() > 0 {
 		c.ui.Error("Error: tack plan takes no arguments.\n\n" + c.Help())
+		return 1
+	}
+	if err := o.checkOverrides(); err != nil {
+		c.ui.Error("Error: " + err.Error() + ".")
 		return 1
 	}
 	run, status := c.prepare(o, "plan")
@@ -162,12 +168,20 @@ type opRun struct {
 	sources map[string][]byte
 	// pending are diagnostics from loading, shown with the plan's.
 	pending hcl.Diagnostics
+	// now is tack's clock, moved by TACK_CLOCK_OFFSET.
+	now func() time.Time
 }
 
 // prepare loads the configuration and providers, locks and reads the
 // state. A nil run means it failed, with the exit status given.
 func (m *meta) prepare(o *operationFlags, operation string) (*opRun, int) {
 	run := &opRun{m: m, color: m.color(o.noColor), unlock: func() {}}
+	now, err := m.clock()
+	if err != nil {
+		m.ui.Error("Error: " + err.Error() + ".")
+		return nil, 1
+	}
+	run.now = now
 	op, diags := m.loadOperation(".", o)
 	run.op = op
 	run.sources = op.parser.Sources()
@@ -252,6 +266,7 @@ func (r *opRun) planner(events func(planner.Event), o *operationFlags) *planner.
 		Parallelism: o.parallelism,
 		Events:      events,
 		TackVersion: version,
+		Now:         r.now,
 	})
 }
 
@@ -279,7 +294,27 @@ func (r *opRun) plan(ctx context.Context, o *operationFlags) (*planner.Plan, hcl
 	events, stop := r.events()
 	defer stop()
 	plan, pdiags := r.planner(events, o).Plan(ctx, opts)
-	return plan, append(diags, pdiags...)
+	diags = append(diags, pdiags...)
+	if plan != nil {
+		diags = append(diags, r.applyOverrides(plan, o)...)
+	}
+	return plan, diags
+}
+
+// applyOverrides lets through the failures of the guardrails -override
+// names, each with -reason, the actor and the clock's time. The verdicts
+// carry them: a plan saved with -out holds them, and apply records them
+// in the state.
+func (r *opRun) applyOverrides(plan *planner.Plan, o *operationFlags) hcl.Diagnostics {
+	if len(o.overrides) == 0 {
+		return nil
+	}
+	actor, now := r.m.actor(), r.now()
+	overrides := make([]planner.Override, len(o.overrides))
+	for i, name := range o.overrides {
+		overrides[i] = planner.Override{Guardrail: name, Reason: o.reason, Actor: actor, Time: now}
+	}
+	return plan.ApplyOverrides(overrides)
 }
 
 // diagnostics prints diagnostics: JSON lines with -json, else rendered
