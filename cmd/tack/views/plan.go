@@ -40,8 +40,11 @@ type PlanOpts struct {
 // RenderPlan writes p for people, in Terraform's layout: what changed
 // outside tack (drift), the symbols used, every change as a resource
 // block with what differs, every cluster change as a cluster block with
-// its deployment's steps, the summary line (and a second one for
-// clusters), and the changes to outputs.
+// its deployment's steps, the guardrails checked, the summary line (and
+// a second one for clusters), what blocks apply and how to get past it,
+// and the changes to outputs. Under a change's block are its railings:
+// a cluster's environment constraints, and the guardrails' verdicts on
+// the change.
 // Unchanged attributes and blocks are counted rather than shown; values
 // that are sensitive, by a variable's mark or by the provider's schema,
 // are shown as (sensitive value), and those known only after apply as
@@ -61,6 +64,9 @@ type planRenderer struct {
 	c     palette
 	width int
 	b     strings.Builder
+
+	rail    railings
+	current map[string]bool // addresses of the current objects shown
 }
 
 func (r *planRenderer) printf(format string, args ...any) { fmt.Fprintf(&r.b, format, args...) }
@@ -76,6 +82,8 @@ func (r *planRenderer) render() {
 	changes := visibleChanges(p)
 	clusters := visibleClusters(p)
 	outputs := changedOutputs(p)
+	r.rail = sortRailings(p, shownAddrs(changes, clusters))
+	r.current = currentAddrs(changes)
 
 	if hasDrift(p) {
 		r.drift()
@@ -100,14 +108,22 @@ func (r *planRenderer) render() {
 		for _, c := range clusters {
 			r.cluster(c)
 		}
+		r.guardrails()
 		r.printf("%s %s\n", r.c.wrap(ansiBold, "Plan:"), summaryCounts(p.Counts()))
 		if s := clusterSummary(countClusters(p)); s != "" {
 			r.printf("%s %s\n", r.c.wrap(ansiBold, "Clusters:"), s)
 		}
 		r.b.WriteByte('\n')
+		r.blocked(clusters)
 		if len(outputs) > 0 {
 			r.outputs(outputs)
 		}
+	}
+	if len(changes) == 0 && len(clusters) == 0 && len(p.Verdicts) > 0 {
+		// A policy may judge a plan that changes no resource or
+		// cluster; what it said is shown all the same.
+		r.guardrails()
+		r.blocked(nil)
 	}
 
 	if p.Errored {
@@ -250,6 +266,9 @@ func (r *planRenderer) change(ch *planner.ResourceChange) {
 		r.printf("  # %s\n", reason)
 	}
 	r.lines(changeLines(r.p, ch))
+	if addr, ok := verdictAddrKey(ch, r.current); ok {
+		r.railings(r.rail.byAddr[addr], nil)
+	}
 	r.b.WriteByte('\n')
 }
 
@@ -260,6 +279,7 @@ func (r *planRenderer) cluster(c *planner.ClusterChange) {
 		r.printf("  # %s\n", reason)
 	}
 	r.lines(clusterLines(r.p, c))
+	r.railings(r.rail.byAddr[c.Addr.String()], c.Constraints)
 	r.b.WriteByte('\n')
 }
 

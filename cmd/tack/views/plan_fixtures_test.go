@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -206,7 +207,7 @@ type planFixture struct {
 	plan func() *planner.Plan
 }
 
-var planFixtures = append([]planFixture{
+var planFixtures = slices.Concat([]planFixture{
 	{"create", func() *planner.Plan {
 		return newPlan(
 			change("local_file.a", planner.Create, cty.NilVal, file(map[string]cty.Value{
@@ -585,4 +586,4 @@ var planFixtures = append([]planFixture{
 		p.Errored = true
 		return p
 	}},
-}, clusterFixtures...)
+}, clusterFixtures, railingFixtures)

@@ -19,7 +19,7 @@ import (
 // PlanFormatVersion is the version of the JSON form of plans. Within a
 // major version fields are only added; a change that removes or
 // redefines a field raises the major version.
-const PlanFormatVersion = "1.0"
+const PlanFormatVersion = "1.1"
 
 // RenderPlanJSON writes p to w as one JSON object, the machine-readable
 // form of [RenderPlan], modelled on `terraform show -json`'s plan so that
@@ -27,10 +27,11 @@ const PlanFormatVersion = "1.0"
 // reference for users. In short:
 //
 //	{
-//	  "format_version": "1.0",
+//	  "format_version": "1.1",
 //	  "timestamp": "2025-01-02T03:04:05Z",
 //	  "mode": "normal",                  // or "destroy", "refresh-only"
 //	  "errored": false,
+//	  "blocked": true,                   // blockers below stop apply
 //	  "prior_state": {"lineage": "…", "serial": 4},
 //	  "variables": {"name": {"value": "…", "sensitive": false}},
 //	  "summary": {"add": 1, "change": 0, "replace": 0, "destroy": 0, "import": 0, "move": 0},
@@ -40,16 +41,22 @@ const PlanFormatVersion = "1.0"
 //	    "provider": {"source": "tack/local"},
 //	    "change": {"actions": ["create"], "before": null, "after": {…},
 //	               "after_unknown": {…}, "before_sensitive": false, "after_sensitive": {…}},
+//	    "railings": [ {"guardrail": "guardrail.no-world-writable", "enforcement": "mandatory",
+//	                   "result": "fail", "message": "…", "blocks": true} ]
 //	  } ],
 //	  "output_changes": {"endpoint": {"actions": ["create"], …}},
 //	  "cluster_summary": {"create": 0, "deploy": 1, "resize": 0, "resume": 0, "destroy": 0, "blocked": 0},
 //	  "cluster_drift": [ {"address": "cluster.api-prod", "server_group": "api-prod-v042", "change": "…"} ],
 //	  "cluster_changes": [ {
-//	    "address": "cluster.api-prod", "name": "api-prod", "action": "deploy", "strategy": "red_black",
+//	    "address": "cluster.api-prod", "name": "api-prod", "environment": "prod", "action": "deploy", "strategy": "red_black",
 //	    "server_group": "api-prod-v043", "capacity": {"min": 2, "desired": 3, "max": 6},
 //	    "steps": [ {"kind": "create", "group": "api-prod-v043", "description": "create api-prod-v043 (3 instances, disabled)", …} ],
+//	    "constraints": [ {"kind": "manual_approval", "status": "blocked", "environment": "prod", "detail": "…", "hint": "tack approve …"} ],
 //	    "spec": {"before": {…}, "after": {…}, "after_unknown": {…}, …}
-//	  } ]
+//	  } ],
+//	  "guardrails": [ {"name": "guardrail.prod-keeps-two", "enforcement": "overridable", "source": "config", "checked": 2, "failed": 0, "unknown": 0} ],
+//	  "plan_railings": [ … ],            // verdicts on the plan as a whole
+//	  "blockers": [ {"kind": "constraint", "address": "cluster.api-prod", "constraint": "manual_approval", …} ]
 //	}
 //
 // Sensitive values, whether a variable's mark or the provider's schema
@@ -65,6 +72,7 @@ func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
 		Timestamp:       p.Created.UTC().Format(time.RFC3339),
 		Mode:            p.Mode.String(),
 		Errored:         p.Errored,
+		Blocked:         applyBlocked(p, p.Clusters),
 		PriorState:      jsonPriorState{Lineage: p.Lineage, Serial: p.Serial},
 		Variables:       map[string]jsonVariable{},
 		Summary:         jsonSummary{c.Add, c.Change, c.Replace, c.Destroy, c.Import, c.Move},
@@ -74,7 +82,19 @@ func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
 		ClusterSummary:  jsonClusterSummary(countClusters(p)),
 		ClusterDrift:    []jsonClusterDrift{},
 		ClusterChanges:  []jsonClusterChange{},
+		Guardrails:      []jsonGuardrail{},
+		PlanRailings:    []jsonRailing{},
+		Blockers:        []jsonBlocker{},
 	}
+	current := currentAddrs(p.Changes)
+	var addrs []string
+	for _, ch := range p.Changes {
+		addrs = append(addrs, ch.Addr.String())
+	}
+	for _, c := range p.Clusters {
+		addrs = append(addrs, c.Addr.String())
+	}
+	rail := sortRailings(p, addrs)
 	for name, v := range p.Variables {
 		v = prepareValue(v, nil)
 		out.Variables[name] = jsonVariable{Value: jsonValue(v), Sensitive: v.HasMarkDeep(config.Sensitive)}
@@ -86,7 +106,11 @@ func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
 		out.ResourceDrift = append(out.ResourceDrift, jsonResource(ch, schemaOf(p, ch)))
 	}
 	for _, ch := range p.Changes {
-		out.ResourceChanges = append(out.ResourceChanges, jsonResource(ch, schemaOf(p, ch)))
+		jr := jsonResource(ch, schemaOf(p, ch))
+		if addr, ok := verdictAddrKey(ch, current); ok {
+			jr.Railings = jsonRailings(rail.byAddr[addr], false)
+		}
+		out.ResourceChanges = append(out.ResourceChanges, jr)
 	}
 	for _, o := range p.Outputs {
 		b, a := prepareValue(o.Before, nil), prepareValue(o.After, nil)
@@ -99,8 +123,15 @@ func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
 		out.ClusterDrift = append(out.ClusterDrift, jsonClusterDrift{Address: clusterAddr(d.Cluster), Cluster: d.Cluster, ServerGroup: d.Group, Change: d.Change})
 	}
 	for _, c := range p.Clusters {
-		out.ClusterChanges = append(out.ClusterChanges, jsonCluster(p, c))
+		jc := jsonCluster(p, c)
+		jc.Railings = jsonRailings(rail.byAddr[c.Addr.String()], false)
+		out.ClusterChanges = append(out.ClusterChanges, jc)
 	}
+	for _, g := range p.Guardrails {
+		out.Guardrails = append(out.Guardrails, jsonGuardrail{Name: g.Name, Enforcement: string(g.Enforcement), Source: g.Source, Checked: g.Checked, Failed: g.Failed, Unknown: g.Unknown})
+	}
+	out.PlanRailings = append(out.PlanRailings, jsonRailings(rail.loose, true)...)
+	out.Blockers = jsonBlockers(p)
 
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // values hold <, > and & often, and this is not HTML
@@ -116,6 +147,7 @@ type jsonPlan struct {
 	Timestamp       string                  `json:"timestamp"`
 	Mode            string                  `json:"mode"`
 	Errored         bool                    `json:"errored"`
+	Blocked         bool                    `json:"blocked"`
 	PriorState      jsonPriorState          `json:"prior_state"`
 	Variables       map[string]jsonVariable `json:"variables"`
 	Targets         []string                `json:"targets,omitempty"`
@@ -126,6 +158,9 @@ type jsonPlan struct {
 	ClusterSummary  jsonClusterSummary      `json:"cluster_summary"`
 	ClusterDrift    []jsonClusterDrift      `json:"cluster_drift"`
 	ClusterChanges  []jsonClusterChange     `json:"cluster_changes"`
+	Guardrails      []jsonGuardrail         `json:"guardrails"`
+	PlanRailings    []jsonRailing           `json:"plan_railings"`
+	Blockers        []jsonBlocker           `json:"blockers"`
 }
 
 type jsonPriorState struct {
@@ -148,17 +183,18 @@ type jsonSummary struct {
 }
 
 type jsonResourceChange struct {
-	Address         string       `json:"address"`
-	PreviousAddress string       `json:"previous_address,omitempty"`
-	ModuleAddress   string       `json:"module_address,omitempty"`
-	Mode            string       `json:"mode"`
-	Type            string       `json:"type"`
-	Name            string       `json:"name"`
-	Index           any          `json:"index,omitempty"`
-	Deposed         string       `json:"deposed,omitempty"`
-	Provider        jsonProvider `json:"provider"`
-	Change          jsonChange   `json:"change"`
-	ActionReason    string       `json:"action_reason,omitempty"`
+	Address         string        `json:"address"`
+	PreviousAddress string        `json:"previous_address,omitempty"`
+	ModuleAddress   string        `json:"module_address,omitempty"`
+	Mode            string        `json:"mode"`
+	Type            string        `json:"type"`
+	Name            string        `json:"name"`
+	Index           any           `json:"index,omitempty"`
+	Deposed         string        `json:"deposed,omitempty"`
+	Provider        jsonProvider  `json:"provider"`
+	Change          jsonChange    `json:"change"`
+	ActionReason    string        `json:"action_reason,omitempty"`
+	Railings        []jsonRailing `json:"railings,omitempty"`
 }
 
 type jsonProvider struct {
@@ -368,23 +404,26 @@ type jsonClusterDrift struct {
 }
 
 type jsonClusterChange struct {
-	Address          string          `json:"address"`
-	Name             string          `json:"name"`
-	Application      string          `json:"application"`
-	Stack            string          `json:"stack,omitempty"`
-	Detail           string          `json:"detail,omitempty"`
-	Provider         jsonProvider    `json:"provider"`
-	Action           string          `json:"action"`
-	Intended         string          `json:"intended,omitempty"`
-	Reason           string          `json:"reason,omitempty"`
-	Blocked          string          `json:"blocked,omitempty"`
-	Strategy         string          `json:"strategy,omitempty"`
-	Version          string          `json:"version,omitempty"`
-	ServerGroup      string          `json:"server_group,omitempty"`
-	Capacity         *jsonCapacity   `json:"capacity,omitempty"`
-	LiveServerGroups []jsonLiveGroup `json:"live_server_groups"`
-	Steps            []jsonStep      `json:"steps"`
-	Spec             jsonSpec        `json:"spec"`
+	Address          string           `json:"address"`
+	Name             string           `json:"name"`
+	Application      string           `json:"application"`
+	Stack            string           `json:"stack,omitempty"`
+	Detail           string           `json:"detail,omitempty"`
+	Environment      string           `json:"environment,omitempty"`
+	Provider         jsonProvider     `json:"provider"`
+	Action           string           `json:"action"`
+	Intended         string           `json:"intended,omitempty"`
+	Reason           string           `json:"reason,omitempty"`
+	Blocked          string           `json:"blocked,omitempty"`
+	Strategy         string           `json:"strategy,omitempty"`
+	Version          string           `json:"version,omitempty"`
+	ServerGroup      string           `json:"server_group,omitempty"`
+	Capacity         *jsonCapacity    `json:"capacity,omitempty"`
+	LiveServerGroups []jsonLiveGroup  `json:"live_server_groups"`
+	Steps            []jsonStep       `json:"steps"`
+	Constraints      []jsonConstraint `json:"constraints"`
+	Spec             jsonSpec         `json:"spec"`
+	Railings         []jsonRailing    `json:"railings,omitempty"`
 }
 
 type jsonCapacity struct {
@@ -433,6 +472,7 @@ func jsonCluster(p *planner.Plan, c *planner.ClusterChange) jsonClusterChange {
 		Application:      c.Ref.Application,
 		Stack:            c.Ref.Stack,
 		Detail:           c.Ref.Detail,
+		Environment:      c.Environment,
 		Provider:         jsonProvider{Source: c.Provider.Source, Alias: c.Provider.Alias},
 		Action:           string(c.Action),
 		Intended:         string(c.Intended),
@@ -443,6 +483,14 @@ func jsonCluster(p *planner.Plan, c *planner.ClusterChange) jsonClusterChange {
 		ServerGroup:      c.Group,
 		LiveServerGroups: []jsonLiveGroup{},
 		Steps:            jsonSteps(c.Steps),
+		Constraints:      []jsonConstraint{},
+	}
+	for _, k := range c.Constraints {
+		jk := jsonConstraint{Kind: k.Kind, Status: string(k.Status), Environment: k.Environment, Detail: k.Detail, Hint: k.Hint, Upstream: k.Upstream}
+		if k.Soak > 0 {
+			jk.Soak = shortDuration(k.Soak)
+		}
+		jc.Constraints = append(jc.Constraints, jk)
 	}
 	if jc.Name == "" {
 		jc.Name = c.Addr.Name
@@ -499,4 +547,101 @@ func jsonSteps(steps []delivery.Step) []jsonStep {
 // 1.5.
 func jsonSeconds(d time.Duration) json.Number {
 	return json.Number(strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
+}
+
+// jsonGuardrail is a guardrail the plan was checked against, with its
+// counts.
+type jsonGuardrail struct {
+	Name        string `json:"name"`
+	Enforcement string `json:"enforcement"`
+	Source      string `json:"source"`
+	Checked     int    `json:"checked"`
+	Failed      int    `json:"failed"`
+	Unknown     int    `json:"unknown"`
+}
+
+// jsonRailing is a guardrail's verdict on a change, or on the plan.
+type jsonRailing struct {
+	// Address is set only in plan_railings, for a verdict about a
+	// change the plan does not hold.
+	Address     string        `json:"address,omitempty"`
+	Guardrail   string        `json:"guardrail"`
+	Enforcement string        `json:"enforcement"`
+	Result      string        `json:"result"`
+	Message     string        `json:"message"`
+	Blocks      bool          `json:"blocks"`
+	Override    *jsonOverride `json:"override,omitempty"`
+}
+
+type jsonOverride struct {
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+	Time   string `json:"time"`
+}
+
+// jsonRailings writes verdicts, with their addresses when withAddr.
+func jsonRailings(vs []*planner.Verdict, withAddr bool) []jsonRailing {
+	var out []jsonRailing
+	for _, v := range vs {
+		jv := jsonRailing{Guardrail: v.Guardrail, Enforcement: string(v.Enforcement), Result: string(v.Result), Message: v.Message, Blocks: v.Blocks()}
+		if withAddr {
+			jv.Address = v.Address
+		}
+		if o := v.Override; o != nil {
+			jv.Override = &jsonOverride{Actor: o.Actor, Reason: o.Reason}
+			if !o.Time.IsZero() {
+				jv.Override.Time = o.Time.UTC().Format(time.RFC3339)
+			}
+		}
+		out = append(out, jv)
+	}
+	return out
+}
+
+// jsonConstraint is one of a cluster change's environment constraints.
+type jsonConstraint struct {
+	Kind        string   `json:"kind"`
+	Status      string   `json:"status"`
+	Environment string   `json:"environment,omitempty"`
+	Detail      string   `json:"detail"`
+	Hint        string   `json:"hint,omitempty"`
+	Upstream    []string `json:"upstream,omitempty"`
+	Soak        string   `json:"soak,omitempty"`
+}
+
+// jsonBlocker is one thing that stops the plan from being applied; its
+// kind says which fields it has.
+type jsonBlocker struct {
+	Kind        string `json:"kind"` // "guardrail", "constraint" or "cluster"
+	Address     string `json:"address,omitempty"`
+	Guardrail   string `json:"guardrail,omitempty"`
+	Enforcement string `json:"enforcement,omitempty"`
+	Constraint  string `json:"constraint,omitempty"`
+	Environment string `json:"environment,omitempty"`
+	Message     string `json:"message"`
+	Hint        string `json:"hint,omitempty"`
+}
+
+// jsonBlockers lists what stops p from being applied: each blocking
+// verdict, in plan order, then each blocked constraint of each blocked
+// cluster change (or the change itself when no constraint says why).
+func jsonBlockers(p *planner.Plan) []jsonBlocker {
+	out := []jsonBlocker{}
+	for _, v := range p.Blockers() {
+		hint := overrideCommand(v.Guardrail)
+		if v.Enforcement == planner.Mandatory {
+			hint = mandatoryHint
+		}
+		out = append(out, jsonBlocker{Kind: "guardrail", Address: v.Address, Guardrail: v.Guardrail, Enforcement: string(v.Enforcement), Message: v.Message, Hint: hint})
+	}
+	for _, c := range blockedClusters(p.Clusters) {
+		ks := blockedConstraints(c)
+		if len(ks) == 0 {
+			out = append(out, jsonBlocker{Kind: "cluster", Address: c.Addr.String(), Message: c.Blocked})
+		}
+		for _, k := range ks {
+			out = append(out, jsonBlocker{Kind: "constraint", Address: c.Addr.String(), Constraint: k.Kind, Environment: k.Environment, Message: k.Detail, Hint: k.Hint})
+		}
+	}
+	return out
 }

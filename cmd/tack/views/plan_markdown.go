@@ -21,19 +21,26 @@ const MarkdownLimit = 65536
 //   - the summary line (or that there are no changes), the clusters'
 //     summary line when clusters change, and whether the plan is
 //     incomplete or objects changed outside tack;
-//   - every destroy and replacement, and every blocked cluster change,
-//     one line each, under a warning;
+//   - what stops apply, each with how to get past it: the guardrails
+//     that block it (with the changes they fail on) and the blocked
+//     cluster changes (with their blocked constraints);
+//   - every destroy and replacement, one line each, under a warning;
+//   - the failures that do not block (advisory, overridden) and the
+//     verdicts that cannot be decided until apply, as warnings;
 //   - each change in a folded <details> block, its resource or cluster
 //     block in a ```diff fence (added lines start with +, removed with -,
 //     changed with !, so that GitHub colours them; a cluster's
-//     deployment steps follow its spec), destroys, replacements and
-//     blocked clusters first;
+//     deployment steps follow its spec), then its constraints and the
+//     guardrails' verdicts on it; destroys, replacements and blocked
+//     clusters first;
+//   - the guardrails checked, with their counts;
 //   - the changes to outputs, and the objects changed outside tack.
 //
 // The result is always shorter than [MarkdownLimit]. When everything does
-// not fit, the summary and the list of destroys and replacements are kept,
+// not fit, the summary and the lists are kept, what blocks apply first
+// (only when it alone overflows is any of it left out, and counted),
 // details are included in order for as long as they fit, and a note at
-// the end says how many were left out. Sensitive values are never shown.
+// the end says what was left out. Sensitive values are never shown.
 // It returns the error from writing.
 func RenderPlanMarkdown(w io.Writer, p *planner.Plan) error {
 	_, err := io.WriteString(w, renderMarkdown(p, MarkdownLimit))
@@ -86,7 +93,7 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	}
 
 	// Destroys, replacements and blocked clusters come first, in the
-	// list and in the details, because they are what a reviewer must not
+	// lists and in the details, because they are what a reviewer must not
 	// miss.
 	var risky, rest []*planner.ResourceChange
 	for _, ch := range changes {
@@ -97,13 +104,9 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 		}
 	}
 	var riskyClusters, restClusters []*planner.ClusterChange
-	blocked := false
 	for _, c := range clusters {
 		switch c.Action {
-		case planner.ClusterBlocked:
-			blocked = true
-			riskyClusters = append(riskyClusters, c)
-		case planner.ClusterDestroy:
+		case planner.ClusterBlocked, planner.ClusterDestroy:
 			riskyClusters = append(riskyClusters, c)
 		default:
 			restClusters = append(restClusters, c)
@@ -114,50 +117,38 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 		riskyLines = append(riskyLines, riskyLine(ch))
 	}
 	for _, c := range riskyClusters {
-		riskyLines = append(riskyLines, riskyClusterLine(c))
+		if c.Action == planner.ClusterDestroy {
+			riskyLines = append(riskyLines, riskyClusterLine(c))
+		}
 	}
+	rail := sortRailings(p, shownAddrs(changes, clusters))
+	current := currentAddrs(changes)
 
 	// The note that ends a cut rendering is at most this long.
 	const noteRoom = 400
 	budget := limit - 1 - noteRoom
 
-	if len(riskyLines) > 0 {
-		switch {
-		case !blocked:
-			head.WriteString("#### ⚠️ Destroys and replacements\n\n")
-		case len(riskyLines) == len(riskyClusters) && allBlocked(riskyClusters):
-			head.WriteString("#### ⚠️ Blocked clusters\n\n")
-		default:
-			head.WriteString("#### ⚠️ Destroys, replacements and blocked clusters\n\n")
-		}
-		more := func(n int) string {
-			return fmt.Sprintf("- _…and %s more, not listed (%s-character limit)._\n", thousands(n), thousands(limit))
-		}
-		for i, line := range riskyLines {
-			item := "- " + line + "\n"
-			room := 0 // to say how many more there are, unless none
-			if i < len(riskyLines)-1 {
-				room = len(more(len(riskyLines) - i - 1))
-			}
-			if head.Len()+len(item)+room > budget {
-				head.WriteString(more(len(riskyLines) - i))
-				break
-			}
-			head.WriteString(item)
-		}
-		head.WriteString("\n")
-	}
+	// The lists, in order: what blocks apply, which is never left out
+	// while there is any room at all; destroys and replacements; and the
+	// failures that do not block.
+	mdList(&head, "#### ⛔ Apply is blocked\n\n", mdBlockers(p, clusters), budget, limit)
+	mdList(&head, "#### ⚠️ Destroys and replacements\n\n", riskyLines, budget, limit)
+	mdList(&head, "#### Warnings\n\n", mdWarnings(p), budget, limit)
 
 	var items []mdItem
 	resourceItem := func(ch *planner.ResourceChange) {
 		items = append(items, mdItem{"#### Changes\n\n", "change", func() string {
 			h := changeHeader(ch)
-			return mdDetails(mdSummary(h), changeLines(p, ch))
+			var verdicts []*planner.Verdict
+			if addr, ok := verdictAddrKey(ch, current); ok {
+				verdicts = rail.byAddr[addr]
+			}
+			return mdDetails(mdSummary(h), changeLines(p, ch), mdRailings(verdicts, nil))
 		}})
 	}
 	clusterItem := func(c *planner.ClusterChange) {
 		items = append(items, mdItem{"#### Changes\n\n", "change", func() string {
-			return mdDetails(mdSummary(clusterHeader(c)), clusterLines(p, c))
+			return mdDetails(mdSummary(clusterHeader(c)), clusterLines(p, c), mdRailings(rail.byAddr[c.Addr.String()], c.Constraints))
 		}})
 	}
 	for _, ch := range risky {
@@ -172,6 +163,9 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	for _, c := range restClusters {
 		clusterItem(c)
 	}
+	if len(shownChecks(p, rail.loose)) > 0 || len(rail.loose) > 0 {
+		items = append(items, mdItem{"", "guardrails", func() string { return mdGuardrails(p, rail.loose) }})
+	}
 	if len(outputs) > 0 {
 		items = append(items, mdItem{"", "output", func() string {
 			return "#### Changes to outputs\n\n" + mdFence(outputLines(outputs)) + "\n"
@@ -180,7 +174,7 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	for _, ch := range p.Drift {
 		items = append(items, mdItem{"#### Changed outside of tack\n\n", "drift", func() string {
 			addr, phrase := driftHeader(ch)
-			return mdDetails("<code>"+html.EscapeString(addr)+"</code> "+phrase, driftLines(p, ch))
+			return mdDetails("<code>"+html.EscapeString(addr)+"</code> "+phrase, driftLines(p, ch), "")
 		}})
 	}
 	for _, d := range p.ClusterDrift {
@@ -214,6 +208,9 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	if n := total["change"]; shown["change"] < n {
 		m := n - shown["change"]
 		missing = append(missing, fmt.Sprintf("%s of %s %s not shown in detail", thousands(m), plural(n, "change"), isAre(m)))
+	}
+	if shown["guardrails"] < total["guardrails"] {
+		missing = append(missing, "the guardrails checked are not shown")
 	}
 	if shown["output"] < total["output"] {
 		missing = append(missing, "the changes to outputs are not shown")
@@ -261,15 +258,6 @@ func riskyClusterLine(c *planner.ClusterChange) string {
 	return s
 }
 
-func allBlocked(cs []*planner.ClusterChange) bool {
-	for _, c := range cs {
-		if c.Action != planner.ClusterBlocked {
-			return false
-		}
-	}
-	return true
-}
-
 // mdSummary is the summary of a change's details: its address and what
 // is said of it, as HTML.
 func mdSummary(h header) string {
@@ -280,9 +268,13 @@ func mdSummary(h header) string {
 	return s
 }
 
-// mdDetails folds a block of diff lines under a summary, which is HTML.
-func mdDetails(summary string, lines []diffLine) string {
-	return "<details><summary>" + summary + "</summary>\n\n" + mdFence(lines) + "\n</details>\n\n"
+// mdDetails folds a block of diff lines, and the markdown after it,
+// under a summary, which is HTML.
+func mdDetails(summary string, lines []diffLine, after string) string {
+	if after != "" {
+		after = "\n" + after
+	}
+	return "<details><summary>" + summary + "</summary>\n\n" + mdFence(lines) + after + "\n</details>\n\n"
 }
 
 // mdFence writes diff lines in a ```diff fence, with the action symbol
@@ -377,4 +369,194 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// mdList writes a list under a heading, nothing when it is empty. Items
+// are written for as long as they fit in budget, the rest counted in a
+// last item; an item may hold nested lists.
+func mdList(head *strings.Builder, heading string, items []string, budget, limit int) {
+	if len(items) == 0 {
+		return
+	}
+	head.WriteString(heading)
+	more := func(n int) string {
+		return fmt.Sprintf("- _…and %s more, not listed (%s-character limit)._\n", thousands(n), thousands(limit))
+	}
+	for i, line := range items {
+		item := "- " + line + "\n"
+		room := 0 // to say how many more there are, unless none
+		if i < len(items)-1 {
+			room = len(more(len(items) - i - 1))
+		}
+		if head.Len()+len(item)+room > budget {
+			head.WriteString(more(len(items) - i))
+			break
+		}
+		head.WriteString(item)
+	}
+	head.WriteString("\n")
+}
+
+// Marks of railings in markdown, where emoji read better than the human
+// view's characters.
+var mdMarks = map[string]string{
+	markMet: "✅", markWaits: "⏳", markBlocked: "⛔", markWarn: "⚠️", markUnknown: "❔",
+}
+
+// mdText is prose from a guardrail, a policy or the state, escaped for
+// markdown.
+func mdText(s string) string { return mdEscape(proseText(s)) }
+
+// mdHint is how to get past a blocked railing: a tack command as code,
+// anything else as prose.
+func mdHint(hint string) string {
+	if strings.HasPrefix(hint, "tack ") {
+		return "to go ahead: " + mdCode(hint)
+	}
+	return "to go ahead: " + mdText(hint)
+}
+
+// mdWithText is "head: text", or head alone when text is empty.
+func mdWithText(head, text string) string {
+	if text == "" {
+		return head
+	}
+	return head + ": " + mdText(text)
+}
+
+// mdSubject is the change a verdict is about, as code, or "the plan as
+// a whole".
+func mdSubject(addr string) string {
+	if addr == "" {
+		return verdictSubject(addr)
+	}
+	return mdCode(addr)
+}
+
+// mdBlockers are the items of the list of what blocks apply: each
+// blocking guardrail with the changes it fails on, and each blocked
+// cluster change with its blocked constraints, each with how to get
+// past it.
+func mdBlockers(p *planner.Plan, clusters []*planner.ClusterChange) []string {
+	var out []string
+	verdicts := map[string][]*planner.Verdict{}
+	for _, v := range p.Blockers() {
+		verdicts[v.Guardrail] = append(verdicts[v.Guardrail], v)
+	}
+	for _, g := range blockingGuardrails(p) {
+		vs := verdicts[g.name]
+		head := fmt.Sprintf("%s (%s) fails on ", mdCode(g.name), g.enforcement)
+		var s string
+		if len(vs) == 1 {
+			s = mdWithText(head+mdSubject(vs[0].Address), vs[0].Message)
+		} else {
+			s = head + plural(len(vs), "change") + ":"
+			for _, v := range vs {
+				s += "\n  - " + mdWithText(mdSubject(v.Address), v.Message)
+			}
+		}
+		hint := "to go ahead: " + mandatoryHint
+		if g.enforcement != planner.Mandatory {
+			hint = mdHint(overrideCommand(g.name))
+		}
+		out = append(out, s+"\n  - "+hint)
+	}
+	for _, c := range blockedClusters(clusters) {
+		s := riskyClusterLine(c)
+		for _, k := range blockedConstraints(c) {
+			s += "\n  - " + mdWithText(mdCode(k.Kind)+mdEscape(constraintWhere(k)), k.Detail)
+			if k.Hint != "" {
+				s += "; " + mdHint(k.Hint)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// mdWarnings are the items of the list of failures that do not block
+// apply (advisory ones, and overridden ones) and of verdicts that cannot
+// be decided until apply, in plan order.
+func mdWarnings(p *planner.Plan) []string {
+	var out []string
+	for _, v := range p.Verdicts {
+		if v.Blocks() {
+			continue
+		}
+		out = append(out, mdVerdict(v, true))
+	}
+	return out
+}
+
+// mdVerdict is a verdict as a list item: its guardrail, what it says of
+// the change (named when named), its message and who overrode it.
+func mdVerdict(v *planner.Verdict, named bool) string {
+	s := fmt.Sprintf("%s (%s) %s", mdCode(v.Guardrail), v.Enforcement, verdictVerb(v))
+	if named {
+		s += " on " + mdSubject(v.Address)
+	}
+	s = mdWithText(s, v.Message)
+	return s + mdOverride(v)
+}
+
+// mdRailings is the list, inside a change's details, of its constraints
+// and the verdicts on it; "" when it has none.
+func mdRailings(verdicts []*planner.Verdict, constraints []planner.Constraint) string {
+	var b strings.Builder
+	for _, k := range constraints {
+		s := mdWithText(mdCode(k.Kind)+mdEscape(constraintWhere(k)), k.Detail)
+		if k.Status == planner.ConstraintBlocked && k.Hint != "" {
+			s += "; " + mdHint(k.Hint)
+		}
+		fmt.Fprintf(&b, "- %s %s\n", mdMarks[constraintMark(k)], s)
+	}
+	for _, v := range verdicts {
+		fmt.Fprintf(&b, "- %s %s\n", mdMarks[verdictMark(v)], mdVerdict(v, false))
+	}
+	return b.String()
+}
+
+// mdGuardrails is the section of the guardrails that applied to the
+// plan's changes, each with its counts, and the verdicts no change shown
+// carries, under their guardrail.
+func mdGuardrails(p *planner.Plan, loose []*planner.Verdict) string {
+	var b strings.Builder
+	b.WriteString("#### Guardrails\n\n")
+	listed := map[*planner.Verdict]bool{}
+	for _, g := range shownChecks(p, loose) {
+		fmt.Fprintf(&b, "- %s (%s): %s\n", mdCode(g.Name), checkQualifier(g), checkText(g))
+		for _, v := range loose {
+			if v.Guardrail == g.Name {
+				fmt.Fprintf(&b, "  - %s %s\n", mdMarks[verdictMark(v)], mdVerdictLoose(v))
+				listed[v] = true
+			}
+		}
+	}
+	for _, v := range loose {
+		if !listed[v] {
+			fmt.Fprintf(&b, "- %s %s\n", mdMarks[verdictMark(v)], mdVerdict(v, true))
+		}
+	}
+	return b.String() + "\n"
+}
+
+// mdVerdictLoose is a verdict listed under its guardrail: "fails on the
+// plan as a whole: MESSAGE".
+func mdVerdictLoose(v *planner.Verdict) string {
+	s := mdWithText(verdictVerb(v)+" on "+mdSubject(v.Address), v.Message)
+	return s + mdOverride(v)
+}
+
+// mdOverride says who let a failure through and why, after a verdict;
+// "" when nobody did.
+func mdOverride(v *planner.Verdict) string {
+	o := v.Override
+	if o == nil || v.Result != planner.VerdictFail {
+		return ""
+	}
+	who := "overridden"
+	if o.Actor != "" {
+		who += " by " + mdText(o.Actor)
+	}
+	return "; " + mdWithText(who, o.Reason)
 }

@@ -64,7 +64,7 @@ func TestPlanViews(t *testing.T) {
 // golden file can be read in review.
 func TestPlanColor(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"replace", "drift", "no-changes", "cluster-red-black", "cluster-drift"} {
+	for _, name := range []string{"replace", "drift", "no-changes", "cluster-red-black", "cluster-drift", "railings-guardrails", "railings-cluster"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var b bytes.Buffer
