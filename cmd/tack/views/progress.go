@@ -142,11 +142,20 @@ func (p *Progress) Emit(e planner.Event) {
 			delete(p.steps, key)
 		}
 		p.println(deploymentStyle(e.Progress), deploymentLine(e))
+	case planner.SoakWaiting:
+		p.println(ansiBold, soakLine(e))
 	case planner.ClusterChanged:
 		p.counts.addCluster(e)
 	case planner.ChangePlanned, planner.StateSaved:
 		// The plan view shows the changes; saving state is not news.
 	}
+}
+
+// soakLine says what a cluster's deployment waits for:
+//
+//	cluster.api-prod: waiting until 10:20:00 UTC for cluster.api-staging to run 2.0 healthy for its soak...
+func soakLine(e planner.SoakWaiting) string {
+	return fmt.Sprintf("%s: waiting until %s for %s to soak...", e.Cluster, e.Until.UTC().Format("2006-01-02 15:04:05 UTC"), strings.Join(e.Upstream, ", "))
 }
 
 // deploymentLine is a deployment step's progress as a person reads it:
@@ -422,6 +431,10 @@ type jsonDeployment struct {
 	Healthy *int   `json:"healthy,omitempty"`
 	Want    *int   `json:"want,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Upstream and Until are a soak's: the clusters waited for, and
+	// when their soak ends.
+	Upstream []string `json:"upstream,omitempty"`
+	Until    string   `json:"until,omitempty"`
 }
 
 type jsonHook struct {
@@ -537,6 +550,9 @@ func (p *JSONProgress) Emit(e planner.Event) {
 			d.Error = e.Progress.Err.Error()
 		}
 		p.write(now, jsonMessage{Level: level, Message: deploymentLine(e), Type: "deployment_step", Deployment: d})
+	case planner.SoakWaiting:
+		d := &jsonDeployment{Cluster: e.Cluster.String(), Phase: "soak", Upstream: e.Upstream, Until: e.Until.UTC().Format(time.RFC3339)}
+		p.write(now, jsonMessage{Level: "info", Message: soakLine(e), Type: "deployment_step", Deployment: d})
 	case planner.ClusterChanged:
 		p.counts.addCluster(e)
 	case planner.StateSaved:

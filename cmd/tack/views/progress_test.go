@@ -272,3 +272,33 @@ cluster.api-prod: wait 5m done
 		t.Errorf("deployment heartbeat (-want +got):\n%s", diff)
 	}
 }
+
+// A deployment waiting for an upstream soak says what it waits for and
+// until when, in both views.
+func TestProgressSoak(t *testing.T) {
+	t.Parallel()
+	e := planner.SoakWaiting{Cluster: addrs.Cluster{Name: "api-prod"}, Upstream: []string{"cluster.api-staging"}, Until: time.Date(2026, 11, 23, 10, 20, 0, 0, time.UTC)}
+	var b bytes.Buffer
+	NewProgress(&b, false).Emit(e)
+	if want := "cluster.api-prod: waiting until 2026-11-23 10:20:00 UTC for cluster.api-staging to soak...\n"; b.String() != want {
+		t.Errorf("human: %q; want %q", b.String(), want)
+	}
+	b.Reset()
+	NewJSONProgress(&b, func() time.Time { return t0 }).Emit(e)
+	var msg struct {
+		Type       string `json:"type"`
+		Deployment struct {
+			Cluster  string   `json:"cluster"`
+			Phase    string   `json:"phase"`
+			Upstream []string `json:"upstream"`
+			Until    string   `json:"until"`
+		} `json:"deployment"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &msg); err != nil {
+		t.Fatalf("%v: %s", err, b.String())
+	}
+	d := msg.Deployment
+	if msg.Type != "deployment_step" || d.Cluster != "cluster.api-prod" || d.Phase != "soak" || !cmp.Equal(d.Upstream, []string{"cluster.api-staging"}) || d.Until != "2026-11-23T10:20:00Z" {
+		t.Errorf("json: %s", b.String())
+	}
+}
