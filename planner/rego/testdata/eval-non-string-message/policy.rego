@@ -1,0 +1,3 @@
+package main
+
+deny contains 42 if true

@@ -1,0 +1,3 @@
+package main
+
+deny := "a single message"

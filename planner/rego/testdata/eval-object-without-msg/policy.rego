@@ -1,0 +1,3 @@
+package tack.prod
+
+warn contains {"message": "msg is spelt msg, not message"} if true

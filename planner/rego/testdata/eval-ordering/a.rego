@@ -1,0 +1,5 @@
+package a
+
+override_required := ["only"]
+
+warn := ["z", "y"]

@@ -1,0 +1,13 @@
+# An older conftest policy in v0 syntax, beside a v1 one.
+package tack.prod
+
+warn[{"msg": "red/black in prod", "address": c.address}] {
+	c := input.cluster_changes[_]
+	c.stack == "prod"
+	c.strategy == "red_black"
+}
+
+# Not one of the rules tack reads: never reported.
+violation[msg] {
+	msg := "ignored"
+}
