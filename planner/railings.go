@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner/rego"
 	"github.com/tackhq/tack/state"
 )
 
@@ -247,4 +250,51 @@ func recordOverrides(plan *Plan, s *state.SyncState) bool {
 		s.AddOverride(byName[name])
 	}
 	return len(order) > 0
+}
+
+// policyEnforcement is how each rule of a Rego policy is enforced.
+var policyEnforcement = map[string]Enforcement{
+	rego.RuleDeny:             Mandatory,
+	rego.RuleOverrideRequired: Overridable,
+	rego.RuleWarn:             Advisory,
+}
+
+// CheckPolicies evaluates Rego policies on the plan, given as its JSON
+// view decoded into Go values, and adds what they say: one check per
+// package and rule, named policy.PACKAGE, and one verdict per result
+// (deny is mandatory, override_required overridable, warn advisory). A
+// policy that fails to run is an error, and the plan cannot be applied.
+func (p *Plan) CheckPolicies(ctx context.Context, pol *rego.Policies, input any) hcl.Diagnostics {
+	rules := pol.Rules()
+	if len(rules) == 0 {
+		return nil
+	}
+	results, err := pol.Eval(ctx, input)
+	if err != nil {
+		p.Errored = true
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Policy failed", Detail: fmt.Sprintf("Evaluating the policies in %s on the plan failed: %s.", strings.Join(pol.Files(), ", "), err)}}
+	}
+	changes := 0
+	for _, c := range p.Changes {
+		if c.Mode == addrs.ManagedResourceMode && c.Action != NoOp {
+			changes++
+		}
+	}
+	for _, c := range p.Clusters {
+		if c.Changes() {
+			changes++
+		}
+	}
+	checks := map[rego.Rule]*GuardrailCheck{}
+	for _, r := range rules {
+		g := &GuardrailCheck{Name: "policy." + r.Package, Enforcement: policyEnforcement[r.Rule], Source: GuardrailPolicy, Checked: changes}
+		checks[r] = g
+		p.Guardrails = append(p.Guardrails, g)
+	}
+	for _, res := range results {
+		g := checks[rego.Rule{Package: res.Package, Rule: res.Rule}]
+		g.Failed++
+		p.Verdicts = append(p.Verdicts, &Verdict{Guardrail: g.Name, Enforcement: g.Enforcement, Address: res.Address, Result: VerdictFail, Message: res.Message})
+	}
+	return nil
 }

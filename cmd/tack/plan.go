@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tackhq/tack/cmd/tack/views"
 	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/planner/rego"
 	"github.com/tackhq/tack/state"
 )
 
@@ -295,10 +297,39 @@ func (r *opRun) plan(ctx context.Context, o *operationFlags) (*planner.Plan, hcl
 	defer stop()
 	plan, pdiags := r.planner(events, o).Plan(ctx, opts)
 	diags = append(diags, pdiags...)
+	if plan != nil && !plan.Errored && plan.Mode != planner.RefreshOnlyMode {
+		diags = append(diags, r.checkPolicies(ctx, plan)...)
+	}
 	if plan != nil {
 		diags = append(diags, r.applyOverrides(plan, o)...)
 	}
 	return plan, diags
+}
+
+// checkPolicies evaluates the configuration's policy/*.rego files, when
+// it has any, on the plan as its JSON view shows it
+// (docs/railings.md).
+func (r *opRun) checkPolicies(ctx context.Context, plan *planner.Plan) hcl.Diagnostics {
+	dir := filepath.Join(r.op.cfg.Module.Dir, "policy")
+	pol, err := rego.Load(dir)
+	if err != nil {
+		plan.Errored = true
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid policy", Detail: fmt.Sprintf("The Rego policies in %s cannot be read:\n%s", dir, err)}}
+	}
+	if pol == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := views.RenderPlanJSON(&buf, plan); err != nil {
+		plan.Errored = true
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Policy input", Detail: "Rendering the plan as JSON for the policies failed: " + err.Error()}}
+	}
+	var input any
+	if err := json.Unmarshal(buf.Bytes(), &input); err != nil {
+		plan.Errored = true
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Policy input", Detail: "Reading the plan's JSON back for the policies failed: " + err.Error()}}
+	}
+	return plan.CheckPolicies(ctx, pol, input)
 }
 
 // applyOverrides lets through the failures of the guardrails -override

@@ -202,6 +202,26 @@ func prepare(c *ast.Compiler, modules map[string]*ast.Module) ([]query, error) {
 	return qs, nil
 }
 
+// Rule names one rule a loaded package defines.
+type Rule struct {
+	Package string
+	Rule    string // RuleDeny, RuleOverrideRequired or RuleWarn
+}
+
+// Rules lists the rules Eval evaluates, in the order their results sort:
+// every package's deny, override_required and warn that it defines. It
+// is nil for a nil *Policies.
+func (p *Policies) Rules() []Rule {
+	if p == nil {
+		return nil
+	}
+	out := make([]Rule, 0, len(p.queries))
+	for _, q := range p.queries {
+		out = append(out, Rule{Package: q.pkg, Rule: q.rule})
+	}
+	return out
+}
+
 // Files returns the paths of the policy files loaded, as dir joined with
 // each file's name, sorted. The caller owns the slice. It is nil for a
 // nil *Policies.

@@ -398,3 +398,17 @@ func BenchmarkEval(b *testing.B) {
 		}
 	}
 }
+
+// TestRules lists the rules each package defines, and only those: a
+// caller shows a package that passed as well as one that failed.
+func TestRules(t *testing.T) {
+	t.Parallel()
+	got := load(t, "eval-two-packages").Rules()
+	want := []rego.Rule{{Package: "main", Rule: rego.RuleDeny}, {Package: "tack.prod", Rule: rego.RuleWarn}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Rules (-want +got):\n%s", diff)
+	}
+	if (*rego.Policies)(nil).Rules() != nil {
+		t.Error("a nil *Policies has rules")
+	}
+}
