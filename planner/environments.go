@@ -119,7 +119,7 @@ func windowConstraints(ch *ClusterChange, policy delivery.Window, env *envSettin
 	}
 	var out []Constraint
 	check := func(kind string, w delivery.Window, whose, envName string) {
-		c := Constraint{Kind: kind, Environment: envName, Status: ConstraintMet, Detail: fmt.Sprintf("%s (%s) is open", whose, w)}
+		c := Constraint{Kind: kind, Environment: envName, Status: ConstraintMet, Detail: fmt.Sprintf("within %s (%s)", whose, w)}
 		if !w.Open(now) {
 			c.Status = ConstraintBlocked
 			c.Detail = fmt.Sprintf("outside %s (%s)", whose, w)

@@ -352,7 +352,7 @@ func TestEnvironmentPromotion(t *testing.T) {
 		t.Fatalf("first apply: %s", diags.Error())
 	}
 	want := []string{
-		"allowed_times met: prod's allowed times (mon, tue, wed, thu, fri) is open",
+		"allowed_times met: within prod's allowed times (mon, tue, wed, thu, fri)",
 		"manual_approval met: v1 is approved for api-prod by ana",
 		"depends_on waits: api-staging deploys v1 in this apply; it must then run healthy for 10m",
 	}
@@ -379,7 +379,7 @@ func TestEnvironmentPromotion(t *testing.T) {
 	plan, diags = f.applyErr(twoEnvironments(app, "v2", "v2"), PlanOpts{})
 	ch := clusterChange(t, plan, "api-prod")
 	want = []string{
-		"allowed_times met: prod's allowed times (mon, tue, wed, thu, fri) is open",
+		"allowed_times met: within prod's allowed times (mon, tue, wed, thu, fri)",
 		"manual_approval blocked: awaiting approval of v2 for api-prod [tack approve cluster.api-prod v2]",
 		"depends_on blocked: api-staging has run v2 for 1m of its 10m soak; it is ready at 2026-11-23 10:20:00 UTC [apply again after 2026-11-23 10:20:00 UTC]",
 	}

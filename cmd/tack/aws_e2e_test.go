@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/tackhq/tack/internal/mototest"
 )
@@ -443,22 +442,7 @@ func (c *awsCheck) golden(name, got string) {
 	if !c.target.golden {
 		return
 	}
-	path := filepath.Join("testdata", "aws-lifecycle", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			c.t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		c.t.Fatalf("reading the golden file (run go test ./cmd/tack -run TestAWSLifecycle -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		c.t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
+	golden(c.t, "aws-lifecycle/"+name, got)
 }
 
 // group is the Auto Scaling group name; the test fails if there is none.

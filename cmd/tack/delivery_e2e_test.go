@@ -111,7 +111,7 @@ output "address" { value = local_load_balancer.api.address }
 func (e *e2e) command(sub string, args ...string) *exec.Cmd {
 	all := []string{sub}
 	switch sub {
-	case "output":
+	case "output", "approve", "veto", "pin":
 	case "show":
 		all = append(all, "-no-color")
 	case "init":

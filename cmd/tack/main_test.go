@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/tackhq/tack/state"
@@ -181,4 +182,29 @@ func buildProviders(t testing.TB) string {
 func buildAWSProvider(t testing.TB) string {
 	t.Helper()
 	return built(t, "aws", map[string]string{"tack-provider-aws": "../tack-provider-aws"})
+}
+
+// golden compares got with the file testdata/NAME (or NAME, when it is
+// absolute), or writes it there first under -update.
+func golden(t testing.TB, name, got string) {
+	t.Helper()
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join("testdata", filepath.FromSlash(name))
+	}
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading the golden file (run go test ./cmd/tack -run '%s' -update): %v", t.Name(), err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
 }

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/tackhq/tack/plugins/install"
 )
 
@@ -72,22 +70,7 @@ func TestValidateFixtures(t *testing.T) {
 				t.Errorf("exit status %d, want 1 for bad input; stdout:\n%s", status, stdout.String())
 			}
 			got := stderr.String()
-			golden := filepath.Join(goldenDir, name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("reading the golden file (run go test ./cmd/tack -update): %v", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("stderr (-want +got):\n%s", diff)
-			}
+			golden(t, filepath.Join(goldenDir, name+".golden"), got)
 		})
 	}
 }

@@ -67,7 +67,7 @@ func approvalBlockedDeploy() *planner.ClusterChange {
 	c.Environment = "prod"
 	c.Constraints = []planner.Constraint{
 		{Kind: planner.ConstraintWindow, Status: planner.ConstraintMet,
-			Detail: "the delivery policy's window (mon, tue, wed, thu 09:00-16:00 America/Los_Angeles) is open"},
+			Detail: "within the delivery policy's window (mon, tue, wed, thu 09:00-16:00 America/Los_Angeles)"},
 		{Kind: planner.ConstraintDependsOn, Status: planner.ConstraintWaits, Environment: "staging",
 			Detail:   "api-staging deploys 1.4.2 in this apply; it must then run healthy for 1h",
 			Upstream: []string{"cluster.api-staging"}, Soak: time.Hour},
@@ -109,9 +109,9 @@ var railingFixtures = []planFixture{
 		staging.Environment = "staging"
 		staging.Constraints = []planner.Constraint{
 			{Kind: planner.ConstraintWindow, Status: planner.ConstraintMet,
-				Detail: "the delivery policy's window (mon, tue, wed, thu 09:00-16:00 America/Los_Angeles) is open"},
+				Detail: "within the delivery policy's window (mon, tue, wed, thu 09:00-16:00 America/Los_Angeles)"},
 			{Kind: planner.ConstraintAllowedTimes, Status: planner.ConstraintMet, Environment: "staging",
-				Detail: "staging's allowed times (mon, tue, wed, thu, fri 06:00-22:00 UTC) is open"},
+				Detail: "within staging's allowed times (mon, tue, wed, thu, fri 06:00-22:00 UTC)"},
 		}
 		p := newPlan()
 		p.Clusters = []*planner.ClusterChange{approvalBlockedDeploy(), staging}
