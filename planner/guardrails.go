@@ -43,10 +43,21 @@ const defaultMaxDrop = 0.5
 type judged struct {
 	address string
 	typ     string // the resource type, or "cluster"
-	// value is the change object a condition reads.
+	// object builds the change object a condition reads; value is it,
+	// once built. Built-in guardrails need none, and a large plan
+	// judged only by them does not pay for it.
+	object  func() cty.Value
 	value   cty.Value
 	cluster *ClusterChange // nil for a resource change
 	env     string
+}
+
+// changeValue is the change object a condition reads.
+func (c *judged) changeValue() cty.Value {
+	if c.value == cty.NilVal {
+		c.value = c.object()
+	}
+	return c.value
 }
 
 // appliesTo is a guardrail's applies_to: the changes it judges.
@@ -204,7 +215,7 @@ func (g *guardrail) judge(w *walker, c *judged) (v *Verdict, concerns bool, diag
 		return verdict(VerdictFail, msg), true, nil
 	}
 	s := w.scope(addrs.RootModuleInstance)
-	s.Change = c.value
+	s.Change = c.changeValue()
 	ok, d := s.EvalExpr(g.cfg.Condition, cty.Bool)
 	diags = append(diags, whileJudging(d, c.address)...)
 	if d.HasErrors() {
@@ -329,26 +340,33 @@ func (w *walker) judgedChanges(plan *Plan) []*judged {
 		}
 		out = append(out, &judged{
 			address: ch.Addr.String(), typ: ch.Addr.Resource.Resource.Type,
-			value: cty.ObjectVal(map[string]cty.Value{
-				"address":     cty.StringVal(ch.Addr.String()),
-				"kind":        cty.StringVal("resource"),
-				"type":        cty.StringVal(ch.Addr.Resource.Resource.Type),
-				"action":      cty.StringVal(resourceActionName(ch.Action)),
-				"before":      ch.Before,
-				"after":       ch.After,
-				"environment": cty.NullVal(cty.String),
-				"cluster":     cty.NullVal(cty.DynamicPseudoType),
-				"strategy":    cty.NullVal(cty.String),
-			}),
+			object: func() cty.Value { return resourceChangeValue(ch) },
 		})
 	}
 	for _, ch := range plan.Clusters {
 		if !ch.Changes() {
 			continue
 		}
-		out = append(out, &judged{address: ch.Addr.String(), typ: "cluster", cluster: ch, env: ch.Environment, value: clusterChangeValue(ch, plan.PriorState)})
+		out = append(out, &judged{address: ch.Addr.String(), typ: "cluster", cluster: ch, env: ch.Environment,
+			object: func() cty.Value { return clusterChangeValue(ch, plan.PriorState) }})
 	}
 	return out
+}
+
+// resourceChangeValue is a resource change as a guardrail condition
+// reads it.
+func resourceChangeValue(ch *ResourceChange) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{
+		"address":     cty.StringVal(ch.Addr.String()),
+		"kind":        cty.StringVal("resource"),
+		"type":        cty.StringVal(ch.Addr.Resource.Resource.Type),
+		"action":      cty.StringVal(resourceActionName(ch.Action)),
+		"before":      ch.Before,
+		"after":       ch.After,
+		"environment": cty.NullVal(cty.String),
+		"cluster":     cty.NullVal(cty.DynamicPseudoType),
+		"strategy":    cty.NullVal(cty.String),
+	})
 }
 
 // resourceActionName is an action as a guardrail condition reads it.
