@@ -441,10 +441,11 @@ func mdBlockers(p *planner.Plan, clusters []*planner.ClusterChange) []string {
 	var out []string
 	verdicts := map[string][]*planner.Verdict{}
 	for _, v := range p.Blockers() {
-		verdicts[v.Guardrail] = append(verdicts[v.Guardrail], v)
+		key := v.Guardrail + " " + string(v.Enforcement)
+		verdicts[key] = append(verdicts[key], v)
 	}
 	for _, g := range blockingGuardrails(p) {
-		vs := verdicts[g.name]
+		vs := verdicts[g.name+" "+string(g.enforcement)]
 		head := fmt.Sprintf("%s (%s) fails on ", mdCode(g.name), g.enforcement)
 		var s string
 		if len(vs) == 1 {
@@ -526,7 +527,7 @@ func mdGuardrails(p *planner.Plan, loose []*planner.Verdict) string {
 	for _, g := range shownChecks(p, loose) {
 		fmt.Fprintf(&b, "- %s (%s): %s\n", mdCode(g.Name), checkQualifier(g), checkText(g))
 		for _, v := range loose {
-			if v.Guardrail == g.Name {
+			if ofCheck(v, g) {
 				fmt.Fprintf(&b, "  - %s %s\n", mdMarks[verdictMark(v)], mdVerdictLoose(v))
 				listed[v] = true
 			}

@@ -152,10 +152,11 @@ func blockingGuardrails(p *planner.Plan) []*blockingGuardrail {
 	var out []*blockingGuardrail
 	byName := map[string]*blockingGuardrail{}
 	for _, v := range p.Blockers() {
-		g := byName[v.Guardrail]
+		key := v.Guardrail + " " + string(v.Enforcement)
+		g := byName[key]
 		if g == nil {
 			g = &blockingGuardrail{name: v.Guardrail, enforcement: v.Enforcement}
-			byName[v.Guardrail] = g
+			byName[key] = g
 			out = append(out, g)
 		}
 		if v.Enforcement == planner.Mandatory {
@@ -245,10 +246,23 @@ func checkText(g *planner.GuardrailCheck) string {
 // its name: its enforcement, and "built in" for one of tack's own,
 // which the configuration does not name.
 func checkQualifier(g *planner.GuardrailCheck) string {
-	if g.Source == planner.GuardrailBuiltin {
+	switch g.Source {
+	case planner.GuardrailBuiltin:
 		return string(g.Enforcement) + ", built in"
+	case planner.GuardrailPolicy:
+		return string(g.Enforcement) + ", rule " + policyRules[g.Enforcement]
 	}
 	return string(g.Enforcement)
+}
+
+// policyRules are the Rego rules behind each enforcement of a policy
+// package, which shares one name among its rules.
+var policyRules = map[planner.Enforcement]string{planner.Mandatory: "deny", planner.Overridable: "override_required", planner.Advisory: "warn"}
+
+// ofCheck reports whether v is a verdict of g: a policy package's rules
+// share its name, and differ in their enforcement.
+func ofCheck(v *planner.Verdict, g *planner.GuardrailCheck) bool {
+	return v.Guardrail == g.Name && v.Enforcement == g.Enforcement
 }
 
 // proseText is text from a guardrail, a policy or the state as a line
@@ -368,7 +382,7 @@ func (r *planRenderer) guardrails() {
 	for _, g := range checks {
 		r.printf("  %s (%s): %s\n", g.Name, checkQualifier(g), checkText(g))
 		for _, v := range loose {
-			if v.Guardrail == g.Name {
+			if ofCheck(v, g) {
 				r.verdict("    ", looseHead(v, false), v)
 				listed[v] = true
 			}

@@ -136,11 +136,16 @@ var railingFixtures = []planFixture{
 		p.Guardrails = []*planner.GuardrailCheck{
 			{Name: "guardrail.tagged-owner", Enforcement: planner.Advisory, Source: planner.GuardrailConfig, Checked: 4, Failed: 1},
 			{Name: "policy.main", Enforcement: planner.Mandatory, Source: planner.GuardrailPolicy, Checked: 4, Failed: 1},
+			// A package's rules share its name: each verdict is listed
+			// under its own rule only.
+			{Name: "policy.main", Enforcement: planner.Advisory, Source: planner.GuardrailPolicy, Checked: 4, Failed: 1},
 			{Name: "policy.hygiene", Enforcement: planner.Advisory, Source: planner.GuardrailPolicy, Checked: 4, Failed: 1},
 		}
 		p.Verdicts = []*planner.Verdict{
 			{Guardrail: "policy.main", Enforcement: planner.Mandatory, Result: planner.VerdictFail,
 				Message: "this apply destroys 3 objects; at most 2 may go in one apply"},
+			{Guardrail: "policy.main", Enforcement: planner.Advisory, Result: planner.VerdictFail,
+				Message: "three deletions in one plan"},
 			{Guardrail: "policy.hygiene", Enforcement: planner.Advisory, Result: planner.VerdictFail,
 				Message: "no change names a ticket in its tags"},
 			{Guardrail: "guardrail.tagged-owner", Enforcement: planner.Advisory, Address: "local_file.same", Result: planner.VerdictFail,
