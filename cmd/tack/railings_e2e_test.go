@@ -14,20 +14,22 @@ import (
 
 // promotion is a scratch directory with api in staging and prod on the
 // local platform: prod depends on staging with a soak, needs approval,
-// deploys only on the days it lists, and is protected.
+// deploys only on the days it lists, is protected, and may lose at most
+// a quarter of its capacity in one apply.
 type promotion struct {
 	*e2e
 	staging, prod string // versions
 	soak          string
 	days          []string
 	protected     bool
+	prodDesired   int
 }
 
 func newPromotion(t *testing.T) *promotion {
 	t.Helper()
 	p := &promotion{
 		e2e:     &e2e{t: t, tack: buildTack(t), providers: buildProviders(t), app: buildTestApp(t), dir: t.TempDir()},
-		staging: "v1", prod: "v1", soak: "2s", protected: true,
+		staging: "v1", prod: "v1", soak: "2s", protected: true, prodDesired: 2,
 		// Today and tomorrow, in UTC: the tests move the clock by less
 		// than a day, except the one that closes the window.
 		days: []string{weekday(time.Now()), weekday(time.Now().Add(24 * time.Hour))},
@@ -48,7 +50,7 @@ func weekday(t time.Time) string { return strings.ToLower(t.UTC().Weekday().Stri
 
 func (p *promotion) write() {
 	p.t.Helper()
-	cluster := func(env, version string) string {
+	cluster := func(env, version string, desired int) string {
 		return fmt.Sprintf(`
 resource "local_load_balancer" %[1]q {
   listen = "127.0.0.1:0"
@@ -67,6 +69,7 @@ cluster "api-%[1]s" {
   provider       = local
   delivery       = delivery_policy.safe
   load_balancers = [local_load_balancer.%[1]s.id]
+  capacity { desired = %[4]d }
   server_group {
     command      = [%[3]q]
     version      = %[2]q
@@ -75,7 +78,7 @@ cluster "api-%[1]s" {
 }
 
 output %[1]q { value = local_load_balancer.%[1]s.address }
-`, env, version, p.app)
+`, env, version, p.app, desired)
 	}
 	var days []string
 	for _, d := range p.days {
@@ -99,7 +102,9 @@ environment "prod" {
   protected       = %t
   allowed_times { days = [%s] }
 }
-`, p.soak, p.protected, strings.Join(days, ", ")) + cluster("staging", p.staging) + cluster("prod", p.prod)
+
+guardrail "capacity-drop" { max_drop = 0.25 }
+`, p.soak, p.protected, strings.Join(days, ", ")) + cluster("staging", p.staging, 1) + cluster("prod", p.prod, p.prodDesired)
 	if err := os.WriteFile(filepath.Join(p.dir, "main.tack.hcl"), []byte(src), 0o644); err != nil {
 		p.t.Fatal(err)
 	}
@@ -174,7 +179,7 @@ func TestPromotion(t *testing.T) {
 			stagingDone = s.At
 		}
 	}
-	prodStart := r.at(t, "create api-prod-v000 (1 instance, disabled)", "started")
+	prodStart := r.at(t, "create api-prod-v000 (2 instances, disabled)", "started")
 	if prodStart.Sub(stagingDone) < 2*time.Second {
 		t.Errorf("prod's first step started %s after staging was enabled; want the 2s soak between", prodStart.Sub(stagingDone))
 	}
@@ -244,6 +249,37 @@ func TestPromotion(t *testing.T) {
 	}
 	if got := p.answers("prod"); got != "v2" {
 		t.Fatalf("prod answers %s; want v2: v3 is vetoed", got)
+	}
+
+	// Lifted, the veto gives way to a pin: prod stays at v2.
+	p.must(p.at(later, "veto", "-remove", "prod", "v3"))
+	p.must(p.at(later, "pin", "-reason=release freeze", "prod", "v2"))
+	out, status = p.at(later, "plan", "-detailed-exitcode")
+	if status != 2 {
+		t.Fatalf("plan of v3 to a pinned prod: status %d; want 2\n%s", status, out)
+	}
+	golden(t, "railings/plan-pinned.golden", p.normalize(out))
+	p.must(p.at(later, "pin", "-remove", "prod"))
+
+	// Back at v2, prod may not lose its capacity: to nothing, the
+	// traffic guard refuses; by more than a quarter, capacity-drop does,
+	// unless overridden.
+	p.prod, p.prodDesired = "v2", 0
+	p.write()
+	out, status = p.at(later, "plan", "-detailed-exitcode")
+	if status != 2 {
+		t.Fatalf("plan of prod to 0: status %d; want 2\n%s", status, out)
+	}
+	golden(t, "railings/plan-capacity.golden", p.normalize(out))
+	p.prodDesired = 1
+	p.write()
+	out, status = p.at(later, "apply", "-auto-approve")
+	if status == 0 || !strings.Contains(out, "Apply blocked by guardrail.capacity-drop") {
+		t.Errorf("apply of prod to 1: status %d; want it blocked by capacity-drop\n%s", status, out)
+	}
+	p.must(p.at(later, "apply", "-auto-approve", "-override=guardrail.capacity-drop", "-reason=load test"))
+	if out := p.must(p.at(later, "show")); !strings.Contains(out, "guardrail.capacity-drop overridden by ana: load test") {
+		t.Errorf("tack show does not list the override:\n%s", out)
 	}
 
 	// prod is protected: tack destroy is refused before it touches
