@@ -98,8 +98,8 @@ func (w *walker) checkGuardrails(plan *Plan) hcl.Diagnostics {
 			}
 			v, concerns, d := g.judge(w, c)
 			diags = append(diags, d...)
-			if !concerns {
-				continue
+			if !concerns || d.HasErrors() {
+				continue // a condition in error judged nothing: the plan fails
 			}
 			g.check.Checked++
 			if v == nil {

@@ -219,7 +219,7 @@ func blockedDiags(blockers []*Verdict) hcl.Diagnostics {
 		if v.Enforcement == Mandatory {
 			detail += " A mandatory guardrail cannot be overridden: change the configuration so that it holds, or change the guardrail."
 		} else {
-			detail += fmt.Sprintf(" To apply anyway, say why: tack apply -override=%s -reason=\"…\"; the state records the override, who gave it and why.", v.Guardrail)
+			detail += fmt.Sprintf(" To apply anyway, say why:\n\n  tack apply -override=%s -reason=\"…\"\n\nThe state records the override, who gave it and why.", v.Guardrail)
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Apply blocked by " + v.Guardrail, Detail: detail})
 	}
@@ -291,9 +291,19 @@ func (p *Plan) CheckPolicies(ctx context.Context, pol *rego.Policies, input any)
 		checks[r] = g
 		p.Guardrails = append(p.Guardrails, g)
 	}
+	// Failed counts the changes a rule failed on; a result about the
+	// plan as a whole is a verdict, but not a failed change.
+	failed := map[rego.Rule]map[string]bool{}
 	for _, res := range results {
-		g := checks[rego.Rule{Package: res.Package, Rule: res.Rule}]
-		g.Failed++
+		r := rego.Rule{Package: res.Package, Rule: res.Rule}
+		g := checks[r]
+		if res.Address != "" && !failed[r][res.Address] {
+			if failed[r] == nil {
+				failed[r] = map[string]bool{}
+			}
+			failed[r][res.Address] = true
+			g.Failed++
+		}
 		p.Verdicts = append(p.Verdicts, &Verdict{Guardrail: g.Name, Enforcement: g.Enforcement, Address: res.Address, Result: VerdictFail, Message: res.Message})
 	}
 	return nil

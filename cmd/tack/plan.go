@@ -314,7 +314,7 @@ func (r *opRun) checkPolicies(ctx context.Context, plan *planner.Plan) hcl.Diagn
 	pol, err := rego.Load(dir)
 	if err != nil {
 		plan.Errored = true
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid policy", Detail: fmt.Sprintf("The Rego policies in %s cannot be read:\n%s", dir, err)}}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid policy", Detail: fmt.Sprintf("The Rego policies in policy/ cannot be read:\n%s", err)}}
 	}
 	if pol == nil {
 		return nil
