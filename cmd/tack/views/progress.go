@@ -45,7 +45,7 @@ type Progress struct {
 
 // inflightStep is a cluster's deployment step in progress.
 type inflightStep struct {
-	step  delivery.Step
+	what  string // "running STEP", or the soak, as the heartbeat says it
 	start time.Time
 	beats int
 }
@@ -137,14 +137,17 @@ func (p *Progress) Emit(e planner.Event) {
 	case planner.DeploymentProgress:
 		switch key := e.Cluster.String(); e.Progress.Phase {
 		case "started":
-			p.steps[key] = &inflightStep{step: e.Progress.Step, start: e.Progress.At}
+			p.steps[key] = &inflightStep{what: "running " + e.Progress.Step.String(), start: e.Progress.At}
 		case "done", "failed":
 			delete(p.steps, key)
 		}
 		p.println(deploymentStyle(e.Progress), deploymentLine(e))
 	case planner.SoakWaiting:
+		// Until the first step starts, the heartbeat is the soak's.
+		p.steps[e.Cluster.String()] = &inflightStep{what: "waiting for the soak of " + strings.Join(e.Upstream, ", ")}
 		p.println(ansiBold, soakLine(e))
 	case planner.ClusterChanged:
+		delete(p.steps, e.Cluster.String())
 		p.counts.addCluster(e)
 	case planner.ChangePlanned, planner.StateSaved:
 		// The plan view shows the changes; saving state is not news.
@@ -219,7 +222,7 @@ func (p *Progress) Tick(now time.Time) {
 		}
 		if n := int(now.Sub(st.start) / Heartbeat); n > st.beats {
 			st.beats = n
-			p.println("", fmt.Sprintf("%s: Still running %s... [%s elapsed]", key, st.step, seconds(now.Sub(st.start))))
+			p.println("", fmt.Sprintf("%s: Still %s... [%s elapsed]", key, st.what, seconds(now.Sub(st.start))))
 		}
 	}
 }

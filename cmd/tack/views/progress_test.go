@@ -279,9 +279,18 @@ func TestProgressSoak(t *testing.T) {
 	t.Parallel()
 	e := planner.SoakWaiting{Cluster: addrs.Cluster{Name: "api-prod"}, Upstream: []string{"cluster.api-staging"}, Until: time.Date(2026, 11, 23, 10, 20, 0, 0, time.UTC)}
 	var b bytes.Buffer
-	NewProgress(&b, false).Emit(e)
-	if want := "cluster.api-prod: waiting until 2026-11-23 10:20:00 UTC for cluster.api-staging to soak...\n"; b.String() != want {
-		t.Errorf("human: %q; want %q", b.String(), want)
+	p := NewProgress(&b, false)
+	p.Emit(e)
+	start := time.Date(2026, 11, 23, 10, 10, 0, 0, time.UTC)
+	p.Tick(start)
+	p.Tick(start.Add(10 * time.Second))
+	p.Emit(planner.ClusterChanged{Cluster: e.Cluster, Action: planner.ClusterDeploy, Outcome: "succeeded"})
+	p.Tick(start.Add(20 * time.Second))
+	want := `cluster.api-prod: waiting until 2026-11-23 10:20:00 UTC for cluster.api-staging to soak...
+cluster.api-prod: Still waiting for the soak of cluster.api-staging... [10s elapsed]
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("human (-want +got):\n%s", diff)
 	}
 	b.Reset()
 	NewJSONProgress(&b, func() time.Time { return t0 }).Emit(e)
