@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -80,6 +81,7 @@ func (m *Module) checkReferences(children map[string]*Config) hcl.Diagnostics {
 	for _, name := range sortedKeys(m.Applications) {
 		check(none, m.Applications[name].Owner, m.Applications[name].Description)
 	}
+	diags = append(diags, m.checkEnvironments()...)
 	for _, name := range sortedKeys(m.Guardrails) {
 		g := m.Guardrails[name]
 		check(none, g.AppliesTo, g.Enabled, g.MaxDrop)
@@ -224,4 +226,62 @@ func (m *Module) checkResourceRef(r addrs.Resource, missing func(kind, name stri
 		return nil
 	}
 	return missing(kind, key, sortedKeys(set), fmt.Sprintf("Declare it with a %s %q %q block.", block, r.Type, r.Name))
+}
+
+// checkEnvironments reports an environment's depends_on naming one the
+// module does not declare, and environments that depend on each other in
+// a circle: promotion would wait forever.
+func (m *Module) checkEnvironments() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	names := sortedKeys(m.Environments)
+	for _, name := range names {
+		e := m.Environments[name]
+		for i, up := range e.Upstream {
+			if _, ok := m.Environments[up]; !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Reference to undeclared environment",
+					Detail:   strings.TrimSpace(fmt.Sprintf("This module declares no environment named %q.%s", up, suggest(up, names))),
+					Subject:  e.DependsOn[i].SourceRange().Ptr(),
+				})
+			}
+		}
+	}
+	// A depth-first walk: an environment met again while its own
+	// dependencies are being walked closes a circle.
+	state := map[string]int{} // 1 walking, 2 done
+	var path []string
+	var walk func(string) []string
+	walk = func(name string) []string {
+		switch state[name] {
+		case 1:
+			return append(slices.Clone(path[slices.Index(path, name):]), name)
+		case 2:
+			return nil
+		}
+		state[name] = 1
+		path = append(path, name)
+		if e := m.Environments[name]; e != nil {
+			for _, up := range e.Upstream {
+				if c := walk(up); c != nil {
+					return c
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[name] = 2
+		return nil
+	}
+	for _, name := range names {
+		if c := walk(name); c != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Environments depend on each other",
+				Detail:   fmt.Sprintf("Promotion runs in a circle: %s. A version could reach none of them first; remove one of the dependencies.", strings.Join(c, " -> ")),
+				Subject:  m.Environments[c[0]].DeclRange.Ptr(),
+			})
+			break
+		}
+	}
+	return diags
 }

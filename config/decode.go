@@ -669,9 +669,22 @@ func decodeEnvironment(block *hcl.Block) (*Environment, hcl.Diagnostics) {
 	content, cdiags := block.Body.Content(environmentSchema)
 	diags = append(diags, cdiags...)
 	if attr, ok := content.Attributes["depends_on"]; ok {
-		t, tdiags := traversals(attr, "depends_on list", "[environment.staging]")
+		ts, tdiags := traversals(attr, "depends_on list", "[environment.staging]")
 		diags = append(diags, tdiags...)
-		e.DependsOn = t
+		for _, t := range ts {
+			a, ok := t[len(t)-1].(hcl.TraverseAttr)
+			if len(t) != 2 || t.RootName() != "environment" || !ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid environment dependency",
+					Detail:   "An environment depends on other environments, as in depends_on = [environment.staging].",
+					Subject:  t.SourceRange().Ptr(),
+				})
+				continue
+			}
+			e.DependsOn = append(e.DependsOn, t)
+			e.Upstream = append(e.Upstream, a.Name)
+		}
 	}
 	for name, kind := range environmentSettings {
 		if attr, ok := content.Attributes[name]; ok {

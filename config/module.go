@@ -246,6 +246,8 @@ type DeliveryPolicy struct {
 type Environment struct {
 	Name      string
 	DependsOn []hcl.Traversal
+	// Upstream are the names of the environments DependsOn refers to.
+	Upstream []string
 	// Soak is how long a version must have run healthy upstream.
 	Soak           hcl.Expression
 	ManualApproval hcl.Expression

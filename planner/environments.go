@@ -37,14 +37,7 @@ func (w *walker) environment(name string) (*envSettings, hcl.Diagnostics) {
 	}
 	s := w.scope(addrs.RootModuleInstance)
 	var diags hcl.Diagnostics
-	env := &envSettings{name: name}
-	for _, t := range e.DependsOn {
-		if len(t) == 2 {
-			if a, ok := t[1].(hcl.TraverseAttr); ok && t.RootName() == "environment" {
-				env.dependsOn = append(env.dependsOn, a.Name)
-			}
-		}
-	}
+	env := &envSettings{name: name, dependsOn: e.Upstream}
 	if v, ok := evalSetting(s, e.Soak, cty.String, &diags); ok {
 		d, err := time.ParseDuration(v.AsString())
 		if err != nil || d < 0 {
@@ -81,15 +74,8 @@ func (w *walker) upstreamOf(env, up string) bool {
 		if e == nil {
 			return false
 		}
-		for _, t := range e.DependsOn {
-			if len(t) != 2 {
-				continue
-			}
-			a, ok := t[1].(hcl.TraverseAttr)
-			if !ok {
-				continue
-			}
-			if a.Name == up || walk(a.Name) {
+		for _, u := range e.Upstream {
+			if u == up || walk(u) {
 				return true
 			}
 		}

@@ -42,3 +42,15 @@ guardrail "names-known" {
 locals {
   addr = change.address
 }
+
+environment "qa" {
+  depends_on = [environment.stagin]
+}
+
+environment "east" {
+  depends_on = [environment.west]
+}
+
+environment "west" {
+  depends_on = [environment.east]
+}
