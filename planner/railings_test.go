@@ -494,3 +494,28 @@ guardrail "traffic-guard" { enforcement = "overridable" }`), PlanOpts{})
 		t.Errorf("removing the cluster: blockers %q; want %q", got, want)
 	}
 }
+
+// Environments and guardrails govern the whole plan: one declared in a
+// module is an error, not silently ignored.
+func TestRailingsInModule(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.writeModule("m", `
+guardrail "never" {
+  enforcement = "mandatory"
+  condition   = false
+  message     = "never"
+}
+environment "qa" {}
+`)
+	var details []string
+	for _, d := range f.planErr(`module "m" { source = "./m" }`, PlanOpts{}) {
+		details = append(details, d.Detail)
+	}
+	all := strings.Join(details, "\n")
+	for _, want := range []string{`Guardrail "never" is declared in module module.m`, `Environment "qa" is declared in module module.m`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("diagnostics %s; want %q", all, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -48,22 +49,34 @@ func (configTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 	return clustersInModules(w.cfg)
 }
 
-// clustersInModules refuses clusters declared in called modules: a
-// cluster's name is global to the state (it names the server groups on
-// the platform), and module instances would need to share it.
+// clustersInModules refuses clusters, environments and guardrails
+// declared in called modules: a cluster's name is global to the state (it
+// names the server groups on the platform), and module instances would
+// need to share it; environments and guardrails govern the whole plan,
+// so the root module that applies it declares them.
 func clustersInModules(root *config.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	refuse := func(child *config.Config, what, name, why string, at hcl.Range) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  strings.ToUpper(what[:1]) + what[1:] + " in a module",
+			Detail:   fmt.Sprintf("%s %q is declared in module %s. %s", strings.ToUpper(what[:1])+what[1:], name, addrs.Module(child.Path), why),
+			Subject:  at.Ptr(),
+		})
+	}
 	var visit func(c *config.Config)
 	visit = func(c *config.Config) {
 		for _, name := range sortedKeys(c.Children) {
 			child := c.Children[name]
-			for _, cname := range sortedKeys(child.Module.Clusters) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Cluster in a module",
-					Detail:   fmt.Sprintf("Cluster %q is declared in module %s. Clusters belong in the root module: their names are global, and each names server groups on its platform.", cname, addrs.Module(child.Path)),
-					Subject:  child.Module.Clusters[cname].DeclRange.Ptr(),
-				})
+			m := child.Module
+			for _, n := range sortedKeys(m.Clusters) {
+				refuse(child, "cluster", n, "Clusters belong in the root module: their names are global, and each names server groups on its platform.", m.Clusters[n].DeclRange)
+			}
+			for _, n := range sortedKeys(m.Environments) {
+				refuse(child, "environment", n, "Environments belong in the root module: they govern every cluster of the plan.", m.Environments[n].DeclRange)
+			}
+			for _, n := range sortedKeys(m.Guardrails) {
+				refuse(child, "guardrail", n, "Guardrails belong in the root module: they judge every change of the plan, and one in a module would be ignored.", m.Guardrails[n].DeclRange)
 			}
 			visit(child)
 		}
