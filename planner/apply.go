@@ -157,9 +157,12 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 	w.applying = newApplyRun(w.refreshed, persist, p.opts.Events)
 	w.applying.stop = stop
 	w.plan = plan
+	w.started = p.opts.Now()
 	if recordOverrides(plan, w.refreshed) {
 		if err := w.applying.flush(); err != nil {
-			return w.refreshed.Close(), hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to save state",
+			// Nothing was applied: the state to keep is the one before,
+			// without overrides for an apply that did not happen.
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Failed to save state",
 				Detail: fmt.Sprintf("Recording the guardrail overrides failed: %s. Nothing was changed.", err)}}
 		}
 	}
@@ -195,6 +198,7 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 	if !diags.HasErrors() {
 		diags = append(diags, g.walk(ctx, w, p.opts.Parallelism)...)
 	}
+	diags = append(diags, w.held...)
 	if plan.Mode == DestroyMode {
 		s := w.refreshed.Lock()
 		s.Outputs = map[string]*state.Output{}

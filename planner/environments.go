@@ -28,6 +28,20 @@ type envSettings struct {
 	allowed *delivery.Window
 }
 
+// clusterEnv is what the state records of a cluster's environment.
+type clusterEnv struct {
+	name      string
+	protected bool
+}
+
+// record is what the state records of a cluster in env (nil: in none).
+func (e *envSettings) record() *clusterEnv {
+	if e == nil {
+		return &clusterEnv{}
+	}
+	return &clusterEnv{name: e.name, protected: e.protected}
+}
+
 // environment evaluates the named environment block of the root module;
 // nil when there is none.
 func (w *walker) environment(name string) (*envSettings, hcl.Diagnostics) {
@@ -82,6 +96,20 @@ func (w *walker) upstreamOf(env, up string) bool {
 		return false
 	}
 	return walk(env)
+}
+
+// envDepth is how many environments lead to env by depends_on, on the
+// longest path; the configuration has no cycles (config checks it).
+func (w *walker) envDepth(env string) int {
+	e := w.cfg.Module.Environments[env]
+	if e == nil {
+		return 0
+	}
+	depth := 0
+	for _, up := range e.Upstream {
+		depth = max(depth, w.envDepth(up)+1)
+	}
+	return depth
 }
 
 // shipsVersion reports whether a change puts a new version into service:
@@ -207,7 +235,11 @@ func (c *ClusterChange) constrain(cs ...Constraint) {
 func (w *walker) promotionConstraints(plan *Plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	now := w.p.opts.Now()
-	for _, ch := range plan.Clusters {
+	// Upstream environments first: whether a change waits for an
+	// upstream one depends on whether that one is blocked.
+	order := slices.Clone(plan.Clusters)
+	slices.SortStableFunc(order, func(a, b *ClusterChange) int { return w.envDepth(a.Environment) - w.envDepth(b.Environment) })
+	for _, ch := range order {
 		if ch.Environment == "" || !shipsVersion(ch.intended()) {
 			continue
 		}
@@ -217,7 +249,11 @@ func (w *walker) promotionConstraints(plan *Plan) hcl.Diagnostics {
 			continue
 		}
 		for _, up := range env.dependsOn {
-			ch.constrain(upstreamConstraint(plan, ch, up, env.soak, now))
+			c := upstreamConstraint(plan, ch, up, env.soak, now)
+			if w.opts.SkipRefresh && c.Status == ConstraintMet {
+				c.Detail += " (health as recorded, not read, with -refresh=false; apply reads it before deploying)"
+			}
+			ch.constrain(c)
 		}
 	}
 	return diags
@@ -247,9 +283,7 @@ func upstreamConstraint(plan *Plan, ch *ClusterChange, up string, soak time.Dura
 		status, detail, hint := upstreamCluster(plan.PriorState.Clusters[uc.Ref.Name], uc, v, soak, now)
 		worse(status)
 		details = append(details, detail)
-		if status == ConstraintWaits {
-			c.Upstream = append(c.Upstream, uc.Addr.String())
-		}
+		c.Upstream = append(c.Upstream, uc.Addr.String())
 		if status == ConstraintBlocked && c.Hint == "" {
 			c.Hint = hint
 		}
@@ -283,7 +317,7 @@ func upstreamCluster(rec *state.Cluster, uc *ClusterChange, v string, soak time.
 	case healthy < desired:
 		return ConstraintBlocked, fmt.Sprintf("%s runs %s, but %d of %s are healthy", name, v, healthy, instanceCount(desired)), fmt.Sprintf("make %s healthy first", name)
 	}
-	since := servingSince(rec, v)
+	since := servingSince(rec, v, now)
 	ran := now.Sub(since)
 	if ran >= soak {
 		return ConstraintMet, fmt.Sprintf("%s has run %s healthy for %s (soak %s)", name, v, roundDuration(ran), soakText(soak)), ""
@@ -305,11 +339,13 @@ func servingVersion(rec *state.Cluster, uc *ClusterChange) (version string, heal
 		if !g.Enabled {
 			continue
 		}
-		if version == "" {
+		switch {
+		case version == "":
 			version = g.Version
-		}
-		if g.Version != version {
-			continue
+		case g.Version != version:
+			// Groups of two versions take traffic: a deployment
+			// stopped half way. Neither has been promoted.
+			return version + " and " + g.Version, 0, 0
 		}
 		desired += g.Capacity.Desired
 		for _, l := range uc.Live {
@@ -324,19 +360,26 @@ func servingVersion(rec *state.Cluster, uc *ClusterChange) (version string, heal
 // servingSince is when version v started serving in a cluster: the end of
 // the last deployment of it that succeeded, or else (a group adopted or
 // deployed before tack kept a history) the creation of its newest group.
-func servingSince(rec *state.Cluster, v string) time.Time {
+//
+// A deployment of the version that did not succeed (in progress, failed)
+// has not started a soak: the result is now, and the soak has not begun.
+func servingSince(rec *state.Cluster, v string, now time.Time) time.Time {
 	for i := len(rec.History) - 1; i >= 0; i-- {
 		d := rec.History[i]
-		if d.Version == v && (d.Kind == "" || d.Kind == state.DeploymentDeploy) && d.Outcome == state.DeploymentSucceeded && !d.Finished.IsZero() {
+		if d.Version != v || d.Kind != "" && d.Kind != state.DeploymentDeploy {
+			continue
+		}
+		if d.Outcome == state.DeploymentSucceeded && !d.Finished.IsZero() {
 			return d.Finished
 		}
+		return now
 	}
 	for i := len(rec.ServerGroups) - 1; i >= 0; i-- {
 		if g := rec.ServerGroups[i]; g.Version == v && g.Enabled {
 			return g.CreatedAt
 		}
 	}
-	return time.Time{}
+	return now
 }
 
 func soakText(d time.Duration) string {
@@ -364,47 +407,44 @@ func roundDuration(d time.Duration) string {
 	return s
 }
 
-// awaitUpstream is apply's side of a depends_on that waits: once the
-// upstream clusters' deployments of the version (earlier in this apply)
-// have succeeded, it waits out the soak and checks that they are still
-// healthy before the change goes ahead.
+// awaitUpstream is apply's side of depends_on. For a constraint that
+// waits, the upstream clusters' deployments of the version must have
+// succeeded in this apply (they ran before, in environment order); it
+// then sleeps out the soak, on the walk's context so that Ctrl-C ends
+// it. For every depends_on, it then reads the upstream clusters' health
+// from the platform: what the plan saw may have changed since, or not
+// have been read (-refresh=false).
 func (w *walker) awaitUpstream(ctx context.Context, ch *ClusterChange) error {
 	for _, c := range ch.Constraints {
-		if c.Kind != ConstraintDependsOn || c.Status != ConstraintWaits {
+		if c.Kind != ConstraintDependsOn {
 			continue
 		}
-		var latest time.Time
-		for _, addr := range c.Upstream {
-			name := strings.TrimPrefix(addr, "cluster.")
-			rec := w.refreshed.Cluster(name)
-			var last *state.Deployment
-			if rec != nil {
-				for i := len(rec.History) - 1; i >= 0 && last == nil; i-- {
-					if d := rec.History[i]; d.Version == ch.Version && (d.Kind == "" || d.Kind == state.DeploymentDeploy) {
-						last = d
+		if c.Status == ConstraintWaits {
+			var latest time.Time
+			for _, addr := range c.Upstream {
+				name := strings.TrimPrefix(addr, "cluster.")
+				d := w.deployedInThisApply(name, ch.Version)
+				if d == nil || d.Outcome != state.DeploymentSucceeded {
+					outcome := "did not happen"
+					if d != nil {
+						outcome = "ended " + d.Outcome
 					}
+					return fmt.Errorf("the deployment of %s to %s, which %s depends on, %s", ch.Version, name, ch.Environment, outcome)
+				}
+				if d.Finished.After(latest) {
+					latest = d.Finished
 				}
 			}
-			if last == nil || last.Outcome != state.DeploymentSucceeded {
-				outcome := "was not deployed"
-				if last != nil {
-					outcome = "ended " + last.Outcome
+			until := latest.Add(c.Soak)
+			if wait := until.Sub(w.p.opts.Now()); wait > 0 {
+				w.emit(SoakWaiting{Cluster: ch.Addr, Upstream: c.Upstream, Until: until})
+				if err := w.p.opts.Sleep(w.interrupt, wait); err != nil {
+					return err
 				}
-				return fmt.Errorf("the deployment of %s to %s, which %s depends on, %s", ch.Version, name, ch.Environment, outcome)
-			}
-			if last.Finished.After(latest) {
-				latest = last.Finished
-			}
-		}
-		until := latest.Add(c.Soak)
-		if wait := until.Sub(w.p.opts.Now()); wait > 0 {
-			w.emit(SoakWaiting{Cluster: ch.Addr, Upstream: c.Upstream, Until: until})
-			if err := w.p.opts.Sleep(ctx, wait); err != nil {
-				return err
 			}
 		}
 		for _, addr := range c.Upstream {
-			if err := w.checkUpstreamHealth(ctx, strings.TrimPrefix(addr, "cluster.")); err != nil {
+			if err := w.checkUpstreamHealth(ctx, strings.TrimPrefix(addr, "cluster."), ch.Version); err != nil {
 				return err
 			}
 		}
@@ -412,9 +452,25 @@ func (w *walker) awaitUpstream(ctx context.Context, ch *ClusterChange) error {
 	return nil
 }
 
+// deployedInThisApply is the last deployment of version to a cluster
+// that this apply started, or nil.
+func (w *walker) deployedInThisApply(name, version string) *state.Deployment {
+	rec := w.refreshed.Cluster(name)
+	if rec == nil {
+		return nil
+	}
+	for i := len(rec.History) - 1; i >= 0; i-- {
+		d := rec.History[i]
+		if d.Version == version && (d.Kind == "" || d.Kind == state.DeploymentDeploy) && !d.Started.Before(w.started) {
+			return d
+		}
+	}
+	return nil
+}
+
 // checkUpstreamHealth asks the platform whether an upstream cluster's
-// enabled groups are all healthy, after its soak.
-func (w *walker) checkUpstreamHealth(ctx context.Context, name string) error {
+// enabled groups all run version, all healthy.
+func (w *walker) checkUpstreamHealth(ctx context.Context, name, version string) error {
 	cfg := w.cfg.Module.Clusters[name]
 	if cfg == nil {
 		return fmt.Errorf("%s is not in the configuration", name)
@@ -424,7 +480,7 @@ func (w *walker) checkUpstreamHealth(ctx context.Context, name string) error {
 		return fmt.Errorf("the state has no record of %s", name)
 	}
 	pi := w.providers.get(clusterProviderKey(cfg))
-	live, diags := w.liveGroups(ctx, pi, clusterRefOf(rec), rec, cfg.DeclRange)
+	live, diags := w.liveGroups(context.WithoutCancel(ctx), pi, clusterRefOf(rec), rec, cfg.DeclRange)
 	if diags.HasErrors() {
 		return fmt.Errorf("reading the health of %s: %s", name, diags.Error())
 	}
@@ -434,12 +490,15 @@ func (w *walker) checkUpstreamHealth(ctx context.Context, name string) error {
 			continue
 		}
 		serving++
+		if g.Version != version {
+			return fmt.Errorf("%s serves %s from %s, not %s", name, g.Version, g.Name, version)
+		}
 		if want := int(g.Capacity.Desired); live.healthy[g.Name] < want {
-			return fmt.Errorf("after its soak, %s has %d of %s healthy in %s", name, live.healthy[g.Name], instanceCount(want), g.Name)
+			return fmt.Errorf("%s has %d of %s healthy in %s", name, live.healthy[g.Name], instanceCount(want), g.Name)
 		}
 	}
 	if serving == 0 {
-		return fmt.Errorf("after its soak, %s has no enabled server group", name)
+		return fmt.Errorf("%s has no enabled server group", name)
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func (w *walker) checkGuardrails(plan *Plan) hcl.Diagnostics {
 	if plan.Mode == RefreshOnlyMode {
 		return nil
 	}
-	gs, diags := w.guardrails()
+	gs, diags := w.guardrails(plan)
 	if diags.HasErrors() || len(gs) == 0 {
 		return diags
 	}
@@ -122,7 +122,7 @@ func (w *walker) checkGuardrails(plan *Plan) hcl.Diagnostics {
 
 // guardrails are the guardrails that are on: the built-in ones and the
 // root module's guardrail blocks.
-func (w *walker) guardrails() ([]*guardrail, hcl.Diagnostics) {
+func (w *walker) guardrails(plan *Plan) ([]*guardrail, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	s := w.scope(addrs.RootModuleInstance)
 	blocks := w.cfg.Module.Guardrails
@@ -153,7 +153,7 @@ func (w *walker) guardrails() ([]*guardrail, hcl.Diagnostics) {
 		}
 		if isBuiltin {
 			var bdiags hcl.Diagnostics
-			g.builtin, bdiags = builtinJudge(w, name, s, cfg)
+			g.builtin, bdiags = builtinJudge(w, plan, name, s, cfg)
 			diags = append(diags, bdiags...)
 		}
 		out = append(out, g)
@@ -260,7 +260,7 @@ func whileJudging(diags hcl.Diagnostics, address string) hcl.Diagnostics {
 }
 
 // builtinJudge is the judgement of one of tack's own guardrails.
-func builtinJudge(w *walker, name string, s *config.Scope, cfg *config.Guardrail) (func(*judged) (string, bool), hcl.Diagnostics) {
+func builtinJudge(w *walker, plan *Plan, name string, s *config.Scope, cfg *config.Guardrail) (func(*judged) (string, bool), hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	switch name {
 	case "traffic-guard":
@@ -280,8 +280,14 @@ func builtinJudge(w *walker, name string, s *config.Scope, cfg *config.Guardrail
 			if ch == nil || ch.intended() != ClusterDestroy || c.env == "" {
 				return "", false
 			}
-			env, _ := w.environment(c.env)
-			if env != nil && env.protected {
+			protected := false
+			if env, _ := w.environment(c.env); env != nil {
+				protected = env.protected
+			} else if rec := plan.PriorState.Clusters[ch.Ref.Name]; rec != nil {
+				// The environment's block is gone: the state remembers.
+				protected = rec.Protected
+			}
+			if protected {
 				return fmt.Sprintf("%s is in %s, which is protected: its clusters are not destroyed", ch.Addr, c.env), true
 			}
 			return "", true

@@ -58,8 +58,14 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 	fail := func(summary, format string, args ...any) hcl.Diagnostics {
 		return clusterError(subject, summary, format, args...)
 	}
+	// A blocked change leaves its cluster as it is, and the rest of the
+	// apply goes on: the block is reported when the apply ends.
+	held := func(format string, args ...any) hcl.Diagnostics {
+		w.holdBack(fail("Cluster change blocked", format, args...))
+		return nil
+	}
 	if ch.Action == ClusterBlocked {
-		return fail("Cluster change blocked", "%s was not changed: %s.%s", ch.Addr, ch.Blocked, ch.hints())
+		return held("%s was not changed: %s.%s", ch.Addr, ch.Blocked, ch.hints())
 	}
 	if w.interrupted() {
 		return nil
@@ -93,10 +99,16 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		if ediags.HasErrors() {
 			return ediags
 		}
-		for _, c := range windowConstraints(ch, d.policy.window, env, w.p.opts.Now()) {
-			if c.Status == ConstraintBlocked {
-				return fail("Cluster change blocked", "%s was not changed: it is %s now. To go ahead: %s.", ch.Addr, c.Detail, c.Hint)
+		closed := func() string {
+			for _, c := range windowConstraints(ch, d.policy.window, env, w.p.opts.Now()) {
+				if c.Status == ConstraintBlocked {
+					return fmt.Sprintf("%s was not changed: it is %s now. To go ahead: %s.", ch.Addr, c.Detail, c.Hint)
+				}
 			}
+			return ""
+		}
+		if why := closed(); why != "" {
+			return held("%s", why)
 		}
 		if ch.Action != ClusterCreate && ch.Action != ClusterDeploy {
 			return w.runDeployment(ctx, ch, eng, pi.ref(), subject)
@@ -108,11 +120,16 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		if !lbs.IsWhollyKnown() {
 			return fail("Load balancers not known", "The load balancers of %s are still not known after the objects they depend on were applied; this is a bug in tack.", ch.Addr)
 		}
-		if err := w.awaitUpstream(ctx, ch); err != nil {
-			if ctx.Err() != nil {
-				return nil // the walk reports the interruption
-			}
-			return fail("Cluster change blocked", "%s was not changed: %s.", ch.Addr, err)
+		err := w.awaitUpstream(ctx, ch)
+		switch {
+		case w.interrupted():
+			return nil // the walk reports the interruption; nothing was changed
+		case err != nil:
+			return held("%s was not changed: %s.", ch.Addr, err)
+		}
+		// A soak may have outlasted the window.
+		if why := closed(); why != "" {
+			return held("%s", why)
 		}
 		eng.Template.Spec, eng.Template.SpecHash, eng.Template.Version = d.spec, d.specHash, d.version
 		for _, v := range lbs.AsValueSlice() {
@@ -221,6 +238,9 @@ func (r *clusterRecorder) save(ctx context.Context) error {
 	c := r.w.refreshed.Cluster(r.ch.Ref.Name)
 	if c == nil {
 		c = &state.Cluster{Name: r.ch.Ref.Name, Config: r.ch.Addr.String(), Environment: r.ch.Environment}
+		if env, _ := r.w.environment(r.ch.Environment); env != nil {
+			c.Protected = env.protected
+		}
 	}
 	c.Provider = r.provider
 	c.ServerGroups = nil

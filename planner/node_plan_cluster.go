@@ -76,7 +76,9 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 	if diags.HasErrors() {
 		return diags
 	}
-	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, n.c.EnvironmentName, n.c.DeclRange)
+	env, ediags := w.environment(n.c.EnvironmentName)
+	diags = append(diags, ediags...)
+	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, env.record(), n.c.DeclRange)
 	diags = append(diags, ldiags...)
 	if ldiags.HasErrors() {
 		return diags
@@ -109,8 +111,6 @@ func (n *nodePlanCluster) execute(ctx context.Context, w *walker) hcl.Diagnostic
 	if ch.Rollback.KeepFailed {
 		keepFailedCanary(ch.Steps)
 	}
-	env, ediags := w.environment(ch.Environment)
-	diags = append(diags, ediags...)
 	ch.constrain(windowConstraints(ch, d.policy.window, env, w.p.opts.Now())...)
 	if env != nil {
 		ch.constrain(recordConstraints(ch, env, w.refreshed.Environment(env.name))...)
@@ -370,9 +370,9 @@ func (l *liveCluster) serving() *sdk.ServerGroup {
 // its record as drift, and records them in the refreshed state; rec is
 // the record as it was before.
 //
-// env is the environment the configuration puts the cluster in; empty
-// keeps the recorded one.
-func (w *walker) refreshCluster(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, env string, subject hcl.Range) (rec *state.Cluster, live *liveCluster, diags hcl.Diagnostics) {
+// env is the environment the configuration puts the cluster in, as the
+// state records it; nil keeps the recorded one.
+func (w *walker) refreshCluster(ctx context.Context, pi *providerInstance, ref sdk.ClusterRef, env *clusterEnv, subject hcl.Range) (rec *state.Cluster, live *liveCluster, diags hcl.Diagnostics) {
 	rec = w.refreshed.Cluster(ref.Name)
 	live, diags = w.liveGroups(ctx, pi, ref, rec, subject)
 	if diags.HasErrors() {
@@ -430,22 +430,23 @@ func (w *walker) liveGroups(ctx context.Context, pi *providerInstance, ref sdk.C
 // recordRefreshedCluster notes what differs between the recorded groups
 // and the live ones as drift, and records the live groups in the
 // refreshed state: the plan starts from what is there.
-func (w *walker) recordRefreshedCluster(name string, rec *state.Cluster, provider state.ProviderRef, env string, live *liveCluster) {
+func (w *walker) recordRefreshedCluster(name string, rec *state.Cluster, provider state.ProviderRef, env *clusterEnv, live *liveCluster) {
 	for _, d := range clusterDrift(name, rec, live) {
 		w.addClusterDrift(d)
 	}
 	if rec == nil && len(live.list) == 0 {
 		return
 	}
-	next := &state.Cluster{Name: name, Provider: provider, Config: addrs.Cluster{Name: name}.String(), Environment: env}
+	next := &state.Cluster{Name: name, Provider: provider, Config: addrs.Cluster{Name: name}.String()}
 	if rec != nil {
 		next.History = rec.History
 		if rec.Config != "" {
 			next.Config = rec.Config
 		}
-		if env == "" {
-			next.Environment = rec.Environment
-		}
+		next.Environment, next.Protected = rec.Environment, rec.Protected
+	}
+	if env != nil {
+		next.Environment, next.Protected = env.name, env.protected
 	}
 	for _, g := range live.list {
 		next.ServerGroups = append(next.ServerGroups, recordedGroup(g))
@@ -751,7 +752,7 @@ func (n *nodePlanClusterDestroy) provider(w *walker) providerKey {
 func (n *nodePlanClusterDestroy) execute(ctx context.Context, w *walker) hcl.Diagnostics {
 	pi := w.providers.get(n.provider(w))
 	ref := clusterRefOf(n.rec)
-	rec, live, diags := w.refreshCluster(ctx, pi, ref, "", hcl.Range{})
+	rec, live, diags := w.refreshCluster(ctx, pi, ref, nil, hcl.Range{})
 	if diags.HasErrors() {
 		return diags
 	}

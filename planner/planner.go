@@ -179,6 +179,22 @@ type walker struct {
 	// interrupt is the walk's context: once it is done, nodes start no
 	// further operations.
 	interrupt context.Context
+
+	// held are the diagnostics of cluster changes an apply left as they
+	// were (blocked, a window closed, an upstream environment not
+	// ready): errors, but not ones that stop the rest of the apply.
+	held hcl.Diagnostics
+	// started is when the apply began; an upstream deployment this
+	// apply waits for is one that started since.
+	started time.Time
+}
+
+// holdBack records the diagnostics of a change the apply leaves as it
+// is, to report when the apply ends.
+func (w *walker) holdBack(diags hcl.Diagnostics) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.held = append(w.held, diags...)
 }
 
 // interrupted reports whether the walk was asked to stop.

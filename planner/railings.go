@@ -131,9 +131,10 @@ type Constraint struct {
 	// Environment is the environment the constraint is about: the
 	// cluster's own, or for depends_on the upstream one.
 	Environment string
-	// Upstream are, for a depends_on that waits, the clusters in the
-	// upstream environment whose deployment in this apply it waits for;
-	// Soak is how long the version must then run healthy there.
+	// Upstream are, for a depends_on, the clusters of the upstream
+	// environment it judged; when it waits, their deployments in this
+	// apply are what it waits for. Soak is how long the version must run
+	// healthy there.
 	Upstream []string
 	Soak     time.Duration
 }
@@ -285,8 +286,14 @@ func (p *Plan) CheckPolicies(ctx context.Context, pol *rego.Policies, input any)
 			changes++
 		}
 	}
+	// A package's rules of one level (deny, violation, deny_prod) are one
+	// check, keyed by the level: they share its name and enforcement.
 	checks := map[rego.Rule]*GuardrailCheck{}
 	for _, r := range rules {
+		r.Rule = rego.Level(r.Rule)
+		if checks[r] != nil {
+			continue
+		}
 		g := &GuardrailCheck{Name: "policy." + r.Package, Enforcement: policyEnforcement[r.Rule], Source: GuardrailPolicy, Checked: changes}
 		checks[r] = g
 		p.Guardrails = append(p.Guardrails, g)
@@ -295,7 +302,7 @@ func (p *Plan) CheckPolicies(ctx context.Context, pol *rego.Policies, input any)
 	// plan as a whole is a verdict, but not a failed change.
 	failed := map[rego.Rule]map[string]bool{}
 	for _, res := range results {
-		r := rego.Rule{Package: res.Package, Rule: res.Rule}
+		r := rego.Rule{Package: res.Package, Rule: rego.Level(res.Rule)}
 		g := checks[r]
 		if res.Address != "" && !failed[r][res.Address] {
 			if failed[r] == nil {

@@ -376,7 +376,18 @@ func TestEnvironmentPromotion(t *testing.T) {
 		t.Fatalf("staging v2: %s", diags.Error())
 	}
 	f.clock.advance(time.Minute)
-	plan, diags = f.applyErr(twoEnvironments(app, "v2", "v2"), PlanOpts{})
+	// A file changes in the same apply: the blocked cluster holds back
+	// only itself.
+	notes := `
+resource "local_file" "notes" {
+  path    = "notes.txt"
+  content = "prod waits for v2"
+}
+`
+	plan, diags = f.applyErr(twoEnvironments(app, "v2", "v2")+notes, PlanOpts{})
+	if got := f.read("notes.txt"); got != "prod waits for v2" {
+		t.Errorf("notes.txt holds %q; the blocked cluster held back the rest of the apply", got)
+	}
 	ch := clusterChange(t, plan, "api-prod")
 	want = []string{
 		"allowed_times met: within prod's allowed times (mon, tue, wed, thu, fri)",
@@ -487,11 +498,13 @@ guardrail "traffic-guard" { enforcement = "overridable" }`), PlanOpts{})
 	if got := verdictSummary(plan.Blockers()); !cmp.Equal(got, want) {
 		t.Errorf("destroying: blockers %q; want %q", got, want)
 	}
-	// Nor when the cluster leaves the configuration: the state knows its
-	// environment.
-	plan = f.plan("environment \"prod\" { protected = true }\n", PlanOpts{})
-	if got := verdictSummary(plan.Blockers()); !cmp.Equal(got, want) {
-		t.Errorf("removing the cluster: blockers %q; want %q", got, want)
+	// Nor when the cluster leaves the configuration, with its
+	// environment: the state knows both.
+	for _, src := range []string{"environment \"prod\" { protected = true }\n", ""} {
+		plan = f.plan(src, PlanOpts{})
+		if got := verdictSummary(plan.Blockers()); !cmp.Equal(got, want) {
+			t.Errorf("removing the cluster (config %q): blockers %q; want %q", src, got, want)
+		}
 	}
 }
 
@@ -517,5 +530,70 @@ environment "qa" {}
 		if !strings.Contains(all, want) {
 			t.Errorf("diagnostics %s; want %q", all, want)
 		}
+	}
+}
+
+// Ctrl-C during the soak ends the wait: staging keeps its new version,
+// prod is not touched, and the apply says it was interrupted.
+func TestSoakInterrupted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	monday := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	f.clock = &fakeClock{now: monday}
+	app := buildApp(t, f.dir)
+	t.Cleanup(func() { f.applyErr(twoEnvironments(app, "v1", "v1"), PlanOpts{Mode: DestroyMode}) })
+	f.state.Environments["prod"] = &state.Environment{Name: "prod", Approvals: []*state.Decision{
+		{Cluster: "api-prod", Version: "v1", Actor: "ana"}, {Cluster: "api-prod", Version: "v2", Actor: "ana"}}}
+	if _, diags := f.applyErr(twoEnvironments(app, "v1", "v1"), PlanOpts{}); diags.HasErrors() {
+		t.Fatalf("v1: %s", diags.Error())
+	}
+
+	cfg := f.config(twoEnvironments(app, "v2", "v2"))
+	plan, diags := f.planner(cfg).Plan(context.Background(), PlanOpts{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := f.planner(cfg)
+	p.opts.Sleep = func(ctx context.Context, d time.Duration) error {
+		cancel() // Ctrl-C, while the soak runs
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	s, diags := p.Apply(ctx, plan, func(*state.State) error { return nil })
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "interrupted") {
+		t.Errorf("apply interrupted in the soak: %v; want it to say it was interrupted", diags)
+	}
+	f.state = s
+	if got := groupSummary(s.Clusters["api-prod"]); !cmp.Equal(got, []string{"api-prod-v000 v1 enabled"}) {
+		t.Errorf("prod's groups after the interrupted soak: %q; want v1 only", got)
+	}
+	if got := f.getOutput("staging", "/"); got != "v2" {
+		t.Errorf("staging answers %q; want v2, deployed before the soak", got)
+	}
+}
+
+// A soak that outlasts prod's allowed times leaves prod as it is.
+func TestWindowClosesDuringSoak(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// Friday, ten minutes before the weekend.
+	f.clock = &fakeClock{now: time.Date(2026, 11, 27, 23, 50, 0, 0, time.UTC)}
+	app := buildApp(t, f.dir)
+	t.Cleanup(func() {
+		f.clock.set(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+		f.applyErr(twoEnvironments(app, "v1", "v1"), PlanOpts{Mode: DestroyMode})
+	})
+	f.state.Environments["prod"] = &state.Environment{Name: "prod", Approvals: []*state.Decision{{Cluster: "api-prod", Version: "v1", Actor: "ana"}}}
+	_, diags := f.applyErr(twoEnvironments(app, "v1", "v1"), PlanOpts{})
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "outside prod's allowed times") {
+		t.Errorf("apply whose soak ends on Saturday: %v; want prod held back by its allowed times", diags)
+	}
+	if c := f.state.Clusters["api-prod"]; c != nil && len(c.ServerGroups) > 0 {
+		t.Errorf("prod has groups %q; want none", groupSummary(c))
+	}
+	if got := f.getOutput("staging", "/"); got != "v1" {
+		t.Errorf("staging answers %q; want v1", got)
 	}
 }

@@ -86,7 +86,7 @@ func (n *nodeRollbackCluster) execute(ctx context.Context, w *walker) hcl.Diagno
 	if diags.HasErrors() {
 		return diags
 	}
-	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, n.c.EnvironmentName, n.c.DeclRange)
+	rec, live, ldiags := w.refreshCluster(ctx, pi, d.ref, nil, n.c.DeclRange)
 	diags = append(diags, ldiags...)
 	if ldiags.HasErrors() {
 		return diags

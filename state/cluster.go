@@ -20,6 +20,9 @@ type Cluster struct {
 	// cluster the configuration no longer has is one of a protected
 	// environment.
 	Environment string
+	// Protected records that the environment was protected: a destroy of
+	// the cluster is refused even once the environment's block is gone.
+	Protected bool
 
 	// ServerGroups are the cluster's live server groups, oldest first.
 	ServerGroups []*ServerGroup
@@ -33,7 +36,7 @@ func (c *Cluster) DeepCopy() *Cluster {
 	if c == nil {
 		return nil
 	}
-	ret := &Cluster{Name: c.Name, Provider: c.Provider, Config: c.Config, Environment: c.Environment}
+	ret := &Cluster{Name: c.Name, Provider: c.Provider, Config: c.Config, Environment: c.Environment, Protected: c.Protected}
 	if c.ServerGroups != nil {
 		ret.ServerGroups = make([]*ServerGroup, len(c.ServerGroups))
 		for i, sg := range c.ServerGroups {

@@ -107,7 +107,7 @@ func TestReadFileBeforeSteps(t *testing.T) {
 	want := fullState(t)
 	want.TackVersion = "0.1.0"
 	c := want.Clusters["api-prod"]
-	c.Config, c.Environment = "", ""
+	c.Config, c.Environment, c.Protected = "", "", false
 	c.History = c.History[1:] // d-0 came with the new fields
 	for _, d := range c.History {
 		d.From, d.Kind, d.Steps = nil, "", nil

@@ -68,6 +68,7 @@ type clusterHeadV1 struct {
 	ProviderAlias string `json:"provider_alias,omitempty"`
 	Config        string `json:"config,omitempty"`
 	Environment   string `json:"environment,omitempty"` // version 2
+	Protected     bool   `json:"protected,omitempty"`   // version 2
 }
 
 type serverGroupV1 struct {

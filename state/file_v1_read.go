@@ -195,6 +195,8 @@ func (r *jsonReader) clusterV1(f *clusterV1) error {
 			f.Config, err = r.str()
 		case "environment":
 			f.Environment, err = r.str()
+		case "protected":
+			f.Protected, err = r.boolean()
 		case "server_groups":
 			err = r.array(func(int) error {
 				f.ServerGroups = append(f.ServerGroups, serverGroupV1{})
@@ -635,7 +637,7 @@ func (f *clusterV1) cluster(path string) (*Cluster, error) {
 	if err != nil {
 		return nil, &FormatError{Path: path, Err: fmt.Errorf("cluster %q: %w", f.Name, err)}
 	}
-	c := &Cluster{Name: f.Name, Provider: provider, Config: f.Config, Environment: f.Environment}
+	c := &Cluster{Name: f.Name, Provider: provider, Config: f.Config, Environment: f.Environment, Protected: f.Protected}
 	seen := map[string]bool{}
 	for i, sgf := range f.ServerGroups {
 		sgPath := fmt.Sprintf("%s.server_groups[%d]", path, i)

@@ -272,7 +272,7 @@ func clusterToV1(name string, c *Cluster) (clusterV1, error) {
 		return clusterV1{}, err
 	}
 	cf := clusterV1{
-		clusterHeadV1: clusterHeadV1{Name: c.Name, Provider: c.Provider.Source, ProviderAlias: c.Provider.Alias, Config: c.Config, Environment: c.Environment},
+		clusterHeadV1: clusterHeadV1{Name: c.Name, Provider: c.Provider.Source, ProviderAlias: c.Provider.Alias, Config: c.Config, Environment: c.Environment, Protected: c.Protected},
 		ServerGroups:  make([]serverGroupV1, 0, len(c.ServerGroups)),
 		History:       make([]deploymentV1, 0, len(c.History)),
 	}

@@ -99,6 +99,7 @@ func fullState(t testing.TB) *state.State {
 		Config:   "cluster.api-prod",
 		// Environment came with format version 2.
 		Environment: "prod",
+		Protected:   true,
 		ServerGroups: []*state.ServerGroup{
 			{Name: "api-prod-v041", Sequence: 41, Version: "1.4.0", SpecHash: "sha256:aa", Capacity: state.Capacity{Min: 2, Desired: 3, Max: 6}, CreatedAt: created},
 			{Name: "api-prod-v042", Sequence: 42, Version: "1.5.0", SpecHash: "sha256:bb", Capacity: state.Capacity{Min: 2, Desired: 3, Max: 6}, Enabled: true, Weight: 100, CreatedAt: created.Add(time.Hour)},

@@ -9,8 +9,11 @@
 //
 //   - every package in the directory is evaluated (conftest's
 //     --all-namespaces), not only package main;
-//   - the rules read are deny, warn and override_required; a package
-//     need not define all three;
+//   - the rules read are deny, violation, warn and override_required,
+//     and those whose names start with deny_, violation_, warn_ or
+//     override_required_ (deny_prod, say); a package need not define
+//     any of them. deny and violation rules are one level, as conftest
+//     counts both as failures: [Level] says which level a rule has;
 //   - a rule is a set (or array) of results, each a message string or an
 //     object with a "msg" string and, as tack adds, an optional "address"
 //     string naming the planned change it concerns;

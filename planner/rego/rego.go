@@ -17,7 +17,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
-// The rules a package may define, in the order their results sort.
+// The levels of the rules a package may define, in the order their
+// results sort. [Level] says which a rule has.
 const (
 	// RuleDeny names results that should stop the plan from being applied.
 	RuleDeny = "deny"
@@ -28,15 +29,42 @@ const (
 	RuleWarn = "warn"
 )
 
-// rules lists the rules Eval reads, in the order their results sort.
-var rules = []string{RuleDeny, RuleOverrideRequired, RuleWarn}
+// levels lists the levels in the order their results sort.
+var levels = []string{RuleDeny, RuleOverrideRequired, RuleWarn}
+
+// Level is the level of the rule named rule: [RuleDeny] for deny and
+// violation and the rules named deny_… or violation_…, as conftest
+// counts them all as failures; [RuleOverrideRequired] for
+// override_required and override_required_…; [RuleWarn] for warn and
+// warn_…. It is "" for any other name: Eval does not read that rule.
+func Level(rule string) string {
+	for _, family := range []struct{ name, level string }{
+		{"deny", RuleDeny},
+		{"violation", RuleDeny},
+		{"override_required", RuleOverrideRequired},
+		{"warn", RuleWarn},
+	} {
+		if rule == family.name || strings.HasPrefix(rule, family.name+"_") {
+			return family.level
+		}
+	}
+	return ""
+}
+
+// compareRules orders rule names by their level, then by name, so that
+// a package's deny comes before its deny_prod, and both before its warn.
+func compareRules(a, b string) int {
+	return cmp.Or(cmp.Compare(slices.Index(levels, Level(a)), slices.Index(levels, Level(b))), strings.Compare(a, b))
+}
 
 // Result is one message produced by one rule of one policy package.
 type Result struct {
 	// Package is the Rego package that produced the result, without the
 	// "data." prefix: "main", "tack.prod".
 	Package string
-	// Rule is RuleDeny, RuleWarn or RuleOverrideRequired.
+	// Rule is the name of the rule that gave the result, as the policy
+	// spells it: "deny", "violation", "warn_prod". [Level] gives its
+	// level.
 	Rule string
 	// Message is the policy's message, or "<package>.<rule>" for a rule
 	// defined as a boolean.
@@ -175,7 +203,7 @@ func prepare(c *ast.Compiler, modules map[string]*ast.Module) ([]query, error) {
 				continue // a function, not a rule with a value
 			}
 			head, ok := r.Head.Ref()[0].Value.(ast.Var)
-			if !ok || !slices.Contains(rules, string(head)) {
+			if !ok || Level(string(head)) == "" {
 				continue
 			}
 			found[key{pkg, string(head)}] = m.Package.Path.Append(ast.StringTerm(string(head)))
@@ -197,7 +225,7 @@ func prepare(c *ast.Compiler, modules map[string]*ast.Module) ([]query, error) {
 		qs = append(qs, query{pkg: k.pkg, rule: k.rule, prepared: pq})
 	}
 	slices.SortFunc(qs, func(a, b query) int {
-		return cmp.Or(strings.Compare(a.pkg, b.pkg), cmp.Compare(slices.Index(rules, a.rule), slices.Index(rules, b.rule)))
+		return cmp.Or(strings.Compare(a.pkg, b.pkg), compareRules(a.rule, b.rule))
 	})
 	return qs, nil
 }
@@ -205,12 +233,12 @@ func prepare(c *ast.Compiler, modules map[string]*ast.Module) ([]query, error) {
 // Rule names one rule a loaded package defines.
 type Rule struct {
 	Package string
-	Rule    string // RuleDeny, RuleOverrideRequired or RuleWarn
+	Rule    string // its name, as in [Result]; [Level] gives its level
 }
 
 // Rules lists the rules Eval evaluates, in the order their results sort:
-// every package's deny, override_required and warn that it defines. It
-// is nil for a nil *Policies.
+// every rule of every package whose name has a [Level]. It is nil for a
+// nil *Policies.
 func (p *Policies) Rules() []Rule {
 	if p == nil {
 		return nil
@@ -232,7 +260,8 @@ func (p *Policies) Files() []string {
 	return slices.Clone(p.files)
 }
 
-// Eval evaluates the deny, override_required and warn rules of every
+// Eval evaluates every rule with a [Level] (deny, violation, warn,
+// override_required, and those names followed by _ and more) of every
 // loaded package on input, the plan's JSON decoded into Go values
 // (map[string]any, []any, string, float64 or json.Number, bool, nil, as
 // encoding/json produces them).
@@ -246,9 +275,9 @@ func (p *Policies) Files() []string {
 // error naming the package and rule. Cancelling ctx stops a policy that
 // is still running; the error then wraps ctx.Err().
 //
-// Results are sorted by package, then rule (deny, override_required,
-// warn), then address, then message, so the same plan always gives the
-// same list. A nil *Policies gives no results.
+// Results are sorted by package, then level (deny, override_required,
+// warn), then rule name, then address, then message, so the same plan
+// always gives the same list. A nil *Policies gives no results.
 func (p *Policies) Eval(ctx context.Context, input any) ([]Result, error) {
 	if p == nil || len(p.queries) == 0 {
 		return nil, nil
@@ -285,7 +314,7 @@ func (p *Policies) Eval(ctx context.Context, input any) ([]Result, error) {
 	slices.SortFunc(out, func(a, b Result) int {
 		return cmp.Or(
 			strings.Compare(a.Package, b.Package),
-			cmp.Compare(slices.Index(rules, a.Rule), slices.Index(rules, b.Rule)),
+			compareRules(a.Rule, b.Rule),
 			strings.Compare(a.Address, b.Address),
 			strings.Compare(a.Message, b.Message),
 		)

@@ -78,10 +78,22 @@ func TestEval(t *testing.T) {
 			{Package: "a", Rule: "warn", Message: "z"},
 			{Package: "b", Rule: "deny", Message: "first"},
 			{Package: "b", Rule: "deny", Message: "second"},
+			{Package: "b", Rule: "deny_z", Message: "from deny_z"},
+			{Package: "b", Rule: "violation", Message: "from violation"},
 			{Package: "b", Rule: "warn", Message: "no address"},
 			{Package: "b", Rule: "warn", Message: "a", Address: "cluster.a"},
 			{Package: "b", Rule: "warn", Message: "b", Address: "cluster.a"},
 			{Package: "b", Rule: "warn", Message: "z", Address: "cluster.z"},
+			{Package: "b", Rule: "warn_a", Message: "from warn_a"},
+		}},
+		// Each rule keeps its own name; denied, warning and violations
+		// are not rules tack reads.
+		{dir: "eval-conftest-names", want: []rego.Result{
+			{Package: "main", Rule: "deny_red_black_in_prod", Message: "cluster.api-prod deploys red/black in prod"},
+			{Package: "main", Rule: "violation", Message: "files are kept forever", Address: "local_file.a"},
+			{Package: "main", Rule: "violation_capacity", Message: "desired capacity is fewer than 2", Address: "cluster.api-prod"},
+			{Package: "main", Rule: "override_required_small", Message: "a small cluster needs a second look"},
+			{Package: "main", Rule: "warn_clusters", Message: "the plan changes clusters"},
 		}},
 		{dir: "eval-no-rules", want: nil},
 	}
@@ -408,7 +420,47 @@ func TestRules(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Rules (-want +got):\n%s", diff)
 	}
+	got = load(t, "eval-conftest-names").Rules()
+	want = []rego.Rule{
+		{Package: "main", Rule: "deny_red_black_in_prod"},
+		{Package: "main", Rule: "violation"},
+		{Package: "main", Rule: "violation_capacity"},
+		{Package: "main", Rule: "override_required_small"},
+		{Package: "main", Rule: "warn_clusters"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Rules of conftest's other names (-want +got):\n%s", diff)
+	}
 	if (*rego.Policies)(nil).Rules() != nil {
 		t.Error("a nil *Policies has rules")
+	}
+}
+
+// TestLevel checks the level of each rule name conftest reads, and that
+// names merely starting alike have none: a deny_… rule that did not
+// block, or a "denied" helper that did, would be a policy silently
+// doing the wrong thing.
+func TestLevel(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"deny":                     rego.RuleDeny,
+		"deny_prod":                rego.RuleDeny,
+		"violation":                rego.RuleDeny,
+		"violation_k8s_labels":     rego.RuleDeny,
+		"override_required":        rego.RuleOverrideRequired,
+		"override_required_change": rego.RuleOverrideRequired,
+		"warn":                     rego.RuleWarn,
+		"warn_red_black":           rego.RuleWarn,
+		"denied":                   "",
+		"violations":               "",
+		"warning":                  "",
+		"override":                 "",
+		"main":                     "",
+		"":                         "",
+	}
+	for rule, want := range tests {
+		if got := rego.Level(rule); got != want {
+			t.Errorf("Level(%q) = %q, want %q", rule, got, want)
+		}
 	}
 }

@@ -9,3 +9,11 @@ warn := [
 ]
 
 deny := ["second", "first"]
+
+# A level's rules sort by name, after the level: deny, deny_z, violation,
+# then warn, warn_a.
+warn_a := ["from warn_a"]
+
+violation := ["from violation"]
+
+deny_z := ["from deny_z"]
