@@ -149,6 +149,7 @@ func (w *walker) guardrails(plan *Plan) ([]*guardrail, hcl.Diagnostics) {
 			}
 			a, adiags := evalAppliesTo(s, cfg.AppliesTo)
 			diags = append(diags, adiags...)
+			diags = append(diags, w.checkAppliesTo(plan.PriorState, g.check.Name, a, cfg.AppliesTo)...)
 			g.appliesTo = a
 		}
 		if isBuiltin {
@@ -459,4 +460,53 @@ func orNull(v cty.Value) cty.Value {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
 	return v
+}
+
+// checkAppliesTo warns of an applies_to name that names nothing the
+// configuration or the state has: a typo there would make a guardrail
+// judge nothing, silently.
+func (w *walker) checkAppliesTo(prior *state.State, guardrail string, a *appliesTo, e hcl.Expression) hcl.Diagnostics {
+	if a == nil {
+		return nil
+	}
+	known := map[string]bool{"cluster": true}
+	var visit func(c *config.Config)
+	visit = func(c *config.Config) {
+		for key, r := range c.Module.Resources {
+			known[key], known[r.Type] = true, true
+		}
+		for name := range c.Module.Clusters {
+			known["cluster."+name] = true
+		}
+		for _, child := range c.Children {
+			visit(child)
+		}
+	}
+	visit(w.cfg)
+	for _, rs := range prior.Resources {
+		known[rs.Addr.Resource.String()], known[rs.Addr.Resource.Type] = true, true
+	}
+	var diags hcl.Diagnostics
+	for _, n := range a.names {
+		// module.net.local_file.a[0] is known when local_file.a is.
+		last := n
+		if i := strings.LastIndex(n, "module."); i >= 0 {
+			parts := strings.SplitN(n[i:], ".", 3)
+			if len(parts) == 3 {
+				last = parts[2]
+			}
+		}
+		if j := strings.IndexByte(last, '['); j >= 0 {
+			last = last[:j]
+		}
+		if !known[last] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "applies_to names nothing",
+				Detail:   fmt.Sprintf("%s applies to %q, which is neither a resource type nor the address of a resource or cluster of this configuration, so it judges no change by it. Check the spelling.", guardrail, n),
+				Subject:  e.Range().Ptr(),
+			})
+		}
+	}
+	return diags
 }

@@ -161,11 +161,12 @@ func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
 		// A policy package has one name for its three rules, each with
 		// its own enforcement.
 		var checks []*GuardrailCheck
-		overridable := false
+		overridable, mandatory := false, false
 		for _, g := range p.Guardrails {
 			if g.Name == o.Guardrail {
 				checks = append(checks, g)
-				overridable = overridable || g.Enforcement != Mandatory
+				overridable = overridable || g.Enforcement == Overridable
+				mandatory = mandatory || g.Enforcement == Mandatory
 			}
 		}
 		switch {
@@ -181,6 +182,10 @@ func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
 				detail += " It checked: " + strings.Join(names, ", ") + "."
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No such guardrail", Detail: detail})
+			continue
+		case !overridable && !mandatory:
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Override not needed",
+				Detail: fmt.Sprintf("%s is advisory: its failures are warnings and block nothing, so -override=%s does nothing and is not recorded.", o.Guardrail, o.Guardrail)})
 			continue
 		case !overridable:
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Mandatory guardrail cannot be overridden",

@@ -146,6 +146,7 @@ func TestGuardrailLevels(t *testing.T) {
 		{Override{Guardrail: "guardrail.no-deletes", Reason: "x"}, "Mandatory guardrail cannot be overridden", hcl.DiagError},
 		{Override{Guardrail: "guardrail.nope", Reason: "x"}, "No such guardrail", hcl.DiagError},
 		{Override{Guardrail: "guardrail.no-drafts", Reason: "x"}, "Override not needed", hcl.DiagWarning},
+		{Override{Guardrail: "guardrail.no-deletes", Reason: "x"}, "Mandatory guardrail cannot be overridden", hcl.DiagError},
 		{Override{Guardrail: "guardrail.keys-private"}, "Override without a reason", hcl.DiagError},
 	} {
 		diags := plan.ApplyOverrides([]Override{tc.o})
@@ -595,5 +596,34 @@ func TestWindowClosesDuringSoak(t *testing.T) {
 	}
 	if got := f.getOutput("staging", "/"); got != "v1" {
 		t.Errorf("staging answers %q; want v1", got)
+	}
+}
+
+// A typo in applies_to is a warning: the guardrail would judge nothing.
+func TestAppliesToTypo(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cfg := f.config(`
+resource "local_file" "a" {
+  path    = "a.txt"
+  content = "a"
+}
+guardrail "g" {
+  enforcement = "mandatory"
+  applies_to  = ["local_fil", "local_file.a", "module.m.local_file.a[0]", "cluster"]
+  condition   = true
+  message     = "x"
+}
+`)
+	_, diags := f.planner(cfg).Plan(context.Background(), PlanOpts{})
+	var warnings []string
+	for _, d := range diags {
+		if d.Severity == hcl.DiagWarning {
+			warnings = append(warnings, d.Detail)
+		}
+	}
+	want := []string{`guardrail.g applies to "local_fil", which is neither a resource type nor the address of a resource or cluster of this configuration, so it judges no change by it. Check the spelling.`}
+	if diff := cmp.Diff(want, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
