@@ -243,21 +243,29 @@ func checkText(g *planner.GuardrailCheck) string {
 }
 
 // checkQualifier is what is said of a guardrail in parentheses after
-// its name: its enforcement, and "built in" for one of tack's own,
-// which the configuration does not name.
+// its name: its enforcement, "built in" for one of tack's own, which
+// the configuration does not name, and for a policy package the rules
+// behind it.
 func checkQualifier(g *planner.GuardrailCheck) string {
 	switch g.Source {
 	case planner.GuardrailBuiltin:
 		return string(g.Enforcement) + ", built in"
 	case planner.GuardrailPolicy:
-		return string(g.Enforcement) + ", rule " + policyRules[g.Enforcement]
+		return string(g.Enforcement) + ", " + policyRules[g.Enforcement]
 	}
 	return string(g.Enforcement)
 }
 
 // policyRules are the Rego rules behind each enforcement of a policy
-// package, which shares one name among its rules.
-var policyRules = map[planner.Enforcement]string{planner.Mandatory: "deny", planner.Overridable: "override_required", planner.Advisory: "warn"}
+// package, which shares one name among its rules. The planner checks a
+// package's rules of one level as one (deny, violation and deny_prod
+// are all its mandatory check), so the view names the level's rules,
+// not the one rule a package may happen to define.
+var policyRules = map[planner.Enforcement]string{
+	planner.Mandatory:   "deny and violation rules",
+	planner.Overridable: "override_required rules",
+	planner.Advisory:    "warn rules",
+}
 
 // ofCheck reports whether v is a verdict of g: a policy package's rules
 // share its name, and differ in their enforcement.
