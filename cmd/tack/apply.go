@@ -208,11 +208,12 @@ func (r *opRun) persister(plan *planner.Plan) planner.Persist {
 }
 
 // checkSaved refuses a saved plan that no longer fits: the configuration
-// or the state moved since it was made.
+// (its variables files and policies included) or the state moved since
+// it was made.
 func (r *opRun) checkSaved(plan *planner.Plan) hcl.Diagnostics {
 	var why []string
 	if plan.ConfigHash != r.op.configHash() {
-		why = append(why, "the configuration or its variables files changed")
+		why = append(why, "the configuration, its variables files or its policies changed")
 	}
 	if plan.Lineage != r.prior.Lineage && !(plan.Serial == 0 && r.prior.Serial == 0) {
 		why = append(why, "the state is a different one (its lineage differs)")

@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner"
+	"github.com/tackhq/tack/planner/rego"
 	"github.com/tackhq/tack/plugins/install"
 )
 
@@ -207,40 +207,55 @@ func (op *operation) locateProviders(o *operationFlags) hcl.Diagnostics {
 	return diags
 }
 
-// configHash is the sha256 of every configuration file, in name order:
-// a saved plan records it, and apply refuses the plan when it changed.
+// configHash is the sha256 of every configuration file, variables file
+// and policy file, in name order: a saved plan records it, and apply
+// refuses the plan when it changed.
 func (op *operation) configHash() string {
 	sources := op.parser.Sources()
-	names := make([]string, 0, len(sources))
-	for name := range sources {
+	files := map[string][]byte{}
+	for name, src := range sources {
 		if config.IsConfigFile(filepath.Base(name)) {
-			names = append(names, name)
+			files[name] = src
 		}
 	}
 	// Variable files change what the configuration means as much as
-	// the configuration does.
+	// the configuration does, and the policies judge the plan: a plan
+	// saved before either changed is not the plan that would now be
+	// reviewed.
+	var more []string
 	for _, pattern := range []string{"*.auto.tackvars", "*.auto.tackvars.json"} {
 		found, _ := filepath.Glob(filepath.Join(op.dir, pattern))
-		for _, name := range found {
-			if _, ok := sources[name]; !ok {
-				if b, err := os.ReadFile(name); err == nil {
-					sources[name] = b
-				}
-			}
-			names = append(names, name)
-		}
+		more = append(more, found...)
 	}
-	sort.Strings(names)
+	// A policy directory that cannot be listed fails the plan itself,
+	// when checkPolicies loads it.
+	policies, _ := rego.Sources(op.policyDir())
+	more = append(more, policies...)
+	for _, name := range more {
+		if src, ok := sources[name]; ok {
+			files[name] = src
+			continue
+		}
+		// One that cannot be read hashes as empty; loading it reports why.
+		src, _ := os.ReadFile(name)
+		files[name] = src
+	}
 	h := sha256.New()
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		rel, err := filepath.Rel(op.dir, name)
 		if err != nil {
 			rel = name
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(sources[name]))
-		h.Write(sources[name])
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(files[name]))
+		h.Write(files[name])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// policyDir is where the configuration's Rego policies are:
+// policy/ beside its root module (docs/railings.md).
+func (op *operation) policyDir() string {
+	return filepath.Join(op.cfg.Module.Dir, "policy")
 }
 
 // parseAddrs parses -target and -replace addresses.

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -310,8 +309,7 @@ func (r *opRun) plan(ctx context.Context, o *operationFlags) (*planner.Plan, hcl
 // it has any, on the plan as its JSON view shows it
 // (docs/railings.md).
 func (r *opRun) checkPolicies(ctx context.Context, plan *planner.Plan) hcl.Diagnostics {
-	dir := filepath.Join(r.op.cfg.Module.Dir, "policy")
-	pol, err := rego.Load(dir)
+	pol, err := rego.Load(r.op.policyDir())
 	if err != nil {
 		plan.Errored = true
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid policy", Detail: fmt.Sprintf("The Rego policies in policy/ cannot be read:\n%s", err)}}

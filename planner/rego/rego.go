@@ -102,12 +102,12 @@ type query struct {
 // undefined function, say; OPA stops at ten). All compiling happens here,
 // so that [Policies.Eval] on many plans is cheap.
 func Load(dir string) (*Policies, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	paths, err := Sources(dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading the policy directory %s: %w", dir, err)
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -118,12 +118,8 @@ func Load(dir string) (*Policies, error) {
 	p := &Policies{}
 	modules := map[string]*ast.Module{}
 	var errs []error
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || filepath.Ext(name) != ".rego" || strings.HasSuffix(name, "_test.rego") {
-			continue
-		}
-		path := filepath.Join(dir, name)
+	for _, path := range paths {
+		name := filepath.Base(path)
 		src, err := os.ReadFile(path)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reading policy %s: %w", path, err))
@@ -158,6 +154,30 @@ func Load(dir string) (*Policies, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Sources lists the files [Load] reads in dir: every *.rego file
+// directly in it, but conftest's *_test.rego unit tests, as dir joined
+// with the file's name, sorted by name. A missing directory has none and
+// is not an error. A caller that must notice when the policies change,
+// such as a saved plan's hash of what it was made from, hashes these.
+func Sources(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the policy directory %s: %w", dir, err)
+	}
+	var out []string
+	for _, e := range entries { // os.ReadDir sorts them by name
+		name := e.Name()
+		if e.IsDir() || filepath.Ext(name) != ".rego" || strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
+		out = append(out, filepath.Join(dir, name))
+	}
+	return out, nil
 }
 
 // parse parses one policy file, as Rego v1 if it can and as Rego v0

@@ -260,6 +260,37 @@ func TestFiles(t *testing.T) {
 	}
 }
 
+// TestSources checks that Sources lists exactly the files Load reads: a
+// saved plan hashes them to notice a policy that changed since, and a
+// file Load reads but Sources leaves out would go unnoticed.
+func TestSources(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "b.rego"), "package b\n\nwarn contains \"b\" if true\n")
+	write(t, filepath.Join(dir, "a.rego"), "package a\n\nwarn contains \"a\" if true\n")
+	write(t, filepath.Join(dir, "a_test.rego"), "package a\n\ntest_a if true\n")
+	write(t, filepath.Join(dir, "notes.md"), "not a policy\n")
+	write(t, filepath.Join(dir, "k8s", "policy.rego"), "package k8s\n\nwarn contains \"k8s\" if true\n")
+	got, err := rego.Sources(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "a.rego"), filepath.Join(dir, "b.rego")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Sources (-want +got):\n%s", diff)
+	}
+	p, err := rego.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p.Files(), got); diff != "" {
+		t.Errorf("Sources differs from the files Load read (-Files +Sources):\n%s", diff)
+	}
+	if got, err := rego.Sources(filepath.Join(dir, "missing")); got != nil || err != nil {
+		t.Errorf("Sources of a missing directory = %v, %v; want nil, nil", got, err)
+	}
+}
+
 // TestLoadSubdirectoryIgnored checks that Load reads only the directory
 // it is given: a team may keep other policies (conftest's, for other
 // inputs) in subdirectories.
