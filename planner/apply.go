@@ -148,7 +148,7 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Plan has errors", Detail: "This plan stopped at an error, so it cannot be applied. Fix the error and plan again."}}
 	}
 	if blockers := plan.Blockers(); len(blockers) > 0 {
-		return nil, blockedDiags(blockers)
+		return nil, BlockedDiagnostics(plan)
 	}
 	w := newWalker(p, PlanOpts{Mode: plan.Mode}, plan.PriorState)
 	defer w.providers.closeAll()

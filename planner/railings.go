@@ -212,11 +212,14 @@ func (p *Plan) ApplyOverrides(overrides []Override) hcl.Diagnostics {
 	return diags
 }
 
-// blockedDiags say, for each verdict that blocks an apply, which
-// guardrail and how to get past it.
-func blockedDiags(blockers []*Verdict) hcl.Diagnostics {
+// BlockedDiagnostics say, for each verdict that blocks plan from being
+// applied ([Plan.Blockers]), which guardrail and how to get past it;
+// none when nothing blocks. [Planner.Apply] refuses such a plan with
+// them; a caller that will not apply it, as an interactive apply that
+// does not ask, shows them itself.
+func BlockedDiagnostics(plan *Plan) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, v := range blockers {
+	for _, v := range plan.Blockers() {
 		on := "the plan"
 		if v.Address != "" {
 			on = v.Address
