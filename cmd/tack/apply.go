@@ -42,7 +42,8 @@ func (c *applyCommand) Help() string {
   With PLAN (a file saved by tack plan -out), makes exactly the changes it
   holds, refusing it if the configuration, the variables or the state moved
   since it was made. Without PLAN, plans, shows the plan and asks for
-  confirmation first.
+  confirmation first; a plan a guardrail blocks is refused without
+  asking, saying what blocks it.
 
   The state is saved after every completed operation. Ctrl-C stops new
   operations, lets those in flight finish, saves the state and exits
@@ -137,6 +138,13 @@ func (c *applyCommand) Run(args []string) int {
 			return 0
 		}
 		if !*autoApprove {
+			// A guardrail blocks the plan: no answer could apply it, so
+			// the question is not asked, and the plan above is followed
+			// by why, as Apply would refuse it.
+			if blocked := planner.BlockedDiagnostics(plan); len(blocked) > 0 {
+				run.diagnostics(blocked)
+				return 1
+			}
 			if !o.input {
 				c.ui.Error("Error: no confirmation: -input=false is set and -auto-approve is not. Give -auto-approve to apply without asking, or save the plan with tack plan -out and apply that file.")
 				return 1
