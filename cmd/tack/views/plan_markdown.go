@@ -525,7 +525,7 @@ func mdGuardrails(p *planner.Plan, loose []*planner.Verdict) string {
 	b.WriteString("#### Guardrails\n\n")
 	listed := map[*planner.Verdict]bool{}
 	for _, g := range shownChecks(p, loose) {
-		fmt.Fprintf(&b, "- %s (%s): %s\n", mdCode(g.Name), checkQualifier(g), checkText(g))
+		fmt.Fprintf(&b, "- %s (%s): %s\n", mdCode(g.Name), checkQualifier(g), checkText(g, p))
 		for _, v := range loose {
 			if ofCheck(v, g) {
 				fmt.Fprintf(&b, "  - %s %s\n", mdMarks[verdictMark(v)], mdVerdictLoose(v))

@@ -223,12 +223,25 @@ func shownChecks(p *planner.Plan, loose []*planner.Verdict) []*planner.Guardrail
 	return out
 }
 
-// checkText is the count of a guardrail check:
-// "3 changes checked, 1 failed, 1 cannot be decided until apply".
-func checkText(g *planner.GuardrailCheck) string {
+// checkText is the count of a guardrail check, and whether it fails on
+// the plan as a whole, among p's verdicts: "3 changes checked, 1 failed,
+// 1 cannot be decided until apply", "4 changes checked, none failed;
+// fails on the plan as a whole". The planner counts changes, and a
+// policy's result about the plan as a whole is not one: without the
+// last part, such a check would read "all passed".
+func checkText(g *planner.GuardrailCheck, p *planner.Plan) string {
+	whole := false
+	for _, v := range p.Verdicts {
+		if v.Address == "" && v.Result == planner.VerdictFail && ofCheck(v, g) {
+			whole = true
+			break
+		}
+	}
 	s := plural(g.Checked, "change") + " checked"
 	switch {
 	case g.Checked == 0:
+	case g.Failed == 0 && g.Unknown == 0 && whole:
+		s += ", none failed"
 	case g.Failed == 0 && g.Unknown == 0:
 		s += ", all passed"
 	default:
@@ -238,6 +251,9 @@ func checkText(g *planner.GuardrailCheck) string {
 		if g.Unknown > 0 {
 			s += fmt.Sprintf(", %d cannot be decided until apply", g.Unknown)
 		}
+	}
+	if whole {
+		s += "; fails on the plan as a whole"
 	}
 	return s
 }
@@ -388,7 +404,7 @@ func (r *planRenderer) guardrails() {
 	r.printf("%s\n", r.c.wrap(ansiBold, "Guardrails:"))
 	listed := map[*planner.Verdict]bool{}
 	for _, g := range checks {
-		r.printf("  %s (%s): %s\n", g.Name, checkQualifier(g), checkText(g))
+		r.printf("  %s (%s): %s\n", g.Name, checkQualifier(g), checkText(g, r.p))
 		for _, v := range loose {
 			if ofCheck(v, g) {
 				r.verdict("    ", looseHead(v, false), v)
