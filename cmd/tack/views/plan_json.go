@@ -31,7 +31,7 @@ const PlanFormatVersion = "1.1"
 //	  "timestamp": "2025-01-02T03:04:05Z",
 //	  "mode": "normal",                  // or "destroy", "refresh-only"
 //	  "errored": false,
-//	  "blocked": true,                   // blockers below stop apply
+//	  "blocked": true,                   // a guardrail stops apply from starting
 //	  "prior_state": {"lineage": "…", "serial": 4},
 //	  "variables": {"name": {"value": "…", "sensitive": false}},
 //	  "summary": {"add": 1, "change": 0, "replace": 0, "destroy": 0, "import": 0, "move": 0},
@@ -72,7 +72,7 @@ func RenderPlanJSON(w io.Writer, p *planner.Plan) error {
 		Timestamp:       p.Created.UTC().Format(time.RFC3339),
 		Mode:            p.Mode.String(),
 		Errored:         p.Errored,
-		Blocked:         applyBlocked(p, p.Clusters),
+		Blocked:         applyBlocked(p),
 		PriorState:      jsonPriorState{Lineage: p.Lineage, Serial: p.Serial},
 		Variables:       map[string]jsonVariable{},
 		Summary:         jsonSummary{c.Add, c.Change, c.Replace, c.Destroy, c.Import, c.Move},
@@ -609,8 +609,10 @@ type jsonConstraint struct {
 	Soak        string   `json:"soak,omitempty"`
 }
 
-// jsonBlocker is one thing that stops the plan from being applied; its
-// kind says which fields it has.
+// jsonBlocker is one thing that holds changes back; its kind says which
+// fields it has. A guardrail stops apply from starting; a constraint or
+// a cluster holds back only that cluster's change, and apply makes the
+// others.
 type jsonBlocker struct {
 	Kind        string `json:"kind"` // "guardrail", "constraint" or "cluster"
 	Address     string `json:"address,omitempty"`
@@ -622,9 +624,11 @@ type jsonBlocker struct {
 	Hint        string `json:"hint,omitempty"`
 }
 
-// jsonBlockers lists what stops p from being applied: each blocking
-// verdict, in plan order, then each blocked constraint of each blocked
-// cluster change (or the change itself when no constraint says why).
+// jsonBlockers lists what holds p's changes back: each blocking
+// verdict, in plan order, which stops apply from starting; then each
+// blocked constraint of each blocked cluster change (or the change
+// itself when no constraint says why), which holds back only that
+// cluster.
 func jsonBlockers(p *planner.Plan) []jsonBlocker {
 	out := []jsonBlocker{}
 	for _, v := range p.Blockers() {

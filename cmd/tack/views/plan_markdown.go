@@ -21,9 +21,11 @@ const MarkdownLimit = 65536
 //   - the summary line (or that there are no changes), the clusters'
 //     summary line when clusters change, and whether the plan is
 //     incomplete or objects changed outside tack;
-//   - what stops apply, each with how to get past it: the guardrails
-//     that block it (with the changes they fail on) and the blocked
-//     cluster changes (with their blocked constraints);
+//   - what holds changes back, each with how to get past it: the
+//     guardrails that block the plan (with the changes they fail on),
+//     which apply refuses to start, then the blocked cluster changes
+//     (with their blocked constraints), which apply leaves as they are
+//     while it makes the others;
 //   - every destroy and replacement, one line each, under a warning;
 //   - the failures that do not block (advisory, overridden) and the
 //     verdicts that cannot be decided until apply, as warnings;
@@ -128,10 +130,11 @@ func renderMarkdown(p *planner.Plan, limit int) string {
 	const noteRoom = 400
 	budget := limit - 1 - noteRoom
 
-	// The lists, in order: what blocks apply, which is never left out
-	// while there is any room at all; destroys and replacements; and the
-	// failures that do not block.
-	mdList(&head, "#### ⛔ Apply is blocked\n\n", mdBlockers(p, clusters), budget, limit)
+	// The lists, in order: what blocks apply and the clusters held back,
+	// which are never left out while there is any room at all; destroys
+	// and replacements; and the failures that do not block.
+	mdList(&head, "#### ⛔ Apply is blocked\n\n", mdBlockers(p), budget, limit)
+	mdList(&head, "#### ⏸️ Not applied until unblocked\n\n", mdHeldClusters(clusters), budget, limit)
 	mdList(&head, "#### ⚠️ Destroys and replacements\n\n", riskyLines, budget, limit)
 	mdList(&head, "#### Warnings\n\n", mdWarnings(p), budget, limit)
 
@@ -434,10 +437,9 @@ func mdSubject(addr string) string {
 }
 
 // mdBlockers are the items of the list of what blocks apply: each
-// blocking guardrail with the changes it fails on, and each blocked
-// cluster change with its blocked constraints, each with how to get
-// past it.
-func mdBlockers(p *planner.Plan, clusters []*planner.ClusterChange) []string {
+// blocking guardrail with the changes it fails on, and how to get past
+// it.
+func mdBlockers(p *planner.Plan) []string {
 	var out []string
 	verdicts := map[string][]*planner.Verdict{}
 	for _, v := range p.Blockers() {
@@ -462,6 +464,14 @@ func mdBlockers(p *planner.Plan, clusters []*planner.ClusterChange) []string {
 		}
 		out = append(out, s+"\n  - "+hint)
 	}
+	return out
+}
+
+// mdHeldClusters are the items of the list of the blocked cluster
+// changes, which apply leaves as they are while it makes the others:
+// each with its blocked constraints and how to get past each.
+func mdHeldClusters(clusters []*planner.ClusterChange) []string {
+	var out []string
 	for _, c := range blockedClusters(clusters) {
 		s := riskyClusterLine(c)
 		for _, k := range blockedConstraints(c) {

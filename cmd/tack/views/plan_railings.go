@@ -198,10 +198,11 @@ func blockedConstraints(c *planner.ClusterChange) []planner.Constraint {
 	return out
 }
 
-// applyBlocked reports whether anything shown stops the plan from being
-// applied.
-func applyBlocked(p *planner.Plan, clusters []*planner.ClusterChange) bool {
-	return len(p.Blockers()) > 0 || len(blockedClusters(clusters)) > 0
+// applyBlocked reports whether a guardrail stops the plan from being
+// applied: apply then refuses to start. A blocked cluster change does
+// not: apply makes the other changes and leaves that cluster as it is.
+func applyBlocked(p *planner.Plan) bool {
+	return len(p.Blockers()) > 0
 }
 
 // shownChecks are the guardrails the human and markdown views list:
@@ -441,28 +442,34 @@ func verdictSubject(addr string) string {
 	return addr
 }
 
-// blocked writes, after the summary, what stops the plan from being
-// applied and how to get past each: the guardrails that block it, and
-// the blocked cluster changes' constraints. Advisory failures, and
-// overridden ones, are not among them.
+// blocked writes, after the summary, what holds changes back and how
+// to get past each, in two lists: the guardrails that block the plan,
+// which apply refuses to start; then the blocked cluster changes, which
+// apply leaves as they are while it makes the others. Advisory failures,
+// and overridden ones, are in neither.
 func (r *planRenderer) blocked(clusters []*planner.ClusterChange) {
-	if !applyBlocked(r.p, clusters) {
+	if applyBlocked(r.p) {
+		r.printf("%s\n", r.c.wrap(ansiBoldRed, "Apply is blocked:"))
+		for _, g := range blockingGuardrails(r.p) {
+			var subjects []string
+			for _, a := range g.addrs {
+				subjects = append(subjects, verdictSubject(a))
+			}
+			r.printf("  %s %s (%s) fails on %s\n", r.c.mark(markBlocked), g.name, g.enforcement, strings.Join(subjects, ", "))
+			if g.enforcement == planner.Mandatory {
+				r.printf("    to go ahead: %s\n", mandatoryHint)
+			} else {
+				r.printf("    to go ahead: %s\n", overrideCommand(g.name))
+			}
+		}
+		r.b.WriteByte('\n')
+	}
+	held := blockedClusters(clusters)
+	if len(held) == 0 {
 		return
 	}
-	r.printf("%s\n", r.c.wrap(ansiBoldRed, "Apply is blocked:"))
-	for _, g := range blockingGuardrails(r.p) {
-		var subjects []string
-		for _, a := range g.addrs {
-			subjects = append(subjects, verdictSubject(a))
-		}
-		r.printf("  %s %s (%s) fails on %s\n", r.c.mark(markBlocked), g.name, g.enforcement, strings.Join(subjects, ", "))
-		if g.enforcement == planner.Mandatory {
-			r.printf("    to go ahead: %s\n", mandatoryHint)
-		} else {
-			r.printf("    to go ahead: %s\n", overrideCommand(g.name))
-		}
-	}
-	for _, c := range blockedClusters(clusters) {
+	r.printf("%s\n", r.c.wrap(ansiBoldYello, "Not applied until unblocked:"))
+	for _, c := range held {
 		ks := blockedConstraints(c)
 		if len(ks) == 0 {
 			r.printf("  %s %s\n", r.c.mark(markBlocked), withText(c.Addr.String()+" is blocked", proseText(c.Blocked)))

@@ -240,16 +240,75 @@ func TestPlanJSONPolicyInput(t *testing.T) {
 		t.Errorf("cluster changes (-want +got):\n%s", diff)
 	}
 
-	// What blocks it, with how to get past each, for a bot to post.
+	// What holds api-prod back, with how to get past each, for a bot to
+	// post. It is not blocked: apply deploys staging and leaves api-prod
+	// as it is, so a bot that waits for blocked to clear would wait on
+	// something apply does not.
 	var hints []string
 	for _, bl := range got.Blockers {
 		hints = append(hints, bl["kind"].(string)+" "+bl["constraint"].(string)+": "+bl["hint"].(string))
 	}
-	if !got.Blocked || !cmp.Equal(hints, []string{
+	if got.Blocked || !cmp.Equal(hints, []string{
 		"constraint manual_approval: tack approve cluster.api-prod 1.4.2",
 		"constraint veto: tack veto -remove prod 1.4.2",
 	}) {
-		t.Errorf("blocked = %v, blockers %q", got.Blocked, hints)
+		t.Errorf("blocked = %v, blockers %q; want false, and the two constraints", got.Blocked, hints)
+	}
+}
+
+// TestPlanBlockedSplit checks that a guardrail that blocks apply and a
+// cluster change that is held back are told apart in every view: the
+// first stops apply from starting, the second only keeps its cluster as
+// it is. A reviewer who read a held cluster as a blocked apply would
+// not expect the other changes to be made.
+func TestPlanBlockedSplit(t *testing.T) {
+	t.Parallel()
+	p := fixture(t, "railings-cluster")
+	p.Verdicts = []*planner.Verdict{
+		{Guardrail: "guardrail.prod-keeps-two", Enforcement: planner.Overridable, Address: "cluster.api-staging", Result: planner.VerdictFail,
+			Message: "production clusters keep at least two instances"},
+	}
+	human, js, md := renderAll(t, p)
+
+	blocked := strings.Index(human, "Apply is blocked:\n")
+	held := strings.Index(human, "Not applied until unblocked:\n")
+	if blocked < 0 || held < blocked {
+		t.Fatalf("the human view does not list what blocks apply, then the clusters held back:\n%s", human)
+	}
+	for _, c := range []struct {
+		want     string
+		from, to int
+	}{
+		{"guardrail.prod-keeps-two (overridable) fails on cluster.api-staging", blocked, held},
+		{"cluster.api-prod is blocked by manual_approval in prod", held, len(human)},
+	} {
+		if i := strings.Index(human, c.want); i < c.from || i > c.to {
+			t.Errorf("the human view has %q out of its section:\n%s", c.want, human)
+		}
+	}
+
+	blocked = strings.Index(md, "#### ⛔ Apply is blocked\n")
+	held = strings.Index(md, "#### ⏸️ Not applied until unblocked\n")
+	if blocked < 0 || held < blocked {
+		t.Fatalf("the markdown view does not list what blocks apply, then the clusters held back:\n%s", md)
+	}
+	if i := strings.Index(md, "- `cluster.api-prod` is blocked"); i < held {
+		t.Errorf("the markdown view lists the held cluster before its section:\n%s", md)
+	}
+
+	var got struct {
+		Blocked  bool
+		Blockers []struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(js), &got); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, b := range got.Blockers {
+		kinds = append(kinds, b.Kind)
+	}
+	if !got.Blocked || !cmp.Equal(kinds, []string{"guardrail", "constraint", "constraint"}) {
+		t.Errorf("JSON: blocked = %v, blockers of kinds %q; want true, and the guardrail then the constraints", got.Blocked, kinds)
 	}
 }
 
