@@ -632,7 +632,7 @@ type jsonBlocker struct {
 func jsonBlockers(p *planner.Plan) []jsonBlocker {
 	out := []jsonBlocker{}
 	for _, v := range p.Blockers() {
-		hint := overrideCommand(v.Guardrail)
+		hint := overrideCommand(p, v.Guardrail)
 		if v.Enforcement == planner.Mandatory {
 			hint = mandatoryHint
 		}

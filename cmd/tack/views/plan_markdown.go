@@ -460,7 +460,7 @@ func mdBlockers(p *planner.Plan) []string {
 		}
 		hint := "to go ahead: " + mandatoryHint
 		if g.enforcement != planner.Mandatory {
-			hint = mdHint(overrideCommand(g.name))
+			hint = mdHint(overrideCommand(p, g.name))
 		}
 		out = append(out, s+"\n  - "+hint)
 	}

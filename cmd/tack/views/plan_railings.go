@@ -168,9 +168,14 @@ func blockingGuardrails(p *planner.Plan) []*blockingGuardrail {
 }
 
 // overrideCommand is the command that lets an overridable guardrail's
-// failures through.
-func overrideCommand(guardrail string) string {
-	return fmt.Sprintf(`tack apply -override=%s -reason="…"`, guardrail)
+// failures in p through: tack destroy for a plan to destroy everything,
+// which is what made it, and tack apply otherwise.
+func overrideCommand(p *planner.Plan, guardrail string) string {
+	command := "apply"
+	if p.Mode == planner.DestroyMode {
+		command = "destroy"
+	}
+	return fmt.Sprintf(`tack %s -override=%s -reason="…"`, command, guardrail)
 }
 
 // mandatoryHint is how to get past a mandatory guardrail.
@@ -459,7 +464,7 @@ func (r *planRenderer) blocked(clusters []*planner.ClusterChange) {
 			if g.enforcement == planner.Mandatory {
 				r.printf("    to go ahead: %s\n", mandatoryHint)
 			} else {
-				r.printf("    to go ahead: %s\n", overrideCommand(g.name))
+				r.printf("    to go ahead: %s\n", overrideCommand(r.p, g.name))
 			}
 		}
 		r.b.WriteByte('\n')

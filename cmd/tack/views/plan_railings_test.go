@@ -122,7 +122,24 @@ var railingFixtures = []planFixture{
 		return p
 	}},
 
-	// (d) A policy's results about the plan as a whole, and a verdict on
+	// (d) A plan to destroy everything, held back by an overridable
+	// guardrail: the command that lets it through is tack destroy's,
+	// since tack apply would plan to change, not destroy.
+	{"railings-destroy", func() *planner.Plan {
+		report := file(map[string]cty.Value{"id": str("r-1"), "filename": str("out/report.txt")})
+		p := newPlan(change("local_file.report", planner.Delete, report, cty.NilVal))
+		p.Mode = planner.DestroyMode
+		p.Guardrails = []*planner.GuardrailCheck{
+			{Name: "guardrail.keep-reports", Enforcement: planner.Overridable, Source: planner.GuardrailConfig, Checked: 1, Failed: 1},
+		}
+		p.Verdicts = []*planner.Verdict{
+			{Guardrail: "guardrail.keep-reports", Enforcement: planner.Overridable, Address: "local_file.report", Result: planner.VerdictFail,
+				Message: "reports are kept for a year"},
+		}
+		return p
+	}},
+
+	// (e) A policy's results about the plan as a whole, and a verdict on
 	// a change with nothing to do, which no change shown carries.
 	{"railings-policy", func() *planner.Plan {
 		old := func(i int) *planner.ResourceChange {
