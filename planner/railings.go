@@ -228,7 +228,11 @@ func BlockedDiagnostics(plan *Plan) hcl.Diagnostics {
 		if v.Enforcement == Mandatory {
 			detail += " A mandatory guardrail cannot be overridden: change the configuration so that it holds, or change the guardrail."
 		} else {
-			detail += fmt.Sprintf(" To apply anyway, say why:\n\n  tack apply -override=%s -reason=\"…\"\n\nThe state records the override, who gave it and why.", v.Guardrail)
+			command := "tack apply"
+			if plan.Mode == DestroyMode {
+				command = "tack destroy"
+			}
+			detail += fmt.Sprintf(" To apply anyway, say why:\n\n  %s -override=%s -reason=\"…\"\n\nThe state records the override, who gave it and why.", command, v.Guardrail)
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Apply blocked by " + v.Guardrail, Detail: detail})
 	}
