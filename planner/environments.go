@@ -60,12 +60,18 @@ func (w *walker) environment(name string) (*envSettings, hcl.Diagnostics) {
 		}
 		env.soak = d
 	}
-	if v, ok := evalSetting(s, e.ManualApproval, cty.Bool, &diags); ok {
-		env.manualApproval = v.True()
+	// A railing known only after apply holds: taken as set.
+	flag := func(e hcl.Expression) bool {
+		if e == nil {
+			return false
+		}
+		v, d := s.EvalExpr(e, cty.Bool)
+		diags = append(diags, d...)
+		v, _ = v.Unmark()
+		return !d.HasErrors() && (!v.IsKnown() || !v.IsNull() && v.True())
 	}
-	if v, ok := evalSetting(s, e.Protected, cty.Bool, &diags); ok {
-		env.protected = v.True()
-	}
+	env.manualApproval = flag(e.ManualApproval)
+	env.protected = flag(e.Protected)
 	if e.AllowedTimes != nil {
 		win, wdiags := evalWindow(s, e.AllowedTimes, "allowed_times")
 		diags = append(diags, wdiags...)
