@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/plugins/sdk"
@@ -325,5 +326,31 @@ func TestClusterDrift(t *testing.T) {
 	}
 	if got := f.get("/"); got != "v1" {
 		t.Errorf("through the new load balancer %q answers; want v1", got)
+	}
+}
+
+// A sensitive value in a server_group reaches the platform without its
+// mark, as a resource's does: the mark is tack's, for showing values.
+func TestClusterSensitiveSpec(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	app := buildApp(t, f.dir)
+	src := clusterConfig(app, "v1", `env = { TOKEN = var.token }`, 1) + `
+variable "token" {
+  type      = string
+  sensitive = true
+}
+`
+	vars := map[string]*config.InputValue{"token": {Value: cty.StringVal("hunter2").Mark(config.Sensitive)}}
+	t.Cleanup(func() {
+		p := f.planner(f.config(src))
+		p.opts.Variables = vars
+		if plan, diags := p.Plan(context.Background(), PlanOpts{Mode: DestroyMode}); !diags.HasErrors() {
+			_, _ = p.Apply(context.Background(), plan, func(*state.State) error { return nil })
+		}
+	})
+	f.applyPlan(src, f.planWithVars(src, vars), vars)
+	if got := f.get("/"); got != "v1" {
+		t.Errorf("the load balancer answers %q; want v1", got)
 	}
 }

@@ -75,9 +75,12 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 	if !ok {
 		return fail("Provider does not host clusters", "Provider %s serves no server groups.", pi.source)
 	}
+	// Providers get values without marks, as for resources: whether a
+	// value is sensitive is tack's to show, not the platform's.
+	spec, _ := ch.Spec.UnmarkDeep()
 	eng := &delivery.Engine{
 		Groups: groups, Cluster: ch.Ref, Judgement: ch.Judgement, Rollback: ch.Rollback, Live: ch.Live,
-		Template: sdk.ServerGroup{Cluster: ch.Ref, Version: ch.Version, SpecHash: ch.SpecHash, Spec: ch.Spec},
+		Template: sdk.ServerGroup{Cluster: ch.Ref, Version: ch.Version, SpecHash: ch.SpecHash, Spec: spec},
 		Now:      w.p.opts.Now,
 		Progress: func(p delivery.Progress) { w.emit(DeploymentProgress{Cluster: ch.Addr, Progress: p}) },
 	}
@@ -131,7 +134,8 @@ func (n *nodeApplyCluster) execute(ctx context.Context, w *walker) hcl.Diagnosti
 		if why := closed(); why != "" {
 			return held("%s", why)
 		}
-		eng.Template.Spec, eng.Template.SpecHash, eng.Template.Version = d.spec, d.specHash, d.version
+		spec, _ := d.spec.UnmarkDeep()
+		eng.Template.Spec, eng.Template.SpecHash, eng.Template.Version = spec, d.specHash, d.version
 		for _, v := range lbs.AsValueSlice() {
 			eng.Template.LoadBalancers = append(eng.Template.LoadBalancers, v.AsString())
 		}
