@@ -38,10 +38,13 @@ type Progress struct {
 
 	mu       sync.Mutex
 	inflight map[opKey]*inflightOp
-	// steps are the deployment steps running, by cluster.
-	steps  map[string]*inflightStep
-	counts ApplyCounts
+	steps    clusterSteps
+	counts   ApplyCounts
 }
+
+// clusterSteps are the deployment steps running (or the soaks being
+// waited for), by cluster, for their heartbeat. Both views keep one.
+type clusterSteps map[string]*inflightStep
 
 // inflightStep is a cluster's deployment step in progress.
 type inflightStep struct {
@@ -50,10 +53,57 @@ type inflightStep struct {
 	beats int
 }
 
+// track follows what the event says a cluster is busy with.
+func (cs clusterSteps) track(e planner.Event) {
+	switch e := e.(type) {
+	case planner.DeploymentProgress:
+		switch key := e.Cluster.String(); e.Progress.Phase {
+		case "started":
+			cs[key] = &inflightStep{what: "running " + e.Progress.Step.String(), start: e.Progress.At}
+		case "done", "failed":
+			delete(cs, key)
+		}
+	case planner.SoakWaiting:
+		// Until the first step starts, the heartbeat is the soak's.
+		cs[e.Cluster.String()] = &inflightStep{what: "waiting for the soak of " + strings.Join(e.Upstream, ", ")}
+	case planner.ClusterChanged:
+		delete(cs, e.Cluster.String())
+	}
+}
+
+// stepBeat is a heartbeat due for a cluster.
+type stepBeat struct {
+	cluster, what string
+	elapsed       time.Duration
+}
+
+// due are the heartbeats due at now, by cluster name; a step whose start
+// has no time counts from its first tick.
+func (cs clusterSteps) due(now time.Time) []stepBeat {
+	var out []stepBeat
+	for _, key := range slices.Sorted(maps.Keys(cs)) {
+		st := cs[key]
+		if st.start.IsZero() {
+			st.start = now
+		}
+		if n := int(now.Sub(st.start) / Heartbeat); n > st.beats {
+			st.beats = n
+			out = append(out, stepBeat{cluster: key, what: st.what, elapsed: now.Sub(st.start)})
+		}
+	}
+	return out
+}
+
+// line is the heartbeat as a person reads it: "cluster.api-prod: Still
+// running wait 5m... [10s elapsed]".
+func (b stepBeat) line() string {
+	return fmt.Sprintf("%s: Still %s... [%s elapsed]", b.cluster, b.what, seconds(b.elapsed))
+}
+
 // NewProgress returns a Progress writing to w, in colour (bold lines)
 // when color is set.
 func NewProgress(w io.Writer, color bool) *Progress {
-	return &Progress{out: w, color: palette(color), inflight: map[opKey]*inflightOp{}, steps: map[string]*inflightStep{}}
+	return &Progress{out: w, color: palette(color), inflight: map[opKey]*inflightOp{}, steps: clusterSteps{}}
 }
 
 // opKey identifies an operation in flight: a replacement's create and
@@ -135,19 +185,13 @@ func (p *Progress) Emit(e planner.Event) {
 		delete(p.inflight, opKey{e.Addr.String(), e.Op})
 		p.println(ansiBoldRed, fmt.Sprintf("%s: %s failed after %s", e.Addr, failNoun(e.Op), seconds(e.Elapsed)))
 	case planner.DeploymentProgress:
-		switch key := e.Cluster.String(); e.Progress.Phase {
-		case "started":
-			p.steps[key] = &inflightStep{what: "running " + e.Progress.Step.String(), start: e.Progress.At}
-		case "done", "failed":
-			delete(p.steps, key)
-		}
+		p.steps.track(e)
 		p.println(deploymentStyle(e.Progress), deploymentLine(e))
 	case planner.SoakWaiting:
-		// Until the first step starts, the heartbeat is the soak's.
-		p.steps[e.Cluster.String()] = &inflightStep{what: "waiting for the soak of " + strings.Join(e.Upstream, ", ")}
+		p.steps.track(e)
 		p.println(ansiBold, soakLine(e))
 	case planner.ClusterChanged:
-		delete(p.steps, e.Cluster.String())
+		p.steps.track(e)
 		p.counts.addCluster(e)
 	case planner.ChangePlanned, planner.StateSaved:
 		// The plan view shows the changes; saving state is not news.
@@ -212,18 +256,10 @@ func (p *Progress) Tick(now time.Time) {
 		}
 		p.println("", fmt.Sprintf("%s: Still %s... [%s%s elapsed]", op.addr, stillVerb(op.op), ids, seconds(elapsed)))
 	}
-	// A deployment step (a health wait, a canary's analysis) gets the
-	// same heartbeat: "cluster.api-prod: Still running wait 5m... [10s
-	// elapsed]".
-	for _, key := range slices.Sorted(maps.Keys(p.steps)) {
-		st := p.steps[key]
-		if st.start.IsZero() {
-			st.start = now
-		}
-		if n := int(now.Sub(st.start) / Heartbeat); n > st.beats {
-			st.beats = n
-			p.println("", fmt.Sprintf("%s: Still %s... [%s elapsed]", key, st.what, seconds(now.Sub(st.start))))
-		}
+	// A deployment step (a health wait, a canary's analysis) and a soak
+	// get the same heartbeat.
+	for _, b := range p.steps.due(now) {
+		p.println("", b.line())
 	}
 }
 
@@ -390,6 +426,7 @@ type JSONProgress struct {
 	mu       sync.Mutex
 	enc      *json.Encoder
 	inflight map[opKey]*inflightOp
+	steps    clusterSteps
 	counts   ApplyCounts
 	err      error
 }
@@ -402,7 +439,7 @@ func NewJSONProgress(w io.Writer, now func() time.Time) *JSONProgress {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return &JSONProgress{now: now, enc: enc, inflight: map[opKey]*inflightOp{}}
+	return &JSONProgress{now: now, enc: enc, inflight: map[opKey]*inflightOp{}, steps: clusterSteps{}}
 }
 
 // jsonMessage is one line. Fields are in the order written.
@@ -438,6 +475,9 @@ type jsonDeployment struct {
 	// when their soak ends.
 	Upstream []string `json:"upstream,omitempty"`
 	Until    string   `json:"until,omitempty"`
+	// ElapsedSeconds is a heartbeat's (phase running): how long the
+	// step, or the soak, has run.
+	ElapsedSeconds *int64 `json:"elapsed_seconds,omitempty"`
 }
 
 type jsonHook struct {
@@ -552,11 +592,14 @@ func (p *JSONProgress) Emit(e planner.Event) {
 		if e.Progress.Err != nil {
 			d.Error = e.Progress.Err.Error()
 		}
+		p.steps.track(e)
 		p.write(now, jsonMessage{Level: level, Message: deploymentLine(e), Type: "deployment_step", Deployment: d})
 	case planner.SoakWaiting:
+		p.steps.track(e)
 		d := &jsonDeployment{Cluster: e.Cluster.String(), Phase: "soak", Upstream: e.Upstream, Until: e.Until.UTC().Format(time.RFC3339)}
 		p.write(now, jsonMessage{Level: "info", Message: soakLine(e), Type: "deployment_step", Deployment: d})
 	case planner.ClusterChanged:
+		p.steps.track(e)
 		p.counts.addCluster(e)
 	case planner.StateSaved:
 		// Not news to a program either.
@@ -581,6 +624,10 @@ func (p *JSONProgress) Tick(now time.Time) {
 			ids = "id=" + safeText(op.id) + ", "
 		}
 		p.write(now, jsonMessage{Level: "info", Message: fmt.Sprintf("%s: Still %s... [%s%s elapsed]", op.addr, stillVerb(op.op), ids, seconds(elapsed)), Type: typ, Hook: h})
+	}
+	for _, b := range p.steps.due(now) {
+		d := &jsonDeployment{Cluster: b.cluster, Phase: "running", Step: strings.TrimPrefix(b.what, "running "), ElapsedSeconds: elapsedSeconds(b.elapsed)}
+		p.write(now, jsonMessage{Level: "info", Message: b.line(), Type: "deployment_step", Deployment: d})
 	}
 }
 

@@ -311,3 +311,42 @@ cluster.api-prod: Still waiting for the soak of cluster.api-staging... [10s elap
 		t.Errorf("json: %s", b.String())
 	}
 }
+
+// The -json stream gets the deployment heartbeat too: a program waiting
+// on a long health gate or soak sees tack is alive.
+func TestJSONProgressDeploymentHeartbeat(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	p := NewJSONProgress(&b, func() time.Time { return start })
+	cluster := addrs.Cluster{Name: "api-prod"}
+	wait := delivery.Step{Kind: delivery.StepWait, Duration: 5 * time.Minute}
+	p.Emit(planner.DeploymentProgress{Cluster: cluster, Progress: delivery.Progress{Index: 3, Step: wait, Phase: "started", At: start}})
+	p.Tick(start.Add(9 * time.Second))
+	p.Tick(start.Add(10 * time.Second))
+	p.Emit(planner.DeploymentProgress{Cluster: cluster, Progress: delivery.Progress{Index: 3, Step: wait, Phase: "done", At: start.Add(5 * time.Minute)}})
+	p.Tick(start.Add(6 * time.Minute))
+	type deployment struct {
+		Phase          string `json:"phase"`
+		Step           string `json:"step"`
+		ElapsedSeconds int64  `json:"elapsed_seconds"`
+	}
+	var got []deployment
+	sc := bufio.NewScanner(&b)
+	for sc.Scan() {
+		var m struct {
+			Message    string      `json:"@message"`
+			Deployment *deployment `json:"deployment"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Deployment != nil {
+			got = append(got, *m.Deployment)
+		}
+	}
+	want := []deployment{{Phase: "started", Step: "wait 5m"}, {Phase: "running", Step: "wait 5m", ElapsedSeconds: 10}, {Phase: "done", Step: "wait 5m"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deployment messages (-want +got):\n%s", diff)
+	}
+}
