@@ -129,7 +129,7 @@ func (m *Module) checkRef(ref *addrs.Reference, scope refScope, children map[str
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to undeclared " + kind,
-			Detail:   strings.TrimSpace(fmt.Sprintf("This module declares no %s named %q.%s %s", kind, name, suggest(name, declared), how)),
+			Detail:   strings.TrimSpace(fmt.Sprintf("This module declares no %s named %q.%s %s", kind, name, Suggest(name, declared), how)),
 			Subject:  ref.SourceRange.Ptr(),
 		}}
 	}
@@ -156,7 +156,7 @@ func (m *Module) checkRef(ref *addrs.Reference, scope refScope, children map[str
 					Severity: hcl.DiagError,
 					Summary:  "Reference to undeclared module output",
 					Detail: strings.TrimSpace(fmt.Sprintf("Module %q declares no output %q.%s Add an output block to the module, or refer to one it has.",
-						s.Call.Name, s.Name, suggest(s.Name, sortedKeys(child.Module.Outputs)))),
+						s.Call.Name, s.Name, Suggest(s.Name, sortedKeys(child.Module.Outputs)))),
 					Subject: ref.SourceRange.Ptr(),
 				}}
 			}
@@ -241,7 +241,7 @@ func (m *Module) checkEnvironments() hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Reference to undeclared environment",
-					Detail:   strings.TrimSpace(fmt.Sprintf("This module declares no environment named %q.%s", up, suggest(up, names))),
+					Detail:   strings.TrimSpace(fmt.Sprintf("This module declares no environment named %q.%s", up, Suggest(up, names))),
 					Subject:  e.DependsOn[i].SourceRange().Ptr(),
 				})
 			}

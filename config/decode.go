@@ -643,7 +643,7 @@ func decodeDeliveryPolicy(block *hcl.Block) (*DeliveryPolicy, hcl.Diagnostics) {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Unknown delivery strategy",
-					Detail:   fmt.Sprintf("%q is not a strategy tack knows.%s The strategies are red_black, rolling, canary, highlander and none.", s, suggest(s, []string{"red_black", "rolling", "canary", "highlander", "none"})),
+					Detail:   fmt.Sprintf("%q is not a strategy tack knows.%s The strategies are red_black, rolling, canary, highlander and none.", s, Suggest(s, []string{"red_black", "rolling", "canary", "highlander", "none"})),
 					Subject:  attr.Expr.Range().Ptr(),
 				})
 				strategy = ""
@@ -744,7 +744,7 @@ func decodeGuardrail(block *hcl.Block) (*Guardrail, hcl.Diagnostics) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown enforcement level",
-				Detail:   fmt.Sprintf("%q is not an enforcement level.%s A guardrail is advisory (warns), overridable (blocks unless overridden with a reason) or mandatory (blocks).", s, suggest(s, levels)),
+				Detail:   fmt.Sprintf("%q is not an enforcement level.%s A guardrail is advisory (warns), overridable (blocks unless overridden with a reason) or mandatory (blocks).", s, Suggest(s, levels)),
 				Subject:  attr.Expr.Range().Ptr(),
 			})
 		}

@@ -246,7 +246,7 @@ func checkSetting(attr *hcl.Attribute, kind settingKind) hcl.Diagnostics {
 		}
 		for _, e := range l.AsValueSlice() {
 			if !contains(weekdays, e.AsString()) {
-				return bad("%q is not a weekday.%s Use %s.", e.AsString(), suggest(e.AsString(), weekdays), strings.Join(weekdays, ", "))
+				return bad("%q is not a weekday.%s Use %s.", e.AsString(), Suggest(e.AsString(), weekdays), strings.Join(weekdays, ", "))
 			}
 		}
 	case hoursSetting:

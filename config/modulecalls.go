@@ -33,7 +33,7 @@ func checkCallArgs(call *ModuleCall, child *Module) hcl.Diagnostics {
 				Severity: hcl.DiagError,
 				Summary:  "Unsupported argument",
 				Detail: strings.TrimSpace(fmt.Sprintf("Module %q declares no variable %q, so it takes no such argument.%s",
-					call.Name, name, suggest(name, sortedKeys(child.Variables)))),
+					call.Name, name, Suggest(name, sortedKeys(child.Variables)))),
 				Subject: attrs[name].NameRange.Ptr(),
 			})
 		}

@@ -80,7 +80,7 @@ func checkTree(c *Config, schemas Schemas, skipped map[string]int) hcl.Diagnosti
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Unknown " + kind,
-					Detail:   fmt.Sprintf("Provider %q has no %s %q.%s", provider, kind, r.Type, suggest(r.Type, typeNames(schemas, provider, r.Mode))),
+					Detail:   fmt.Sprintf("Provider %q has no %s %q.%s", provider, kind, r.Type, Suggest(r.Type, typeNames(schemas, provider, r.Mode))),
 					Subject:  r.TypeRange.Ptr(),
 				})
 				continue

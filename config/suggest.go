@@ -8,10 +8,10 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// suggest returns ` Did you mean "x"?` (with its leading space) naming the
+// Suggest returns ` Did you mean "x"?` (with its leading space) naming the
 // closest of candidates to given, or "" when none is close enough to be a
 // likely typo.
-func suggest(given string, candidates []string) string {
+func Suggest(given string, candidates []string) string {
 	best, bestDist := "", 3 // more than two edits is not a typo
 	for _, c := range candidates {
 		if d := levenshtein.Distance(given, c, nil); d < bestDist {

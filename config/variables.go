@@ -135,7 +135,7 @@ func (p *Parser) VariableValues(m *Module, in VariableInputs) (map[string]*Input
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Value for undeclared variable",
-				Detail:   fmt.Sprintf("A value was given with -var for %q, but the configuration declares no such variable.%s Declare it with a variable block, or remove the option.", name, suggest(name, variableNames(m))),
+				Detail:   fmt.Sprintf("A value was given with -var for %q, but the configuration declares no such variable.%s Declare it with a variable block, or remove the option.", name, Suggest(name, variableNames(m))),
 			})
 			continue
 		}
@@ -270,7 +270,7 @@ func (p *Parser) readVarFile(m *Module, path string, kind SourceKind, raw map[st
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagWarning,
 				Summary:  "Value for undeclared variable",
-				Detail:   fmt.Sprintf("%s sets %q, but the configuration declares no such variable; the value is ignored.%s", path, name, suggest(name, variableNames(m))),
+				Detail:   fmt.Sprintf("%s sets %q, but the configuration declares no such variable; the value is ignored.%s", path, name, Suggest(name, variableNames(m))),
 				Subject:  attr.NameRange.Ptr(),
 			})
 			continue

@@ -399,18 +399,9 @@ func soakText(d time.Duration) string {
 // hour: "12m30s", "3h12m".
 func roundDuration(d time.Duration) string {
 	if d >= time.Hour {
-		d = d.Round(time.Minute)
-	} else {
-		d = d.Round(time.Second)
+		return delivery.ShortDuration(d.Round(time.Minute))
 	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return delivery.ShortDuration(d.Round(time.Second))
 }
 
 // awaitUpstream is apply's side of depends_on. For a constraint that

@@ -133,6 +133,7 @@ func (w *walker) guardrails(plan *Plan) ([]*guardrail, hcl.Diagnostics) {
 			order = append(order, name)
 		}
 	}
+	var known map[string]bool // what applies_to may name, built once when needed
 	for _, name := range order {
 		cfg := blocks[name]
 		builtin, isBuiltin := builtinDefaults[name]
@@ -149,7 +150,10 @@ func (w *walker) guardrails(plan *Plan) ([]*guardrail, hcl.Diagnostics) {
 			}
 			a, adiags := evalAppliesTo(s, cfg.AppliesTo)
 			diags = append(diags, adiags...)
-			diags = append(diags, w.checkAppliesTo(plan.PriorState, g.check.Name, a, cfg.AppliesTo)...)
+			if a != nil && known == nil {
+				known = w.appliesToTargets(plan.PriorState)
+			}
+			diags = append(diags, checkAppliesTo(known, g.check.Name, a, cfg.AppliesTo)...)
 			g.appliesTo = a
 		}
 		if isBuiltin {
@@ -462,13 +466,10 @@ func orNull(v cty.Value) cty.Value {
 	return v
 }
 
-// checkAppliesTo warns of an applies_to name that names nothing the
-// configuration or the state has: a typo there would make a guardrail
-// judge nothing, silently.
-func (w *walker) checkAppliesTo(prior *state.State, guardrail string, a *appliesTo, e hcl.Expression) hcl.Diagnostics {
-	if a == nil {
-		return nil
-	}
+// appliesToTargets are the names applies_to may give: resource types and
+// "type.name" of the configuration's modules and of the state, clusters'
+// addresses, and "cluster".
+func (w *walker) appliesToTargets(prior *state.State) map[string]bool {
 	known := map[string]bool{"cluster": true}
 	var visit func(c *config.Config)
 	visit = func(c *config.Config) {
@@ -485,6 +486,15 @@ func (w *walker) checkAppliesTo(prior *state.State, guardrail string, a *applies
 	visit(w.cfg)
 	for _, rs := range prior.Resources {
 		known[rs.Addr.Resource.String()], known[rs.Addr.Resource.Type] = true, true
+	}
+	return known
+}
+
+// checkAppliesTo warns of an applies_to name that names nothing known: a
+// typo there would make a guardrail judge nothing, silently.
+func checkAppliesTo(known map[string]bool, guardrail string, a *appliesTo, e hcl.Expression) hcl.Diagnostics {
+	if a == nil {
+		return nil
 	}
 	var diags hcl.Diagnostics
 	for _, n := range a.names {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/state"
 )
 
@@ -68,7 +69,7 @@ func (c *approveCommand) Run(args []string) int {
 		c.ui.Error("Error: " + err.Error() + ".")
 		return 1
 	}
-	mod, b, ok := c.railingsModule()
+	mod, b, ok := c.rootModule()
 	if !ok {
 		return 1
 	}
@@ -76,7 +77,7 @@ func (c *approveCommand) Run(args []string) int {
 	cluster := mod.Clusters[name]
 	if cluster == nil {
 		names := slices.Sorted(maps.Keys(mod.Clusters))
-		msg := fmt.Sprintf("Error: the configuration declares no cluster %q.%s", name, didYouMean(name, names))
+		msg := fmt.Sprintf("Error: the configuration declares no cluster %q.%s", name, config.Suggest(name, names))
 		if len(names) > 0 {
 			msg += " Its clusters are: " + strings.Join(names, ", ") + "."
 		}

@@ -70,6 +70,16 @@ func (m *meta) backend(mod *config.Module) (state.Backend, hcl.Diagnostics) {
 // backend, for the commands that work on the state alone. It renders any
 // problem to stderr; ok is false when there was an error.
 func (m *meta) stateBackend() (b state.Backend, ok bool) {
+	_, b, ok = m.rootModule()
+	return b, ok
+}
+
+// rootModule loads the root module in the working directory, unevaluated,
+// and finds its backend: for the commands that need no provider, such as
+// the state commands and tack approve, veto and pin, which read its
+// clusters and environments. It renders any error to stderr; ok is false
+// after one.
+func (m *meta) rootModule() (mod *config.Module, b state.Backend, ok bool) {
 	parser := config.NewParser()
 	mod, diags := parser.LoadModule(".")
 	if !diags.HasErrors() {
@@ -88,9 +98,9 @@ func (m *meta) stateBackend() (b state.Backend, ok bool) {
 		}
 		view := &views.DiagnosticsView{Color: m.color(false), Width: 78, Sources: parser.Sources()}
 		view.Render(m.stderr, errs)
-		return nil, false
+		return nil, nil, false
 	}
-	return b, true
+	return mod, b, true
 }
 
 // lockFlags are -lock and -lock-timeout, for every command that changes

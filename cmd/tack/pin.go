@@ -77,7 +77,7 @@ func (c *pinCommand) Run(args []string) int {
 		c.ui.Error("Error: " + err.Error() + ".")
 		return 1
 	}
-	mod, b, ok := c.railingsModule()
+	mod, b, ok := c.rootModule()
 	if !ok {
 		return 1
 	}

@@ -11,12 +11,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/agext/levenshtein"
-	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
-	"github.com/tackhq/tack/cmd/tack/views"
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/state"
 )
@@ -24,34 +21,6 @@ import (
 // This file holds what tack approve, tack veto and tack pin share: the
 // configuration they check a decision against, how they write it into
 // the state, and how tack show lists what they recorded.
-
-// railingsModule loads the root module in the working directory, for its
-// clusters and environments, and finds its backend. Nothing is evaluated
-// and no provider is needed: a decision can be recorded before tack init.
-// It renders any error to stderr; ok is false after one.
-func (m *meta) railingsModule() (mod *config.Module, b state.Backend, ok bool) {
-	parser := config.NewParser()
-	mod, diags := parser.LoadModule(".")
-	if !diags.HasErrors() {
-		var bdiags hcl.Diagnostics
-		b, bdiags = m.backend(mod)
-		diags = append(diags, bdiags...)
-	}
-	// Warnings are for validate and plan to show, as for the state
-	// commands.
-	if diags.HasErrors() {
-		var errs hcl.Diagnostics
-		for _, d := range diags {
-			if d.Severity == hcl.DiagError {
-				errs = append(errs, d)
-			}
-		}
-		view := &views.DiagnosticsView{Color: m.color(false), Width: 78, Sources: parser.Sources()}
-		view.Render(m.stderr, errs)
-		return nil, nil, false
-	}
-	return mod, b, true
-}
 
 // recordChange changes a state: it returns what to print, and whether the
 // state changed and must be written. An error changes nothing.
@@ -130,7 +99,7 @@ func configEnvironment(mod *config.Module, name string) (*config.Environment, er
 	if len(names) == 0 {
 		return nil, fmt.Errorf("the configuration declares no environment, so there is no environment %q to record a decision in. Declare it with an environment %q { … } block", name, name)
 	}
-	return nil, fmt.Errorf("the configuration declares no environment %q.%s Its environments are: %s", name, didYouMean(name, names), strings.Join(names, ", "))
+	return nil, fmt.Errorf("the configuration declares no environment %q.%s Its environments are: %s", name, config.Suggest(name, names), strings.Join(names, ", "))
 }
 
 // requiresApproval reports whether an environment's manual_approval is
@@ -155,21 +124,6 @@ func requiresApproval(e *config.Environment) (required, known bool) {
 		return false, false // validate says why
 	}
 	return b.True(), true
-}
-
-// didYouMean suggests the candidate closest to given, when one is close
-// enough to be a typo, as " Did you mean "x"?".
-func didYouMean(given string, candidates []string) string {
-	best, bestDist := "", 3 // more than two edits is not a typo
-	for _, c := range candidates {
-		if d := levenshtein.Distance(given, c, nil); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
 }
 
 // byWhom is how a decision's author and reason read after what was

@@ -71,7 +71,7 @@ func (c *vetoCommand) Run(args []string) int {
 		c.ui.Error("Error: " + err.Error() + ".")
 		return 1
 	}
-	mod, b, ok := c.railingsModule()
+	mod, b, ok := c.rootModule()
 	if !ok {
 		return 1
 	}
@@ -122,7 +122,7 @@ func liftVeto(s *state.State, mod *config.Module, envName, version string) (stri
 		if len(vetoed) == 0 {
 			return "", false, fmt.Errorf("environment %s has no veto to lift", envName)
 		}
-		return "", false, fmt.Errorf("%s is not vetoed in environment %s.%s The vetoed versions there are: %s", printable(version), envName, didYouMean(version, vetoed), strings.Join(vetoed, ", "))
+		return "", false, fmt.Errorf("%s is not vetoed in environment %s.%s The vetoed versions there are: %s", printable(version), envName, config.Suggest(version, vetoed), strings.Join(vetoed, ", "))
 	}
 	for i, v := range e.Vetoes {
 		if v == d {

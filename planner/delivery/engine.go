@@ -88,7 +88,7 @@ type GateError struct {
 }
 
 func (e *GateError) Error() string {
-	msg := fmt.Sprintf("%s had %d/%d healthy instances at the deadline (%s)", e.Group, e.Healthy, e.Want, duration(e.Deadline))
+	msg := fmt.Sprintf("%s had %d/%d healthy instances at the deadline (%s)", e.Group, e.Healthy, e.Want, ShortDuration(e.Deadline))
 	if len(e.UnhealthyNotes) > 0 {
 		msg += ": " + strings.Join(e.UnhealthyNotes, "; ")
 	}

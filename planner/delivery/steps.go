@@ -74,7 +74,7 @@ func (s Step) String() string {
 		}
 		return fmt.Sprintf("create %s (%s, %s)", s.Group, instances(s.Capacity.Desired), traffic)
 	case StepWaitHealthy:
-		return fmt.Sprintf("wait until %d/%d healthy (deadline %s)", s.Healthy, s.Capacity.Desired, duration(s.Deadline))
+		return fmt.Sprintf("wait until %d/%d healthy (deadline %s)", s.Healthy, s.Capacity.Desired, ShortDuration(s.Deadline))
 	case StepEnable:
 		return "enable " + s.Group
 	case StepDisable:
@@ -84,9 +84,9 @@ func (s Step) String() string {
 	case StepResize:
 		return fmt.Sprintf("resize %s to %s", s.Group, instances(s.Capacity.Desired))
 	case StepWait:
-		return "wait " + duration(s.Duration)
+		return "wait " + ShortDuration(s.Duration)
 	case StepAnalyze:
-		return fmt.Sprintf("analyze %s against %s for %s", s.Group, s.Baseline, duration(s.Duration))
+		return fmt.Sprintf("analyze %s against %s for %s", s.Group, s.Baseline, ShortDuration(s.Duration))
 	case StepDestroy:
 		return "destroy " + s.Group
 	}
@@ -100,8 +100,9 @@ func instances(n int) string {
 	return fmt.Sprintf("%d instances", n)
 }
 
-// duration prints a duration as a user wrote it: "5s", "2m", "1m30s".
-func duration(d time.Duration) string {
+// ShortDuration prints a duration as a user writes it: "5s", "2m",
+// "1m30s", "1h30m"; time.ParseDuration reads it back.
+func ShortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -488,7 +488,7 @@ func jsonCluster(p *planner.Plan, c *planner.ClusterChange) jsonClusterChange {
 	for _, k := range c.Constraints {
 		jk := jsonConstraint{Kind: k.Kind, Status: string(k.Status), Environment: k.Environment, Detail: k.Detail, Hint: k.Hint, Upstream: k.Upstream}
 		if k.Soak > 0 {
-			jk.Soak = shortDuration(k.Soak)
+			jk.Soak = delivery.ShortDuration(k.Soak)
 		}
 		jc.Constraints = append(jc.Constraints, jk)
 	}

@@ -3,7 +3,6 @@ package views
 import (
 	"fmt"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -318,19 +317,6 @@ func proseText(s string) string {
 		i += n
 	}
 	return b.String()
-}
-
-// shortDuration writes a duration as a user writes it: "5s", "2m",
-// "1h30m". Like Go's, it is read by time.ParseDuration.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // mark colours a railing's mark in the human view: red for what blocks,
