@@ -13,6 +13,7 @@ import (
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
+	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/plugins/sdk"
 	"github.com/tackhq/tack/state"
 )
@@ -74,21 +75,9 @@ func New(opts Opts) *Planner {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = delivery.Sleep
 	}
 	return &Planner{opts: opts}
-}
-
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // PlanOpts choose the kind of plan.

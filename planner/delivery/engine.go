@@ -275,7 +275,7 @@ func (e *Engine) do(ctx context.Context, index int, s Step) error {
 		resp := e.Groups.ResizeServerGroup(ctx, sdk.ResizeServerGroupRequest{Cluster: e.Cluster, Name: s.Group, Capacity: sdkCapacity(s.Capacity)})
 		return diagsErr(resp.Diagnostics)
 	case StepWait:
-		return sleep(ctx, s.Duration)
+		return Sleep(ctx, s.Duration)
 	case StepAnalyze:
 		return e.analyze(ctx, s)
 	case StepDestroy:
@@ -328,7 +328,7 @@ func (e *Engine) waitHealthy(ctx context.Context, index int, s Step) error {
 		if !e.now().Before(deadline) {
 			return &GateError{Group: s.Group, Healthy: up, Want: s.Healthy, Deadline: s.Deadline, UnhealthyNotes: notes}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return err
 		}
 		wait = min(2*wait, poll)
@@ -348,7 +348,7 @@ func (e *Engine) analyze(ctx context.Context, s Step) error {
 		if iv := e.Judgement.Interval; iv > 0 && e.now().Add(iv).Before(end) {
 			next = e.now().Add(iv)
 		}
-		if err := sleep(ctx, next.Sub(e.now())); err != nil {
+		if err := Sleep(ctx, next.Sub(e.now())); err != nil {
 			return err
 		}
 		final := !e.now().Before(end)
@@ -424,8 +424,8 @@ func diagsErr(ds sdk.Diagnostics) error {
 	return ds.Err()
 }
 
-// sleep waits d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done, returning its error then.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
