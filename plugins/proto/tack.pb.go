@@ -205,7 +205,7 @@ func (x InstanceHealth_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InstanceHealth_State.Descriptor instead.
 func (InstanceHealth_State) EnumDescriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{29, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{33, 0}
 }
 
 // DynamicValue is one cty value, encoded against a type both sides know from
@@ -695,6 +695,244 @@ func (x *NestedBlock) GetMaxItems() int64 {
 	return 0
 }
 
+// CallBatch is calls the core sent together.
+type CallBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Calls         []*Call                `protobuf:"bytes,1,rep,name=calls,proto3" json:"calls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallBatch) Reset() {
+	*x = CallBatch{}
+	mi := &file_plugins_proto_tack_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallBatch) ProtoMessage() {}
+
+func (x *CallBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_tack_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallBatch.ProtoReflect.Descriptor instead.
+func (*CallBatch) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CallBatch) GetCalls() []*Call {
+	if x != nil {
+		return x.Calls
+	}
+	return nil
+}
+
+// Call is one unary call carried on the Calls stream.
+type Call struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the core, unique on the stream; the result carries it back.
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The full method name, as gRPC names it:
+	// "/tack.plugin.v1.Provider/PlanResourceChange".
+	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	// The method's request message, encoded.
+	Request []byte `protobuf:"bytes,3,opt,name=request,proto3" json:"request,omitempty"`
+	// cancel set means the core no longer waits for call id: its context is
+	// cancelled, as a unary call's is when its caller gives up. A result
+	// that still comes for it is ignored.
+	Cancel        bool `protobuf:"varint,4,opt,name=cancel,proto3" json:"cancel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Call) Reset() {
+	*x = Call{}
+	mi := &file_plugins_proto_tack_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Call) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Call) ProtoMessage() {}
+
+func (x *Call) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_tack_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Call.ProtoReflect.Descriptor instead.
+func (*Call) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Call) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Call) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *Call) GetRequest() []byte {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *Call) GetCancel() bool {
+	if x != nil {
+		return x.Cancel
+	}
+	return false
+}
+
+// ResultBatch is results the provider sent together.
+type ResultBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*CallResult          `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResultBatch) Reset() {
+	*x = ResultBatch{}
+	mi := &file_plugins_proto_tack_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultBatch) ProtoMessage() {}
+
+func (x *ResultBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_tack_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultBatch.ProtoReflect.Descriptor instead.
+func (*ResultBatch) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ResultBatch) GetResults() []*CallResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// CallResult answers one Call.
+type CallResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The method's response message, encoded, when code is 0 (OK).
+	Response []byte `protobuf:"bytes,2,opt,name=response,proto3" json:"response,omitempty"`
+	// A gRPC status code and message, when the call failed as a unary call
+	// would have failed with that status.
+	Code          uint32 `protobuf:"varint,3,opt,name=code,proto3" json:"code,omitempty"`
+	Message       string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallResult) Reset() {
+	*x = CallResult{}
+	mi := &file_plugins_proto_tack_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallResult) ProtoMessage() {}
+
+func (x *CallResult) ProtoReflect() protoreflect.Message {
+	mi := &file_plugins_proto_tack_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallResult.ProtoReflect.Descriptor instead.
+func (*CallResult) Descriptor() ([]byte, []int) {
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CallResult) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *CallResult) GetResponse() []byte {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
+func (x *CallResult) GetCode() uint32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *CallResult) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 type GetSchema struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -703,7 +941,7 @@ type GetSchema struct {
 
 func (x *GetSchema) Reset() {
 	*x = GetSchema{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[7]
+	mi := &file_plugins_proto_tack_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +953,7 @@ func (x *GetSchema) String() string {
 func (*GetSchema) ProtoMessage() {}
 
 func (x *GetSchema) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[7]
+	mi := &file_plugins_proto_tack_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +966,7 @@ func (x *GetSchema) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchema.ProtoReflect.Descriptor instead.
 func (*GetSchema) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{7}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{11}
 }
 
 // Capabilities advertises the optional services, filled by the provider.
@@ -739,14 +977,16 @@ type Capabilities struct {
 	ServerGroups      bool    `protobuf:"varint,1,opt,name=server_groups,json=serverGroups,proto3" json:"server_groups,omitempty"`
 	ServerGroupSchema *Schema `protobuf:"bytes,2,opt,name=server_group_schema,json=serverGroupSchema,proto3" json:"server_group_schema,omitempty"`
 	// The provider serves Metrics for canary analysis.
-	Metrics       bool `protobuf:"varint,3,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Metrics bool `protobuf:"varint,3,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	// The provider serves Provider.Calls.
+	Calls         bool `protobuf:"varint,4,opt,name=calls,proto3" json:"calls,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[8]
+	mi := &file_plugins_proto_tack_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +998,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[8]
+	mi := &file_plugins_proto_tack_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +1011,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{8}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Capabilities) GetServerGroups() bool {
@@ -795,6 +1035,13 @@ func (x *Capabilities) GetMetrics() bool {
 	return false
 }
 
+func (x *Capabilities) GetCalls() bool {
+	if x != nil {
+		return x.Calls
+	}
+	return false
+}
+
 type ValidateProviderConfig struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -803,7 +1050,7 @@ type ValidateProviderConfig struct {
 
 func (x *ValidateProviderConfig) Reset() {
 	*x = ValidateProviderConfig{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[9]
+	mi := &file_plugins_proto_tack_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +1062,7 @@ func (x *ValidateProviderConfig) String() string {
 func (*ValidateProviderConfig) ProtoMessage() {}
 
 func (x *ValidateProviderConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[9]
+	mi := &file_plugins_proto_tack_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +1075,7 @@ func (x *ValidateProviderConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateProviderConfig.ProtoReflect.Descriptor instead.
 func (*ValidateProviderConfig) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{9}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{13}
 }
 
 type ConfigureProvider struct {
@@ -839,7 +1086,7 @@ type ConfigureProvider struct {
 
 func (x *ConfigureProvider) Reset() {
 	*x = ConfigureProvider{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[10]
+	mi := &file_plugins_proto_tack_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -851,7 +1098,7 @@ func (x *ConfigureProvider) String() string {
 func (*ConfigureProvider) ProtoMessage() {}
 
 func (x *ConfigureProvider) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[10]
+	mi := &file_plugins_proto_tack_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -864,7 +1111,7 @@ func (x *ConfigureProvider) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureProvider.ProtoReflect.Descriptor instead.
 func (*ConfigureProvider) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{10}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{14}
 }
 
 type ValidateResourceConfig struct {
@@ -875,7 +1122,7 @@ type ValidateResourceConfig struct {
 
 func (x *ValidateResourceConfig) Reset() {
 	*x = ValidateResourceConfig{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[11]
+	mi := &file_plugins_proto_tack_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +1134,7 @@ func (x *ValidateResourceConfig) String() string {
 func (*ValidateResourceConfig) ProtoMessage() {}
 
 func (x *ValidateResourceConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[11]
+	mi := &file_plugins_proto_tack_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +1147,7 @@ func (x *ValidateResourceConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResourceConfig.ProtoReflect.Descriptor instead.
 func (*ValidateResourceConfig) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{11}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{15}
 }
 
 type PlanResourceChange struct {
@@ -911,7 +1158,7 @@ type PlanResourceChange struct {
 
 func (x *PlanResourceChange) Reset() {
 	*x = PlanResourceChange{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[12]
+	mi := &file_plugins_proto_tack_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -923,7 +1170,7 @@ func (x *PlanResourceChange) String() string {
 func (*PlanResourceChange) ProtoMessage() {}
 
 func (x *PlanResourceChange) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[12]
+	mi := &file_plugins_proto_tack_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -936,7 +1183,7 @@ func (x *PlanResourceChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{12}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{16}
 }
 
 type ApplyResourceChange struct {
@@ -947,7 +1194,7 @@ type ApplyResourceChange struct {
 
 func (x *ApplyResourceChange) Reset() {
 	*x = ApplyResourceChange{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[13]
+	mi := &file_plugins_proto_tack_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +1206,7 @@ func (x *ApplyResourceChange) String() string {
 func (*ApplyResourceChange) ProtoMessage() {}
 
 func (x *ApplyResourceChange) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[13]
+	mi := &file_plugins_proto_tack_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1219,7 @@ func (x *ApplyResourceChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{13}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{17}
 }
 
 type ReadResource struct {
@@ -983,7 +1230,7 @@ type ReadResource struct {
 
 func (x *ReadResource) Reset() {
 	*x = ReadResource{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[14]
+	mi := &file_plugins_proto_tack_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1242,7 @@ func (x *ReadResource) String() string {
 func (*ReadResource) ProtoMessage() {}
 
 func (x *ReadResource) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[14]
+	mi := &file_plugins_proto_tack_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1255,7 @@ func (x *ReadResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource.ProtoReflect.Descriptor instead.
 func (*ReadResource) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{14}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{18}
 }
 
 type ImportResourceState struct {
@@ -1019,7 +1266,7 @@ type ImportResourceState struct {
 
 func (x *ImportResourceState) Reset() {
 	*x = ImportResourceState{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[15]
+	mi := &file_plugins_proto_tack_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1031,7 +1278,7 @@ func (x *ImportResourceState) String() string {
 func (*ImportResourceState) ProtoMessage() {}
 
 func (x *ImportResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[15]
+	mi := &file_plugins_proto_tack_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1044,7 +1291,7 @@ func (x *ImportResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState.ProtoReflect.Descriptor instead.
 func (*ImportResourceState) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{15}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{19}
 }
 
 type ImportedResource struct {
@@ -1058,7 +1305,7 @@ type ImportedResource struct {
 
 func (x *ImportedResource) Reset() {
 	*x = ImportedResource{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[16]
+	mi := &file_plugins_proto_tack_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1070,7 +1317,7 @@ func (x *ImportedResource) String() string {
 func (*ImportedResource) ProtoMessage() {}
 
 func (x *ImportedResource) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[16]
+	mi := &file_plugins_proto_tack_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1083,7 +1330,7 @@ func (x *ImportedResource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportedResource.ProtoReflect.Descriptor instead.
 func (*ImportedResource) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{16}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ImportedResource) GetTypeName() string {
@@ -1115,7 +1362,7 @@ type ReadDataSource struct {
 
 func (x *ReadDataSource) Reset() {
 	*x = ReadDataSource{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[17]
+	mi := &file_plugins_proto_tack_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1127,7 +1374,7 @@ func (x *ReadDataSource) String() string {
 func (*ReadDataSource) ProtoMessage() {}
 
 func (x *ReadDataSource) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[17]
+	mi := &file_plugins_proto_tack_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1140,7 +1387,7 @@ func (x *ReadDataSource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource.ProtoReflect.Descriptor instead.
 func (*ReadDataSource) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{17}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{21}
 }
 
 type UpgradeResourceState struct {
@@ -1151,7 +1398,7 @@ type UpgradeResourceState struct {
 
 func (x *UpgradeResourceState) Reset() {
 	*x = UpgradeResourceState{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[18]
+	mi := &file_plugins_proto_tack_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1163,7 +1410,7 @@ func (x *UpgradeResourceState) String() string {
 func (*UpgradeResourceState) ProtoMessage() {}
 
 func (x *UpgradeResourceState) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[18]
+	mi := &file_plugins_proto_tack_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1176,7 +1423,7 @@ func (x *UpgradeResourceState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{18}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{22}
 }
 
 type Stop struct {
@@ -1187,7 +1434,7 @@ type Stop struct {
 
 func (x *Stop) Reset() {
 	*x = Stop{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[19]
+	mi := &file_plugins_proto_tack_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1199,7 +1446,7 @@ func (x *Stop) String() string {
 func (*Stop) ProtoMessage() {}
 
 func (x *Stop) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[19]
+	mi := &file_plugins_proto_tack_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1212,7 +1459,7 @@ func (x *Stop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stop.ProtoReflect.Descriptor instead.
 func (*Stop) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{19}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{23}
 }
 
 // ClusterRef names a cluster, filled by the core: Spinnaker's
@@ -1229,7 +1476,7 @@ type ClusterRef struct {
 
 func (x *ClusterRef) Reset() {
 	*x = ClusterRef{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[20]
+	mi := &file_plugins_proto_tack_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1488,7 @@ func (x *ClusterRef) String() string {
 func (*ClusterRef) ProtoMessage() {}
 
 func (x *ClusterRef) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[20]
+	mi := &file_plugins_proto_tack_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1501,7 @@ func (x *ClusterRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClusterRef.ProtoReflect.Descriptor instead.
 func (*ClusterRef) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{20}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ClusterRef) GetName() string {
@@ -1298,7 +1545,7 @@ type Capacity struct {
 
 func (x *Capacity) Reset() {
 	*x = Capacity{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[21]
+	mi := &file_plugins_proto_tack_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1310,7 +1557,7 @@ func (x *Capacity) String() string {
 func (*Capacity) ProtoMessage() {}
 
 func (x *Capacity) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[21]
+	mi := &file_plugins_proto_tack_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1323,7 +1570,7 @@ func (x *Capacity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capacity.ProtoReflect.Descriptor instead.
 func (*Capacity) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{21}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Capacity) GetMin() int64 {
@@ -1361,7 +1608,7 @@ type Traffic struct {
 
 func (x *Traffic) Reset() {
 	*x = Traffic{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[22]
+	mi := &file_plugins_proto_tack_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1620,7 @@ func (x *Traffic) String() string {
 func (*Traffic) ProtoMessage() {}
 
 func (x *Traffic) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[22]
+	mi := &file_plugins_proto_tack_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1633,7 @@ func (x *Traffic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Traffic.ProtoReflect.Descriptor instead.
 func (*Traffic) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{22}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Traffic) GetEnabled() bool {
@@ -1430,7 +1677,7 @@ type ServerGroup struct {
 
 func (x *ServerGroup) Reset() {
 	*x = ServerGroup{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[23]
+	mi := &file_plugins_proto_tack_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1442,7 +1689,7 @@ func (x *ServerGroup) String() string {
 func (*ServerGroup) ProtoMessage() {}
 
 func (x *ServerGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[23]
+	mi := &file_plugins_proto_tack_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1455,7 +1702,7 @@ func (x *ServerGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerGroup.ProtoReflect.Descriptor instead.
 func (*ServerGroup) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{23}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ServerGroup) GetName() string {
@@ -1536,7 +1783,7 @@ type ListServerGroups struct {
 
 func (x *ListServerGroups) Reset() {
 	*x = ListServerGroups{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[24]
+	mi := &file_plugins_proto_tack_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1548,7 +1795,7 @@ func (x *ListServerGroups) String() string {
 func (*ListServerGroups) ProtoMessage() {}
 
 func (x *ListServerGroups) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[24]
+	mi := &file_plugins_proto_tack_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1561,7 +1808,7 @@ func (x *ListServerGroups) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServerGroups.ProtoReflect.Descriptor instead.
 func (*ListServerGroups) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{24}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{28}
 }
 
 type CreateServerGroup struct {
@@ -1572,7 +1819,7 @@ type CreateServerGroup struct {
 
 func (x *CreateServerGroup) Reset() {
 	*x = CreateServerGroup{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[25]
+	mi := &file_plugins_proto_tack_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1831,7 @@ func (x *CreateServerGroup) String() string {
 func (*CreateServerGroup) ProtoMessage() {}
 
 func (x *CreateServerGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[25]
+	mi := &file_plugins_proto_tack_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1844,7 @@ func (x *CreateServerGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServerGroup.ProtoReflect.Descriptor instead.
 func (*CreateServerGroup) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{25}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{29}
 }
 
 type ResizeServerGroup struct {
@@ -1608,7 +1855,7 @@ type ResizeServerGroup struct {
 
 func (x *ResizeServerGroup) Reset() {
 	*x = ResizeServerGroup{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[26]
+	mi := &file_plugins_proto_tack_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1867,7 @@ func (x *ResizeServerGroup) String() string {
 func (*ResizeServerGroup) ProtoMessage() {}
 
 func (x *ResizeServerGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[26]
+	mi := &file_plugins_proto_tack_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1880,7 @@ func (x *ResizeServerGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeServerGroup.ProtoReflect.Descriptor instead.
 func (*ResizeServerGroup) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{26}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{30}
 }
 
 type SetTraffic struct {
@@ -1644,7 +1891,7 @@ type SetTraffic struct {
 
 func (x *SetTraffic) Reset() {
 	*x = SetTraffic{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[27]
+	mi := &file_plugins_proto_tack_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1656,7 +1903,7 @@ func (x *SetTraffic) String() string {
 func (*SetTraffic) ProtoMessage() {}
 
 func (x *SetTraffic) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[27]
+	mi := &file_plugins_proto_tack_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1669,7 +1916,7 @@ func (x *SetTraffic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTraffic.ProtoReflect.Descriptor instead.
 func (*SetTraffic) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{27}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{31}
 }
 
 type GetHealth struct {
@@ -1680,7 +1927,7 @@ type GetHealth struct {
 
 func (x *GetHealth) Reset() {
 	*x = GetHealth{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[28]
+	mi := &file_plugins_proto_tack_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1939,7 @@ func (x *GetHealth) String() string {
 func (*GetHealth) ProtoMessage() {}
 
 func (x *GetHealth) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[28]
+	mi := &file_plugins_proto_tack_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1952,7 @@ func (x *GetHealth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHealth.ProtoReflect.Descriptor instead.
 func (*GetHealth) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{28}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{32}
 }
 
 // InstanceHealth is one instance of a group, filled by the provider.
@@ -1722,7 +1969,7 @@ type InstanceHealth struct {
 
 func (x *InstanceHealth) Reset() {
 	*x = InstanceHealth{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[29]
+	mi := &file_plugins_proto_tack_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1734,7 +1981,7 @@ func (x *InstanceHealth) String() string {
 func (*InstanceHealth) ProtoMessage() {}
 
 func (x *InstanceHealth) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[29]
+	mi := &file_plugins_proto_tack_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1747,7 +1994,7 @@ func (x *InstanceHealth) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InstanceHealth.ProtoReflect.Descriptor instead.
 func (*InstanceHealth) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{29}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *InstanceHealth) GetId() string {
@@ -1779,7 +2026,7 @@ type DestroyServerGroup struct {
 
 func (x *DestroyServerGroup) Reset() {
 	*x = DestroyServerGroup{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[30]
+	mi := &file_plugins_proto_tack_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1791,7 +2038,7 @@ func (x *DestroyServerGroup) String() string {
 func (*DestroyServerGroup) ProtoMessage() {}
 
 func (x *DestroyServerGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[30]
+	mi := &file_plugins_proto_tack_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1804,7 +2051,7 @@ func (x *DestroyServerGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroyServerGroup.ProtoReflect.Descriptor instead.
 func (*DestroyServerGroup) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{30}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{34}
 }
 
 type QueryMetrics struct {
@@ -1815,7 +2062,7 @@ type QueryMetrics struct {
 
 func (x *QueryMetrics) Reset() {
 	*x = QueryMetrics{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[31]
+	mi := &file_plugins_proto_tack_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +2074,7 @@ func (x *QueryMetrics) String() string {
 func (*QueryMetrics) ProtoMessage() {}
 
 func (x *QueryMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[31]
+	mi := &file_plugins_proto_tack_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +2087,7 @@ func (x *QueryMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryMetrics.ProtoReflect.Descriptor instead.
 func (*QueryMetrics) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{31}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{35}
 }
 
 // ServerGroupMetrics is what the platform counted for one group within the
@@ -1866,7 +2113,7 @@ type ServerGroupMetrics struct {
 
 func (x *ServerGroupMetrics) Reset() {
 	*x = ServerGroupMetrics{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[32]
+	mi := &file_plugins_proto_tack_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +2125,7 @@ func (x *ServerGroupMetrics) String() string {
 func (*ServerGroupMetrics) ProtoMessage() {}
 
 func (x *ServerGroupMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[32]
+	mi := &file_plugins_proto_tack_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +2138,7 @@ func (x *ServerGroupMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerGroupMetrics.ProtoReflect.Descriptor instead.
 func (*ServerGroupMetrics) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{32}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ServerGroupMetrics) GetName() string {
@@ -1950,7 +2197,7 @@ type AttributePath_Step struct {
 
 func (x *AttributePath_Step) Reset() {
 	*x = AttributePath_Step{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[33]
+	mi := &file_plugins_proto_tack_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1962,7 +2209,7 @@ func (x *AttributePath_Step) String() string {
 func (*AttributePath_Step) ProtoMessage() {}
 
 func (x *AttributePath_Step) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[33]
+	mi := &file_plugins_proto_tack_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2045,7 +2292,7 @@ type GetSchema_Request struct {
 
 func (x *GetSchema_Request) Reset() {
 	*x = GetSchema_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[34]
+	mi := &file_plugins_proto_tack_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2304,7 @@ func (x *GetSchema_Request) String() string {
 func (*GetSchema_Request) ProtoMessage() {}
 
 func (x *GetSchema_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[34]
+	mi := &file_plugins_proto_tack_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2317,7 @@ func (x *GetSchema_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchema_Request.ProtoReflect.Descriptor instead.
 func (*GetSchema_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{7, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{11, 0}
 }
 
 type GetSchema_Response struct {
@@ -2090,7 +2337,7 @@ type GetSchema_Response struct {
 
 func (x *GetSchema_Response) Reset() {
 	*x = GetSchema_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[35]
+	mi := &file_plugins_proto_tack_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2349,7 @@ func (x *GetSchema_Response) String() string {
 func (*GetSchema_Response) ProtoMessage() {}
 
 func (x *GetSchema_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[35]
+	mi := &file_plugins_proto_tack_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2362,7 @@ func (x *GetSchema_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSchema_Response.ProtoReflect.Descriptor instead.
 func (*GetSchema_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{7, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{11, 1}
 }
 
 func (x *GetSchema_Response) GetProvider() *Schema {
@@ -2163,7 +2410,7 @@ type ValidateProviderConfig_Request struct {
 
 func (x *ValidateProviderConfig_Request) Reset() {
 	*x = ValidateProviderConfig_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[38]
+	mi := &file_plugins_proto_tack_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2422,7 @@ func (x *ValidateProviderConfig_Request) String() string {
 func (*ValidateProviderConfig_Request) ProtoMessage() {}
 
 func (x *ValidateProviderConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[38]
+	mi := &file_plugins_proto_tack_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2435,7 @@ func (x *ValidateProviderConfig_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateProviderConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateProviderConfig_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{9, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{13, 0}
 }
 
 func (x *ValidateProviderConfig_Request) GetConfig() *DynamicValue {
@@ -2207,7 +2454,7 @@ type ValidateProviderConfig_Response struct {
 
 func (x *ValidateProviderConfig_Response) Reset() {
 	*x = ValidateProviderConfig_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[39]
+	mi := &file_plugins_proto_tack_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2466,7 @@ func (x *ValidateProviderConfig_Response) String() string {
 func (*ValidateProviderConfig_Response) ProtoMessage() {}
 
 func (x *ValidateProviderConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[39]
+	mi := &file_plugins_proto_tack_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2479,7 @@ func (x *ValidateProviderConfig_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateProviderConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateProviderConfig_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{9, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{13, 1}
 }
 
 func (x *ValidateProviderConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -2254,7 +2501,7 @@ type ConfigureProvider_Request struct {
 
 func (x *ConfigureProvider_Request) Reset() {
 	*x = ConfigureProvider_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[40]
+	mi := &file_plugins_proto_tack_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2266,7 +2513,7 @@ func (x *ConfigureProvider_Request) String() string {
 func (*ConfigureProvider_Request) ProtoMessage() {}
 
 func (x *ConfigureProvider_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[40]
+	mi := &file_plugins_proto_tack_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2279,7 +2526,7 @@ func (x *ConfigureProvider_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureProvider_Request.ProtoReflect.Descriptor instead.
 func (*ConfigureProvider_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{10, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{14, 0}
 }
 
 func (x *ConfigureProvider_Request) GetTackVersion() string {
@@ -2305,7 +2552,7 @@ type ConfigureProvider_Response struct {
 
 func (x *ConfigureProvider_Response) Reset() {
 	*x = ConfigureProvider_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[41]
+	mi := &file_plugins_proto_tack_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2317,7 +2564,7 @@ func (x *ConfigureProvider_Response) String() string {
 func (*ConfigureProvider_Response) ProtoMessage() {}
 
 func (x *ConfigureProvider_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[41]
+	mi := &file_plugins_proto_tack_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2330,7 +2577,7 @@ func (x *ConfigureProvider_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureProvider_Response.ProtoReflect.Descriptor instead.
 func (*ConfigureProvider_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{10, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{14, 1}
 }
 
 func (x *ConfigureProvider_Response) GetDiagnostics() []*Diagnostic {
@@ -2350,7 +2597,7 @@ type ValidateResourceConfig_Request struct {
 
 func (x *ValidateResourceConfig_Request) Reset() {
 	*x = ValidateResourceConfig_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[42]
+	mi := &file_plugins_proto_tack_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2362,7 +2609,7 @@ func (x *ValidateResourceConfig_Request) String() string {
 func (*ValidateResourceConfig_Request) ProtoMessage() {}
 
 func (x *ValidateResourceConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[42]
+	mi := &file_plugins_proto_tack_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2375,7 +2622,7 @@ func (x *ValidateResourceConfig_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResourceConfig_Request.ProtoReflect.Descriptor instead.
 func (*ValidateResourceConfig_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{11, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{15, 0}
 }
 
 func (x *ValidateResourceConfig_Request) GetTypeName() string {
@@ -2401,7 +2648,7 @@ type ValidateResourceConfig_Response struct {
 
 func (x *ValidateResourceConfig_Response) Reset() {
 	*x = ValidateResourceConfig_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[43]
+	mi := &file_plugins_proto_tack_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2413,7 +2660,7 @@ func (x *ValidateResourceConfig_Response) String() string {
 func (*ValidateResourceConfig_Response) ProtoMessage() {}
 
 func (x *ValidateResourceConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[43]
+	mi := &file_plugins_proto_tack_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2426,7 +2673,7 @@ func (x *ValidateResourceConfig_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidateResourceConfig_Response.ProtoReflect.Descriptor instead.
 func (*ValidateResourceConfig_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{11, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{15, 1}
 }
 
 func (x *ValidateResourceConfig_Response) GetDiagnostics() []*Diagnostic {
@@ -2454,7 +2701,7 @@ type PlanResourceChange_Request struct {
 
 func (x *PlanResourceChange_Request) Reset() {
 	*x = PlanResourceChange_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[44]
+	mi := &file_plugins_proto_tack_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2466,7 +2713,7 @@ func (x *PlanResourceChange_Request) String() string {
 func (*PlanResourceChange_Request) ProtoMessage() {}
 
 func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[44]
+	mi := &file_plugins_proto_tack_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2479,7 +2726,7 @@ func (x *PlanResourceChange_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange_Request.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{12, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{16, 0}
 }
 
 func (x *PlanResourceChange_Request) GetTypeName() string {
@@ -2535,7 +2782,7 @@ type PlanResourceChange_Response struct {
 
 func (x *PlanResourceChange_Response) Reset() {
 	*x = PlanResourceChange_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[45]
+	mi := &file_plugins_proto_tack_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2547,7 +2794,7 @@ func (x *PlanResourceChange_Response) String() string {
 func (*PlanResourceChange_Response) ProtoMessage() {}
 
 func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[45]
+	mi := &file_plugins_proto_tack_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2560,7 +2807,7 @@ func (x *PlanResourceChange_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlanResourceChange_Response.ProtoReflect.Descriptor instead.
 func (*PlanResourceChange_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{12, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{16, 1}
 }
 
 func (x *PlanResourceChange_Response) GetPlannedState() *DynamicValue {
@@ -2607,7 +2854,7 @@ type ApplyResourceChange_Request struct {
 
 func (x *ApplyResourceChange_Request) Reset() {
 	*x = ApplyResourceChange_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[46]
+	mi := &file_plugins_proto_tack_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2619,7 +2866,7 @@ func (x *ApplyResourceChange_Request) String() string {
 func (*ApplyResourceChange_Request) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[46]
+	mi := &file_plugins_proto_tack_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2632,7 +2879,7 @@ func (x *ApplyResourceChange_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange_Request.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{13, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{17, 0}
 }
 
 func (x *ApplyResourceChange_Request) GetTypeName() string {
@@ -2684,7 +2931,7 @@ type ApplyResourceChange_Response struct {
 
 func (x *ApplyResourceChange_Response) Reset() {
 	*x = ApplyResourceChange_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[47]
+	mi := &file_plugins_proto_tack_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2696,7 +2943,7 @@ func (x *ApplyResourceChange_Response) String() string {
 func (*ApplyResourceChange_Response) ProtoMessage() {}
 
 func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[47]
+	mi := &file_plugins_proto_tack_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2709,7 +2956,7 @@ func (x *ApplyResourceChange_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResourceChange_Response.ProtoReflect.Descriptor instead.
 func (*ApplyResourceChange_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{13, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{17, 1}
 }
 
 func (x *ApplyResourceChange_Response) GetNewState() *DynamicValue {
@@ -2744,7 +2991,7 @@ type ReadResource_Request struct {
 
 func (x *ReadResource_Request) Reset() {
 	*x = ReadResource_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[48]
+	mi := &file_plugins_proto_tack_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2756,7 +3003,7 @@ func (x *ReadResource_Request) String() string {
 func (*ReadResource_Request) ProtoMessage() {}
 
 func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[48]
+	mi := &file_plugins_proto_tack_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2769,7 +3016,7 @@ func (x *ReadResource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource_Request.ProtoReflect.Descriptor instead.
 func (*ReadResource_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{14, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{18, 0}
 }
 
 func (x *ReadResource_Request) GetTypeName() string {
@@ -2805,7 +3052,7 @@ type ReadResource_Response struct {
 
 func (x *ReadResource_Response) Reset() {
 	*x = ReadResource_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[49]
+	mi := &file_plugins_proto_tack_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2817,7 +3064,7 @@ func (x *ReadResource_Response) String() string {
 func (*ReadResource_Response) ProtoMessage() {}
 
 func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[49]
+	mi := &file_plugins_proto_tack_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2830,7 +3077,7 @@ func (x *ReadResource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResource_Response.ProtoReflect.Descriptor instead.
 func (*ReadResource_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{14, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{18, 1}
 }
 
 func (x *ReadResource_Response) GetNewState() *DynamicValue {
@@ -2865,7 +3112,7 @@ type ImportResourceState_Request struct {
 
 func (x *ImportResourceState_Request) Reset() {
 	*x = ImportResourceState_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[50]
+	mi := &file_plugins_proto_tack_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2877,7 +3124,7 @@ func (x *ImportResourceState_Request) String() string {
 func (*ImportResourceState_Request) ProtoMessage() {}
 
 func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[50]
+	mi := &file_plugins_proto_tack_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2890,7 +3137,7 @@ func (x *ImportResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState_Request.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{15, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{19, 0}
 }
 
 func (x *ImportResourceState_Request) GetTypeName() string {
@@ -2918,7 +3165,7 @@ type ImportResourceState_Response struct {
 
 func (x *ImportResourceState_Response) Reset() {
 	*x = ImportResourceState_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[51]
+	mi := &file_plugins_proto_tack_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2930,7 +3177,7 @@ func (x *ImportResourceState_Response) String() string {
 func (*ImportResourceState_Response) ProtoMessage() {}
 
 func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[51]
+	mi := &file_plugins_proto_tack_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2943,7 +3190,7 @@ func (x *ImportResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResourceState_Response.ProtoReflect.Descriptor instead.
 func (*ImportResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{15, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{19, 1}
 }
 
 func (x *ImportResourceState_Response) GetImportedResources() []*ImportedResource {
@@ -2971,7 +3218,7 @@ type ReadDataSource_Request struct {
 
 func (x *ReadDataSource_Request) Reset() {
 	*x = ReadDataSource_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[52]
+	mi := &file_plugins_proto_tack_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2983,7 +3230,7 @@ func (x *ReadDataSource_Request) String() string {
 func (*ReadDataSource_Request) ProtoMessage() {}
 
 func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[52]
+	mi := &file_plugins_proto_tack_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2996,7 +3243,7 @@ func (x *ReadDataSource_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource_Request.ProtoReflect.Descriptor instead.
 func (*ReadDataSource_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{17, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{21, 0}
 }
 
 func (x *ReadDataSource_Request) GetTypeName() string {
@@ -3024,7 +3271,7 @@ type ReadDataSource_Response struct {
 
 func (x *ReadDataSource_Response) Reset() {
 	*x = ReadDataSource_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[53]
+	mi := &file_plugins_proto_tack_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3036,7 +3283,7 @@ func (x *ReadDataSource_Response) String() string {
 func (*ReadDataSource_Response) ProtoMessage() {}
 
 func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[53]
+	mi := &file_plugins_proto_tack_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3049,7 +3296,7 @@ func (x *ReadDataSource_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadDataSource_Response.ProtoReflect.Descriptor instead.
 func (*ReadDataSource_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{17, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{21, 1}
 }
 
 func (x *ReadDataSource_Response) GetState() *DynamicValue {
@@ -3079,7 +3326,7 @@ type UpgradeResourceState_Request struct {
 
 func (x *UpgradeResourceState_Request) Reset() {
 	*x = UpgradeResourceState_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[54]
+	mi := &file_plugins_proto_tack_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3091,7 +3338,7 @@ func (x *UpgradeResourceState_Request) String() string {
 func (*UpgradeResourceState_Request) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[54]
+	mi := &file_plugins_proto_tack_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3104,7 +3351,7 @@ func (x *UpgradeResourceState_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState_Request.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{18, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{22, 0}
 }
 
 func (x *UpgradeResourceState_Request) GetTypeName() string {
@@ -3139,7 +3386,7 @@ type UpgradeResourceState_Response struct {
 
 func (x *UpgradeResourceState_Response) Reset() {
 	*x = UpgradeResourceState_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[55]
+	mi := &file_plugins_proto_tack_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3151,7 +3398,7 @@ func (x *UpgradeResourceState_Response) String() string {
 func (*UpgradeResourceState_Response) ProtoMessage() {}
 
 func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[55]
+	mi := &file_plugins_proto_tack_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3164,7 +3411,7 @@ func (x *UpgradeResourceState_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpgradeResourceState_Response.ProtoReflect.Descriptor instead.
 func (*UpgradeResourceState_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{18, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{22, 1}
 }
 
 func (x *UpgradeResourceState_Response) GetUpgradedState() *DynamicValue {
@@ -3189,7 +3436,7 @@ type Stop_Request struct {
 
 func (x *Stop_Request) Reset() {
 	*x = Stop_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[56]
+	mi := &file_plugins_proto_tack_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3201,7 +3448,7 @@ func (x *Stop_Request) String() string {
 func (*Stop_Request) ProtoMessage() {}
 
 func (x *Stop_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[56]
+	mi := &file_plugins_proto_tack_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3214,7 +3461,7 @@ func (x *Stop_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stop_Request.ProtoReflect.Descriptor instead.
 func (*Stop_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{19, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{23, 0}
 }
 
 type Stop_Response struct {
@@ -3227,7 +3474,7 @@ type Stop_Response struct {
 
 func (x *Stop_Response) Reset() {
 	*x = Stop_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[57]
+	mi := &file_plugins_proto_tack_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3239,7 +3486,7 @@ func (x *Stop_Response) String() string {
 func (*Stop_Response) ProtoMessage() {}
 
 func (x *Stop_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[57]
+	mi := &file_plugins_proto_tack_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3252,7 +3499,7 @@ func (x *Stop_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stop_Response.ProtoReflect.Descriptor instead.
 func (*Stop_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{19, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{23, 1}
 }
 
 func (x *Stop_Response) GetError() string {
@@ -3271,7 +3518,7 @@ type ListServerGroups_Request struct {
 
 func (x *ListServerGroups_Request) Reset() {
 	*x = ListServerGroups_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[58]
+	mi := &file_plugins_proto_tack_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3283,7 +3530,7 @@ func (x *ListServerGroups_Request) String() string {
 func (*ListServerGroups_Request) ProtoMessage() {}
 
 func (x *ListServerGroups_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[58]
+	mi := &file_plugins_proto_tack_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3296,7 +3543,7 @@ func (x *ListServerGroups_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServerGroups_Request.ProtoReflect.Descriptor instead.
 func (*ListServerGroups_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{24, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{28, 0}
 }
 
 func (x *ListServerGroups_Request) GetCluster() *ClusterRef {
@@ -3316,7 +3563,7 @@ type ListServerGroups_Response struct {
 
 func (x *ListServerGroups_Response) Reset() {
 	*x = ListServerGroups_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[59]
+	mi := &file_plugins_proto_tack_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3328,7 +3575,7 @@ func (x *ListServerGroups_Response) String() string {
 func (*ListServerGroups_Response) ProtoMessage() {}
 
 func (x *ListServerGroups_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[59]
+	mi := &file_plugins_proto_tack_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3341,7 +3588,7 @@ func (x *ListServerGroups_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServerGroups_Response.ProtoReflect.Descriptor instead.
 func (*ListServerGroups_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{24, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{28, 1}
 }
 
 func (x *ListServerGroups_Response) GetServerGroups() []*ServerGroup {
@@ -3370,7 +3617,7 @@ type CreateServerGroup_Request struct {
 
 func (x *CreateServerGroup_Request) Reset() {
 	*x = CreateServerGroup_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[60]
+	mi := &file_plugins_proto_tack_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3382,7 +3629,7 @@ func (x *CreateServerGroup_Request) String() string {
 func (*CreateServerGroup_Request) ProtoMessage() {}
 
 func (x *CreateServerGroup_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[60]
+	mi := &file_plugins_proto_tack_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3395,7 +3642,7 @@ func (x *CreateServerGroup_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServerGroup_Request.ProtoReflect.Descriptor instead.
 func (*CreateServerGroup_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{25, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{29, 0}
 }
 
 func (x *CreateServerGroup_Request) GetServerGroup() *ServerGroup {
@@ -3416,7 +3663,7 @@ type CreateServerGroup_Response struct {
 
 func (x *CreateServerGroup_Response) Reset() {
 	*x = CreateServerGroup_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[61]
+	mi := &file_plugins_proto_tack_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3428,7 +3675,7 @@ func (x *CreateServerGroup_Response) String() string {
 func (*CreateServerGroup_Response) ProtoMessage() {}
 
 func (x *CreateServerGroup_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[61]
+	mi := &file_plugins_proto_tack_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3441,7 +3688,7 @@ func (x *CreateServerGroup_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServerGroup_Response.ProtoReflect.Descriptor instead.
 func (*CreateServerGroup_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{25, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{29, 1}
 }
 
 func (x *CreateServerGroup_Response) GetServerGroup() *ServerGroup {
@@ -3469,7 +3716,7 @@ type ResizeServerGroup_Request struct {
 
 func (x *ResizeServerGroup_Request) Reset() {
 	*x = ResizeServerGroup_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[62]
+	mi := &file_plugins_proto_tack_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3481,7 +3728,7 @@ func (x *ResizeServerGroup_Request) String() string {
 func (*ResizeServerGroup_Request) ProtoMessage() {}
 
 func (x *ResizeServerGroup_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[62]
+	mi := &file_plugins_proto_tack_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3494,7 +3741,7 @@ func (x *ResizeServerGroup_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeServerGroup_Request.ProtoReflect.Descriptor instead.
 func (*ResizeServerGroup_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{26, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{30, 0}
 }
 
 func (x *ResizeServerGroup_Request) GetCluster() *ClusterRef {
@@ -3527,7 +3774,7 @@ type ResizeServerGroup_Response struct {
 
 func (x *ResizeServerGroup_Response) Reset() {
 	*x = ResizeServerGroup_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[63]
+	mi := &file_plugins_proto_tack_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3539,7 +3786,7 @@ func (x *ResizeServerGroup_Response) String() string {
 func (*ResizeServerGroup_Response) ProtoMessage() {}
 
 func (x *ResizeServerGroup_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[63]
+	mi := &file_plugins_proto_tack_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3552,7 +3799,7 @@ func (x *ResizeServerGroup_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResizeServerGroup_Response.ProtoReflect.Descriptor instead.
 func (*ResizeServerGroup_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{26, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{30, 1}
 }
 
 func (x *ResizeServerGroup_Response) GetDiagnostics() []*Diagnostic {
@@ -3573,7 +3820,7 @@ type SetTraffic_Request struct {
 
 func (x *SetTraffic_Request) Reset() {
 	*x = SetTraffic_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[64]
+	mi := &file_plugins_proto_tack_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3585,7 +3832,7 @@ func (x *SetTraffic_Request) String() string {
 func (*SetTraffic_Request) ProtoMessage() {}
 
 func (x *SetTraffic_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[64]
+	mi := &file_plugins_proto_tack_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3598,7 +3845,7 @@ func (x *SetTraffic_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTraffic_Request.ProtoReflect.Descriptor instead.
 func (*SetTraffic_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{27, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{31, 0}
 }
 
 func (x *SetTraffic_Request) GetCluster() *ClusterRef {
@@ -3631,7 +3878,7 @@ type SetTraffic_Response struct {
 
 func (x *SetTraffic_Response) Reset() {
 	*x = SetTraffic_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[65]
+	mi := &file_plugins_proto_tack_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3643,7 +3890,7 @@ func (x *SetTraffic_Response) String() string {
 func (*SetTraffic_Response) ProtoMessage() {}
 
 func (x *SetTraffic_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[65]
+	mi := &file_plugins_proto_tack_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3656,7 +3903,7 @@ func (x *SetTraffic_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTraffic_Response.ProtoReflect.Descriptor instead.
 func (*SetTraffic_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{27, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{31, 1}
 }
 
 func (x *SetTraffic_Response) GetDiagnostics() []*Diagnostic {
@@ -3676,7 +3923,7 @@ type GetHealth_Request struct {
 
 func (x *GetHealth_Request) Reset() {
 	*x = GetHealth_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[66]
+	mi := &file_plugins_proto_tack_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3688,7 +3935,7 @@ func (x *GetHealth_Request) String() string {
 func (*GetHealth_Request) ProtoMessage() {}
 
 func (x *GetHealth_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[66]
+	mi := &file_plugins_proto_tack_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3701,7 +3948,7 @@ func (x *GetHealth_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHealth_Request.ProtoReflect.Descriptor instead.
 func (*GetHealth_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{28, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{32, 0}
 }
 
 func (x *GetHealth_Request) GetCluster() *ClusterRef {
@@ -3728,7 +3975,7 @@ type GetHealth_Response struct {
 
 func (x *GetHealth_Response) Reset() {
 	*x = GetHealth_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[67]
+	mi := &file_plugins_proto_tack_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3740,7 +3987,7 @@ func (x *GetHealth_Response) String() string {
 func (*GetHealth_Response) ProtoMessage() {}
 
 func (x *GetHealth_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[67]
+	mi := &file_plugins_proto_tack_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3753,7 +4000,7 @@ func (x *GetHealth_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHealth_Response.ProtoReflect.Descriptor instead.
 func (*GetHealth_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{28, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{32, 1}
 }
 
 func (x *GetHealth_Response) GetInstances() []*InstanceHealth {
@@ -3780,7 +4027,7 @@ type DestroyServerGroup_Request struct {
 
 func (x *DestroyServerGroup_Request) Reset() {
 	*x = DestroyServerGroup_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[68]
+	mi := &file_plugins_proto_tack_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +4039,7 @@ func (x *DestroyServerGroup_Request) String() string {
 func (*DestroyServerGroup_Request) ProtoMessage() {}
 
 func (x *DestroyServerGroup_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[68]
+	mi := &file_plugins_proto_tack_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +4052,7 @@ func (x *DestroyServerGroup_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroyServerGroup_Request.ProtoReflect.Descriptor instead.
 func (*DestroyServerGroup_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{30, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{34, 0}
 }
 
 func (x *DestroyServerGroup_Request) GetCluster() *ClusterRef {
@@ -3831,7 +4078,7 @@ type DestroyServerGroup_Response struct {
 
 func (x *DestroyServerGroup_Response) Reset() {
 	*x = DestroyServerGroup_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[69]
+	mi := &file_plugins_proto_tack_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3843,7 +4090,7 @@ func (x *DestroyServerGroup_Response) String() string {
 func (*DestroyServerGroup_Response) ProtoMessage() {}
 
 func (x *DestroyServerGroup_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[69]
+	mi := &file_plugins_proto_tack_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3856,7 +4103,7 @@ func (x *DestroyServerGroup_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroyServerGroup_Response.ProtoReflect.Descriptor instead.
 func (*DestroyServerGroup_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{30, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{34, 1}
 }
 
 func (x *DestroyServerGroup_Response) GetDiagnostics() []*Diagnostic {
@@ -3880,7 +4127,7 @@ type QueryMetrics_Request struct {
 
 func (x *QueryMetrics_Request) Reset() {
 	*x = QueryMetrics_Request{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[70]
+	mi := &file_plugins_proto_tack_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3892,7 +4139,7 @@ func (x *QueryMetrics_Request) String() string {
 func (*QueryMetrics_Request) ProtoMessage() {}
 
 func (x *QueryMetrics_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[70]
+	mi := &file_plugins_proto_tack_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3905,7 +4152,7 @@ func (x *QueryMetrics_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryMetrics_Request.ProtoReflect.Descriptor instead.
 func (*QueryMetrics_Request) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{31, 0}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{35, 0}
 }
 
 func (x *QueryMetrics_Request) GetCluster() *ClusterRef {
@@ -3947,7 +4194,7 @@ type QueryMetrics_Response struct {
 
 func (x *QueryMetrics_Response) Reset() {
 	*x = QueryMetrics_Response{}
-	mi := &file_plugins_proto_tack_proto_msgTypes[71]
+	mi := &file_plugins_proto_tack_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3959,7 +4206,7 @@ func (x *QueryMetrics_Response) String() string {
 func (*QueryMetrics_Response) ProtoMessage() {}
 
 func (x *QueryMetrics_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_plugins_proto_tack_proto_msgTypes[71]
+	mi := &file_plugins_proto_tack_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3972,7 +4219,7 @@ func (x *QueryMetrics_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryMetrics_Response.ProtoReflect.Descriptor instead.
 func (*QueryMetrics_Response) Descriptor() ([]byte, []int) {
-	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{31, 1}
+	return file_plugins_proto_tack_proto_rawDescGZIP(), []int{35, 1}
 }
 
 func (x *QueryMetrics_Response) GetServerGroups() []*ServerGroupMetrics {
@@ -4050,7 +4297,22 @@ const file_plugins_proto_tack_proto_rawDesc = "" +
 	"\x06SINGLE\x10\x01\x12\b\n" +
 	"\x04LIST\x10\x02\x12\a\n" +
 	"\x03SET\x10\x03\x12\a\n" +
-	"\x03MAP\x10\x04\"\xe0\x04\n" +
+	"\x03MAP\x10\x04\"7\n" +
+	"\tCallBatch\x12*\n" +
+	"\x05calls\x18\x01 \x03(\v2\x14.tack.plugin.v1.CallR\x05calls\"`\n" +
+	"\x04Call\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x16\n" +
+	"\x06method\x18\x02 \x01(\tR\x06method\x12\x18\n" +
+	"\arequest\x18\x03 \x01(\fR\arequest\x12\x16\n" +
+	"\x06cancel\x18\x04 \x01(\bR\x06cancel\"C\n" +
+	"\vResultBatch\x124\n" +
+	"\aresults\x18\x01 \x03(\v2\x1a.tack.plugin.v1.CallResultR\aresults\"f\n" +
+	"\n" +
+	"CallResult\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x1a\n" +
+	"\bresponse\x18\x02 \x01(\fR\bresponse\x12\x12\n" +
+	"\x04code\x18\x03 \x01(\rR\x04code\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\xe0\x04\n" +
 	"\tGetSchema\x1a\t\n" +
 	"\aRequest\x1a\xc7\x04\n" +
 	"\bResponse\x122\n" +
@@ -4064,11 +4326,12 @@ const file_plugins_proto_tack_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x05value:\x028\x01\x1a\\\n" +
 	"\x16DataSourceSchemasEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
-	"\x05value\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x05value:\x028\x01\"\x95\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x05value:\x028\x01\"\xab\x01\n" +
 	"\fCapabilities\x12#\n" +
 	"\rserver_groups\x18\x01 \x01(\bR\fserverGroups\x12F\n" +
 	"\x13server_group_schema\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x11serverGroupSchema\x12\x18\n" +
-	"\ametrics\x18\x03 \x01(\bR\ametrics\"\xa3\x01\n" +
+	"\ametrics\x18\x03 \x01(\bR\ametrics\x12\x14\n" +
+	"\x05calls\x18\x04 \x01(\bR\x05calls\"\xa3\x01\n" +
 	"\x16ValidateProviderConfig\x1a?\n" +
 	"\aRequest\x124\n" +
 	"\x06config\x18\x01 \x01(\v2\x1c.tack.plugin.v1.DynamicValueR\x06config\x1aH\n" +
@@ -4239,7 +4502,7 @@ const file_plugins_proto_tack_proto_rawDesc = "" +
 	"\x06errors\x18\x03 \x01(\x03R\x06errors\x12,\n" +
 	"\x12latency_samples_ms\x18\x04 \x03(\x01R\x10latencySamplesMs\x12*\n" +
 	"\x11latency_bounds_ms\x18\x05 \x03(\x01R\x0flatencyBoundsMs\x12%\n" +
-	"\x0elatency_counts\x18\x06 \x03(\x03R\rlatencyCounts2\x8d\t\n" +
+	"\x0elatency_counts\x18\x06 \x03(\x03R\rlatencyCounts2\xd2\t\n" +
 	"\bProvider\x12R\n" +
 	"\tGetSchema\x12!.tack.plugin.v1.GetSchema.Request\x1a\".tack.plugin.v1.GetSchema.Response\x12y\n" +
 	"\x16ValidateProviderConfig\x12..tack.plugin.v1.ValidateProviderConfig.Request\x1a/.tack.plugin.v1.ValidateProviderConfig.Response\x12j\n" +
@@ -4251,7 +4514,8 @@ const file_plugins_proto_tack_proto_rawDesc = "" +
 	"\x13ImportResourceState\x12+.tack.plugin.v1.ImportResourceState.Request\x1a,.tack.plugin.v1.ImportResourceState.Response\x12a\n" +
 	"\x0eReadDataSource\x12&.tack.plugin.v1.ReadDataSource.Request\x1a'.tack.plugin.v1.ReadDataSource.Response\x12s\n" +
 	"\x14UpgradeResourceState\x12,.tack.plugin.v1.UpgradeResourceState.Request\x1a-.tack.plugin.v1.UpgradeResourceState.Response\x12C\n" +
-	"\x04Stop\x12\x1c.tack.plugin.v1.Stop.Request\x1a\x1d.tack.plugin.v1.Stop.Response2\xe9\x04\n" +
+	"\x04Stop\x12\x1c.tack.plugin.v1.Stop.Request\x1a\x1d.tack.plugin.v1.Stop.Response\x12C\n" +
+	"\x05Calls\x12\x19.tack.plugin.v1.CallBatch\x1a\x1b.tack.plugin.v1.ResultBatch(\x010\x012\xe9\x04\n" +
 	"\fServerGroups\x12g\n" +
 	"\x10ListServerGroups\x12(.tack.plugin.v1.ListServerGroups.Request\x1a).tack.plugin.v1.ListServerGroups.Response\x12j\n" +
 	"\x11CreateServerGroup\x12).tack.plugin.v1.CreateServerGroup.Request\x1a*.tack.plugin.v1.CreateServerGroup.Response\x12j\n" +
@@ -4276,7 +4540,7 @@ func file_plugins_proto_tack_proto_rawDescGZIP() []byte {
 }
 
 var file_plugins_proto_tack_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_plugins_proto_tack_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
+var file_plugins_proto_tack_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
 var file_plugins_proto_tack_proto_goTypes = []any{
 	(Diagnostic_Severity)(0),                // 0: tack.plugin.v1.Diagnostic.Severity
 	(NestedBlock_Nesting)(0),                // 1: tack.plugin.v1.NestedBlock.Nesting
@@ -4288,74 +4552,78 @@ var file_plugins_proto_tack_proto_goTypes = []any{
 	(*Block)(nil),                           // 7: tack.plugin.v1.Block
 	(*Attribute)(nil),                       // 8: tack.plugin.v1.Attribute
 	(*NestedBlock)(nil),                     // 9: tack.plugin.v1.NestedBlock
-	(*GetSchema)(nil),                       // 10: tack.plugin.v1.GetSchema
-	(*Capabilities)(nil),                    // 11: tack.plugin.v1.Capabilities
-	(*ValidateProviderConfig)(nil),          // 12: tack.plugin.v1.ValidateProviderConfig
-	(*ConfigureProvider)(nil),               // 13: tack.plugin.v1.ConfigureProvider
-	(*ValidateResourceConfig)(nil),          // 14: tack.plugin.v1.ValidateResourceConfig
-	(*PlanResourceChange)(nil),              // 15: tack.plugin.v1.PlanResourceChange
-	(*ApplyResourceChange)(nil),             // 16: tack.plugin.v1.ApplyResourceChange
-	(*ReadResource)(nil),                    // 17: tack.plugin.v1.ReadResource
-	(*ImportResourceState)(nil),             // 18: tack.plugin.v1.ImportResourceState
-	(*ImportedResource)(nil),                // 19: tack.plugin.v1.ImportedResource
-	(*ReadDataSource)(nil),                  // 20: tack.plugin.v1.ReadDataSource
-	(*UpgradeResourceState)(nil),            // 21: tack.plugin.v1.UpgradeResourceState
-	(*Stop)(nil),                            // 22: tack.plugin.v1.Stop
-	(*ClusterRef)(nil),                      // 23: tack.plugin.v1.ClusterRef
-	(*Capacity)(nil),                        // 24: tack.plugin.v1.Capacity
-	(*Traffic)(nil),                         // 25: tack.plugin.v1.Traffic
-	(*ServerGroup)(nil),                     // 26: tack.plugin.v1.ServerGroup
-	(*ListServerGroups)(nil),                // 27: tack.plugin.v1.ListServerGroups
-	(*CreateServerGroup)(nil),               // 28: tack.plugin.v1.CreateServerGroup
-	(*ResizeServerGroup)(nil),               // 29: tack.plugin.v1.ResizeServerGroup
-	(*SetTraffic)(nil),                      // 30: tack.plugin.v1.SetTraffic
-	(*GetHealth)(nil),                       // 31: tack.plugin.v1.GetHealth
-	(*InstanceHealth)(nil),                  // 32: tack.plugin.v1.InstanceHealth
-	(*DestroyServerGroup)(nil),              // 33: tack.plugin.v1.DestroyServerGroup
-	(*QueryMetrics)(nil),                    // 34: tack.plugin.v1.QueryMetrics
-	(*ServerGroupMetrics)(nil),              // 35: tack.plugin.v1.ServerGroupMetrics
-	(*AttributePath_Step)(nil),              // 36: tack.plugin.v1.AttributePath.Step
-	(*GetSchema_Request)(nil),               // 37: tack.plugin.v1.GetSchema.Request
-	(*GetSchema_Response)(nil),              // 38: tack.plugin.v1.GetSchema.Response
-	nil,                                     // 39: tack.plugin.v1.GetSchema.Response.ResourceSchemasEntry
-	nil,                                     // 40: tack.plugin.v1.GetSchema.Response.DataSourceSchemasEntry
-	(*ValidateProviderConfig_Request)(nil),  // 41: tack.plugin.v1.ValidateProviderConfig.Request
-	(*ValidateProviderConfig_Response)(nil), // 42: tack.plugin.v1.ValidateProviderConfig.Response
-	(*ConfigureProvider_Request)(nil),       // 43: tack.plugin.v1.ConfigureProvider.Request
-	(*ConfigureProvider_Response)(nil),      // 44: tack.plugin.v1.ConfigureProvider.Response
-	(*ValidateResourceConfig_Request)(nil),  // 45: tack.plugin.v1.ValidateResourceConfig.Request
-	(*ValidateResourceConfig_Response)(nil), // 46: tack.plugin.v1.ValidateResourceConfig.Response
-	(*PlanResourceChange_Request)(nil),      // 47: tack.plugin.v1.PlanResourceChange.Request
-	(*PlanResourceChange_Response)(nil),     // 48: tack.plugin.v1.PlanResourceChange.Response
-	(*ApplyResourceChange_Request)(nil),     // 49: tack.plugin.v1.ApplyResourceChange.Request
-	(*ApplyResourceChange_Response)(nil),    // 50: tack.plugin.v1.ApplyResourceChange.Response
-	(*ReadResource_Request)(nil),            // 51: tack.plugin.v1.ReadResource.Request
-	(*ReadResource_Response)(nil),           // 52: tack.plugin.v1.ReadResource.Response
-	(*ImportResourceState_Request)(nil),     // 53: tack.plugin.v1.ImportResourceState.Request
-	(*ImportResourceState_Response)(nil),    // 54: tack.plugin.v1.ImportResourceState.Response
-	(*ReadDataSource_Request)(nil),          // 55: tack.plugin.v1.ReadDataSource.Request
-	(*ReadDataSource_Response)(nil),         // 56: tack.plugin.v1.ReadDataSource.Response
-	(*UpgradeResourceState_Request)(nil),    // 57: tack.plugin.v1.UpgradeResourceState.Request
-	(*UpgradeResourceState_Response)(nil),   // 58: tack.plugin.v1.UpgradeResourceState.Response
-	(*Stop_Request)(nil),                    // 59: tack.plugin.v1.Stop.Request
-	(*Stop_Response)(nil),                   // 60: tack.plugin.v1.Stop.Response
-	(*ListServerGroups_Request)(nil),        // 61: tack.plugin.v1.ListServerGroups.Request
-	(*ListServerGroups_Response)(nil),       // 62: tack.plugin.v1.ListServerGroups.Response
-	(*CreateServerGroup_Request)(nil),       // 63: tack.plugin.v1.CreateServerGroup.Request
-	(*CreateServerGroup_Response)(nil),      // 64: tack.plugin.v1.CreateServerGroup.Response
-	(*ResizeServerGroup_Request)(nil),       // 65: tack.plugin.v1.ResizeServerGroup.Request
-	(*ResizeServerGroup_Response)(nil),      // 66: tack.plugin.v1.ResizeServerGroup.Response
-	(*SetTraffic_Request)(nil),              // 67: tack.plugin.v1.SetTraffic.Request
-	(*SetTraffic_Response)(nil),             // 68: tack.plugin.v1.SetTraffic.Response
-	(*GetHealth_Request)(nil),               // 69: tack.plugin.v1.GetHealth.Request
-	(*GetHealth_Response)(nil),              // 70: tack.plugin.v1.GetHealth.Response
-	(*DestroyServerGroup_Request)(nil),      // 71: tack.plugin.v1.DestroyServerGroup.Request
-	(*DestroyServerGroup_Response)(nil),     // 72: tack.plugin.v1.DestroyServerGroup.Response
-	(*QueryMetrics_Request)(nil),            // 73: tack.plugin.v1.QueryMetrics.Request
-	(*QueryMetrics_Response)(nil),           // 74: tack.plugin.v1.QueryMetrics.Response
+	(*CallBatch)(nil),                       // 10: tack.plugin.v1.CallBatch
+	(*Call)(nil),                            // 11: tack.plugin.v1.Call
+	(*ResultBatch)(nil),                     // 12: tack.plugin.v1.ResultBatch
+	(*CallResult)(nil),                      // 13: tack.plugin.v1.CallResult
+	(*GetSchema)(nil),                       // 14: tack.plugin.v1.GetSchema
+	(*Capabilities)(nil),                    // 15: tack.plugin.v1.Capabilities
+	(*ValidateProviderConfig)(nil),          // 16: tack.plugin.v1.ValidateProviderConfig
+	(*ConfigureProvider)(nil),               // 17: tack.plugin.v1.ConfigureProvider
+	(*ValidateResourceConfig)(nil),          // 18: tack.plugin.v1.ValidateResourceConfig
+	(*PlanResourceChange)(nil),              // 19: tack.plugin.v1.PlanResourceChange
+	(*ApplyResourceChange)(nil),             // 20: tack.plugin.v1.ApplyResourceChange
+	(*ReadResource)(nil),                    // 21: tack.plugin.v1.ReadResource
+	(*ImportResourceState)(nil),             // 22: tack.plugin.v1.ImportResourceState
+	(*ImportedResource)(nil),                // 23: tack.plugin.v1.ImportedResource
+	(*ReadDataSource)(nil),                  // 24: tack.plugin.v1.ReadDataSource
+	(*UpgradeResourceState)(nil),            // 25: tack.plugin.v1.UpgradeResourceState
+	(*Stop)(nil),                            // 26: tack.plugin.v1.Stop
+	(*ClusterRef)(nil),                      // 27: tack.plugin.v1.ClusterRef
+	(*Capacity)(nil),                        // 28: tack.plugin.v1.Capacity
+	(*Traffic)(nil),                         // 29: tack.plugin.v1.Traffic
+	(*ServerGroup)(nil),                     // 30: tack.plugin.v1.ServerGroup
+	(*ListServerGroups)(nil),                // 31: tack.plugin.v1.ListServerGroups
+	(*CreateServerGroup)(nil),               // 32: tack.plugin.v1.CreateServerGroup
+	(*ResizeServerGroup)(nil),               // 33: tack.plugin.v1.ResizeServerGroup
+	(*SetTraffic)(nil),                      // 34: tack.plugin.v1.SetTraffic
+	(*GetHealth)(nil),                       // 35: tack.plugin.v1.GetHealth
+	(*InstanceHealth)(nil),                  // 36: tack.plugin.v1.InstanceHealth
+	(*DestroyServerGroup)(nil),              // 37: tack.plugin.v1.DestroyServerGroup
+	(*QueryMetrics)(nil),                    // 38: tack.plugin.v1.QueryMetrics
+	(*ServerGroupMetrics)(nil),              // 39: tack.plugin.v1.ServerGroupMetrics
+	(*AttributePath_Step)(nil),              // 40: tack.plugin.v1.AttributePath.Step
+	(*GetSchema_Request)(nil),               // 41: tack.plugin.v1.GetSchema.Request
+	(*GetSchema_Response)(nil),              // 42: tack.plugin.v1.GetSchema.Response
+	nil,                                     // 43: tack.plugin.v1.GetSchema.Response.ResourceSchemasEntry
+	nil,                                     // 44: tack.plugin.v1.GetSchema.Response.DataSourceSchemasEntry
+	(*ValidateProviderConfig_Request)(nil),  // 45: tack.plugin.v1.ValidateProviderConfig.Request
+	(*ValidateProviderConfig_Response)(nil), // 46: tack.plugin.v1.ValidateProviderConfig.Response
+	(*ConfigureProvider_Request)(nil),       // 47: tack.plugin.v1.ConfigureProvider.Request
+	(*ConfigureProvider_Response)(nil),      // 48: tack.plugin.v1.ConfigureProvider.Response
+	(*ValidateResourceConfig_Request)(nil),  // 49: tack.plugin.v1.ValidateResourceConfig.Request
+	(*ValidateResourceConfig_Response)(nil), // 50: tack.plugin.v1.ValidateResourceConfig.Response
+	(*PlanResourceChange_Request)(nil),      // 51: tack.plugin.v1.PlanResourceChange.Request
+	(*PlanResourceChange_Response)(nil),     // 52: tack.plugin.v1.PlanResourceChange.Response
+	(*ApplyResourceChange_Request)(nil),     // 53: tack.plugin.v1.ApplyResourceChange.Request
+	(*ApplyResourceChange_Response)(nil),    // 54: tack.plugin.v1.ApplyResourceChange.Response
+	(*ReadResource_Request)(nil),            // 55: tack.plugin.v1.ReadResource.Request
+	(*ReadResource_Response)(nil),           // 56: tack.plugin.v1.ReadResource.Response
+	(*ImportResourceState_Request)(nil),     // 57: tack.plugin.v1.ImportResourceState.Request
+	(*ImportResourceState_Response)(nil),    // 58: tack.plugin.v1.ImportResourceState.Response
+	(*ReadDataSource_Request)(nil),          // 59: tack.plugin.v1.ReadDataSource.Request
+	(*ReadDataSource_Response)(nil),         // 60: tack.plugin.v1.ReadDataSource.Response
+	(*UpgradeResourceState_Request)(nil),    // 61: tack.plugin.v1.UpgradeResourceState.Request
+	(*UpgradeResourceState_Response)(nil),   // 62: tack.plugin.v1.UpgradeResourceState.Response
+	(*Stop_Request)(nil),                    // 63: tack.plugin.v1.Stop.Request
+	(*Stop_Response)(nil),                   // 64: tack.plugin.v1.Stop.Response
+	(*ListServerGroups_Request)(nil),        // 65: tack.plugin.v1.ListServerGroups.Request
+	(*ListServerGroups_Response)(nil),       // 66: tack.plugin.v1.ListServerGroups.Response
+	(*CreateServerGroup_Request)(nil),       // 67: tack.plugin.v1.CreateServerGroup.Request
+	(*CreateServerGroup_Response)(nil),      // 68: tack.plugin.v1.CreateServerGroup.Response
+	(*ResizeServerGroup_Request)(nil),       // 69: tack.plugin.v1.ResizeServerGroup.Request
+	(*ResizeServerGroup_Response)(nil),      // 70: tack.plugin.v1.ResizeServerGroup.Response
+	(*SetTraffic_Request)(nil),              // 71: tack.plugin.v1.SetTraffic.Request
+	(*SetTraffic_Response)(nil),             // 72: tack.plugin.v1.SetTraffic.Response
+	(*GetHealth_Request)(nil),               // 73: tack.plugin.v1.GetHealth.Request
+	(*GetHealth_Response)(nil),              // 74: tack.plugin.v1.GetHealth.Response
+	(*DestroyServerGroup_Request)(nil),      // 75: tack.plugin.v1.DestroyServerGroup.Request
+	(*DestroyServerGroup_Response)(nil),     // 76: tack.plugin.v1.DestroyServerGroup.Response
+	(*QueryMetrics_Request)(nil),            // 77: tack.plugin.v1.QueryMetrics.Request
+	(*QueryMetrics_Response)(nil),           // 78: tack.plugin.v1.QueryMetrics.Response
 }
 var file_plugins_proto_tack_proto_depIdxs = []int32{
-	36, // 0: tack.plugin.v1.AttributePath.steps:type_name -> tack.plugin.v1.AttributePath.Step
+	40, // 0: tack.plugin.v1.AttributePath.steps:type_name -> tack.plugin.v1.AttributePath.Step
 	0,  // 1: tack.plugin.v1.Diagnostic.severity:type_name -> tack.plugin.v1.Diagnostic.Severity
 	4,  // 2: tack.plugin.v1.Diagnostic.attribute:type_name -> tack.plugin.v1.AttributePath
 	7,  // 3: tack.plugin.v1.Schema.block:type_name -> tack.plugin.v1.Block
@@ -4363,108 +4631,112 @@ var file_plugins_proto_tack_proto_depIdxs = []int32{
 	9,  // 5: tack.plugin.v1.Block.block_types:type_name -> tack.plugin.v1.NestedBlock
 	7,  // 6: tack.plugin.v1.NestedBlock.block:type_name -> tack.plugin.v1.Block
 	1,  // 7: tack.plugin.v1.NestedBlock.nesting:type_name -> tack.plugin.v1.NestedBlock.Nesting
-	6,  // 8: tack.plugin.v1.Capabilities.server_group_schema:type_name -> tack.plugin.v1.Schema
-	3,  // 9: tack.plugin.v1.ImportedResource.state:type_name -> tack.plugin.v1.DynamicValue
-	23, // 10: tack.plugin.v1.ServerGroup.cluster:type_name -> tack.plugin.v1.ClusterRef
-	3,  // 11: tack.plugin.v1.ServerGroup.spec:type_name -> tack.plugin.v1.DynamicValue
-	24, // 12: tack.plugin.v1.ServerGroup.capacity:type_name -> tack.plugin.v1.Capacity
-	25, // 13: tack.plugin.v1.ServerGroup.traffic:type_name -> tack.plugin.v1.Traffic
-	2,  // 14: tack.plugin.v1.InstanceHealth.state:type_name -> tack.plugin.v1.InstanceHealth.State
-	6,  // 15: tack.plugin.v1.GetSchema.Response.provider:type_name -> tack.plugin.v1.Schema
-	39, // 16: tack.plugin.v1.GetSchema.Response.resource_schemas:type_name -> tack.plugin.v1.GetSchema.Response.ResourceSchemasEntry
-	40, // 17: tack.plugin.v1.GetSchema.Response.data_source_schemas:type_name -> tack.plugin.v1.GetSchema.Response.DataSourceSchemasEntry
-	11, // 18: tack.plugin.v1.GetSchema.Response.capabilities:type_name -> tack.plugin.v1.Capabilities
-	5,  // 19: tack.plugin.v1.GetSchema.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	6,  // 20: tack.plugin.v1.GetSchema.Response.ResourceSchemasEntry.value:type_name -> tack.plugin.v1.Schema
-	6,  // 21: tack.plugin.v1.GetSchema.Response.DataSourceSchemasEntry.value:type_name -> tack.plugin.v1.Schema
-	3,  // 22: tack.plugin.v1.ValidateProviderConfig.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 23: tack.plugin.v1.ValidateProviderConfig.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 24: tack.plugin.v1.ConfigureProvider.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 25: tack.plugin.v1.ConfigureProvider.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 26: tack.plugin.v1.ValidateResourceConfig.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 27: tack.plugin.v1.ValidateResourceConfig.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 28: tack.plugin.v1.PlanResourceChange.Request.prior_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 29: tack.plugin.v1.PlanResourceChange.Request.proposed_new_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 30: tack.plugin.v1.PlanResourceChange.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 31: tack.plugin.v1.PlanResourceChange.Response.planned_state:type_name -> tack.plugin.v1.DynamicValue
-	4,  // 32: tack.plugin.v1.PlanResourceChange.Response.requires_replace:type_name -> tack.plugin.v1.AttributePath
-	5,  // 33: tack.plugin.v1.PlanResourceChange.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 34: tack.plugin.v1.ApplyResourceChange.Request.prior_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 35: tack.plugin.v1.ApplyResourceChange.Request.planned_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 36: tack.plugin.v1.ApplyResourceChange.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 37: tack.plugin.v1.ApplyResourceChange.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 38: tack.plugin.v1.ApplyResourceChange.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 39: tack.plugin.v1.ReadResource.Request.current_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 40: tack.plugin.v1.ReadResource.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 41: tack.plugin.v1.ReadResource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	19, // 42: tack.plugin.v1.ImportResourceState.Response.imported_resources:type_name -> tack.plugin.v1.ImportedResource
-	5,  // 43: tack.plugin.v1.ImportResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 44: tack.plugin.v1.ReadDataSource.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 45: tack.plugin.v1.ReadDataSource.Response.state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 46: tack.plugin.v1.ReadDataSource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 47: tack.plugin.v1.UpgradeResourceState.Response.upgraded_state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 48: tack.plugin.v1.UpgradeResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	23, // 49: tack.plugin.v1.ListServerGroups.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	26, // 50: tack.plugin.v1.ListServerGroups.Response.server_groups:type_name -> tack.plugin.v1.ServerGroup
-	5,  // 51: tack.plugin.v1.ListServerGroups.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	26, // 52: tack.plugin.v1.CreateServerGroup.Request.server_group:type_name -> tack.plugin.v1.ServerGroup
-	26, // 53: tack.plugin.v1.CreateServerGroup.Response.server_group:type_name -> tack.plugin.v1.ServerGroup
-	5,  // 54: tack.plugin.v1.CreateServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	23, // 55: tack.plugin.v1.ResizeServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	24, // 56: tack.plugin.v1.ResizeServerGroup.Request.capacity:type_name -> tack.plugin.v1.Capacity
-	5,  // 57: tack.plugin.v1.ResizeServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	23, // 58: tack.plugin.v1.SetTraffic.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	25, // 59: tack.plugin.v1.SetTraffic.Request.traffic:type_name -> tack.plugin.v1.Traffic
-	5,  // 60: tack.plugin.v1.SetTraffic.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	23, // 61: tack.plugin.v1.GetHealth.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	32, // 62: tack.plugin.v1.GetHealth.Response.instances:type_name -> tack.plugin.v1.InstanceHealth
-	5,  // 63: tack.plugin.v1.GetHealth.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	23, // 64: tack.plugin.v1.DestroyServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	5,  // 65: tack.plugin.v1.DestroyServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	23, // 66: tack.plugin.v1.QueryMetrics.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	35, // 67: tack.plugin.v1.QueryMetrics.Response.server_groups:type_name -> tack.plugin.v1.ServerGroupMetrics
-	5,  // 68: tack.plugin.v1.QueryMetrics.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	37, // 69: tack.plugin.v1.Provider.GetSchema:input_type -> tack.plugin.v1.GetSchema.Request
-	41, // 70: tack.plugin.v1.Provider.ValidateProviderConfig:input_type -> tack.plugin.v1.ValidateProviderConfig.Request
-	43, // 71: tack.plugin.v1.Provider.ConfigureProvider:input_type -> tack.plugin.v1.ConfigureProvider.Request
-	45, // 72: tack.plugin.v1.Provider.ValidateResourceConfig:input_type -> tack.plugin.v1.ValidateResourceConfig.Request
-	47, // 73: tack.plugin.v1.Provider.PlanResourceChange:input_type -> tack.plugin.v1.PlanResourceChange.Request
-	49, // 74: tack.plugin.v1.Provider.ApplyResourceChange:input_type -> tack.plugin.v1.ApplyResourceChange.Request
-	51, // 75: tack.plugin.v1.Provider.ReadResource:input_type -> tack.plugin.v1.ReadResource.Request
-	53, // 76: tack.plugin.v1.Provider.ImportResourceState:input_type -> tack.plugin.v1.ImportResourceState.Request
-	55, // 77: tack.plugin.v1.Provider.ReadDataSource:input_type -> tack.plugin.v1.ReadDataSource.Request
-	57, // 78: tack.plugin.v1.Provider.UpgradeResourceState:input_type -> tack.plugin.v1.UpgradeResourceState.Request
-	59, // 79: tack.plugin.v1.Provider.Stop:input_type -> tack.plugin.v1.Stop.Request
-	61, // 80: tack.plugin.v1.ServerGroups.ListServerGroups:input_type -> tack.plugin.v1.ListServerGroups.Request
-	63, // 81: tack.plugin.v1.ServerGroups.CreateServerGroup:input_type -> tack.plugin.v1.CreateServerGroup.Request
-	65, // 82: tack.plugin.v1.ServerGroups.ResizeServerGroup:input_type -> tack.plugin.v1.ResizeServerGroup.Request
-	67, // 83: tack.plugin.v1.ServerGroups.SetTraffic:input_type -> tack.plugin.v1.SetTraffic.Request
-	69, // 84: tack.plugin.v1.ServerGroups.GetHealth:input_type -> tack.plugin.v1.GetHealth.Request
-	71, // 85: tack.plugin.v1.ServerGroups.DestroyServerGroup:input_type -> tack.plugin.v1.DestroyServerGroup.Request
-	73, // 86: tack.plugin.v1.Metrics.QueryMetrics:input_type -> tack.plugin.v1.QueryMetrics.Request
-	38, // 87: tack.plugin.v1.Provider.GetSchema:output_type -> tack.plugin.v1.GetSchema.Response
-	42, // 88: tack.plugin.v1.Provider.ValidateProviderConfig:output_type -> tack.plugin.v1.ValidateProviderConfig.Response
-	44, // 89: tack.plugin.v1.Provider.ConfigureProvider:output_type -> tack.plugin.v1.ConfigureProvider.Response
-	46, // 90: tack.plugin.v1.Provider.ValidateResourceConfig:output_type -> tack.plugin.v1.ValidateResourceConfig.Response
-	48, // 91: tack.plugin.v1.Provider.PlanResourceChange:output_type -> tack.plugin.v1.PlanResourceChange.Response
-	50, // 92: tack.plugin.v1.Provider.ApplyResourceChange:output_type -> tack.plugin.v1.ApplyResourceChange.Response
-	52, // 93: tack.plugin.v1.Provider.ReadResource:output_type -> tack.plugin.v1.ReadResource.Response
-	54, // 94: tack.plugin.v1.Provider.ImportResourceState:output_type -> tack.plugin.v1.ImportResourceState.Response
-	56, // 95: tack.plugin.v1.Provider.ReadDataSource:output_type -> tack.plugin.v1.ReadDataSource.Response
-	58, // 96: tack.plugin.v1.Provider.UpgradeResourceState:output_type -> tack.plugin.v1.UpgradeResourceState.Response
-	60, // 97: tack.plugin.v1.Provider.Stop:output_type -> tack.plugin.v1.Stop.Response
-	62, // 98: tack.plugin.v1.ServerGroups.ListServerGroups:output_type -> tack.plugin.v1.ListServerGroups.Response
-	64, // 99: tack.plugin.v1.ServerGroups.CreateServerGroup:output_type -> tack.plugin.v1.CreateServerGroup.Response
-	66, // 100: tack.plugin.v1.ServerGroups.ResizeServerGroup:output_type -> tack.plugin.v1.ResizeServerGroup.Response
-	68, // 101: tack.plugin.v1.ServerGroups.SetTraffic:output_type -> tack.plugin.v1.SetTraffic.Response
-	70, // 102: tack.plugin.v1.ServerGroups.GetHealth:output_type -> tack.plugin.v1.GetHealth.Response
-	72, // 103: tack.plugin.v1.ServerGroups.DestroyServerGroup:output_type -> tack.plugin.v1.DestroyServerGroup.Response
-	74, // 104: tack.plugin.v1.Metrics.QueryMetrics:output_type -> tack.plugin.v1.QueryMetrics.Response
-	87, // [87:105] is the sub-list for method output_type
-	69, // [69:87] is the sub-list for method input_type
-	69, // [69:69] is the sub-list for extension type_name
-	69, // [69:69] is the sub-list for extension extendee
-	0,  // [0:69] is the sub-list for field type_name
+	11, // 8: tack.plugin.v1.CallBatch.calls:type_name -> tack.plugin.v1.Call
+	13, // 9: tack.plugin.v1.ResultBatch.results:type_name -> tack.plugin.v1.CallResult
+	6,  // 10: tack.plugin.v1.Capabilities.server_group_schema:type_name -> tack.plugin.v1.Schema
+	3,  // 11: tack.plugin.v1.ImportedResource.state:type_name -> tack.plugin.v1.DynamicValue
+	27, // 12: tack.plugin.v1.ServerGroup.cluster:type_name -> tack.plugin.v1.ClusterRef
+	3,  // 13: tack.plugin.v1.ServerGroup.spec:type_name -> tack.plugin.v1.DynamicValue
+	28, // 14: tack.plugin.v1.ServerGroup.capacity:type_name -> tack.plugin.v1.Capacity
+	29, // 15: tack.plugin.v1.ServerGroup.traffic:type_name -> tack.plugin.v1.Traffic
+	2,  // 16: tack.plugin.v1.InstanceHealth.state:type_name -> tack.plugin.v1.InstanceHealth.State
+	6,  // 17: tack.plugin.v1.GetSchema.Response.provider:type_name -> tack.plugin.v1.Schema
+	43, // 18: tack.plugin.v1.GetSchema.Response.resource_schemas:type_name -> tack.plugin.v1.GetSchema.Response.ResourceSchemasEntry
+	44, // 19: tack.plugin.v1.GetSchema.Response.data_source_schemas:type_name -> tack.plugin.v1.GetSchema.Response.DataSourceSchemasEntry
+	15, // 20: tack.plugin.v1.GetSchema.Response.capabilities:type_name -> tack.plugin.v1.Capabilities
+	5,  // 21: tack.plugin.v1.GetSchema.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	6,  // 22: tack.plugin.v1.GetSchema.Response.ResourceSchemasEntry.value:type_name -> tack.plugin.v1.Schema
+	6,  // 23: tack.plugin.v1.GetSchema.Response.DataSourceSchemasEntry.value:type_name -> tack.plugin.v1.Schema
+	3,  // 24: tack.plugin.v1.ValidateProviderConfig.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 25: tack.plugin.v1.ValidateProviderConfig.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 26: tack.plugin.v1.ConfigureProvider.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 27: tack.plugin.v1.ConfigureProvider.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 28: tack.plugin.v1.ValidateResourceConfig.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 29: tack.plugin.v1.ValidateResourceConfig.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 30: tack.plugin.v1.PlanResourceChange.Request.prior_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 31: tack.plugin.v1.PlanResourceChange.Request.proposed_new_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 32: tack.plugin.v1.PlanResourceChange.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 33: tack.plugin.v1.PlanResourceChange.Response.planned_state:type_name -> tack.plugin.v1.DynamicValue
+	4,  // 34: tack.plugin.v1.PlanResourceChange.Response.requires_replace:type_name -> tack.plugin.v1.AttributePath
+	5,  // 35: tack.plugin.v1.PlanResourceChange.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 36: tack.plugin.v1.ApplyResourceChange.Request.prior_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 37: tack.plugin.v1.ApplyResourceChange.Request.planned_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 38: tack.plugin.v1.ApplyResourceChange.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 39: tack.plugin.v1.ApplyResourceChange.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 40: tack.plugin.v1.ApplyResourceChange.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 41: tack.plugin.v1.ReadResource.Request.current_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 42: tack.plugin.v1.ReadResource.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 43: tack.plugin.v1.ReadResource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	23, // 44: tack.plugin.v1.ImportResourceState.Response.imported_resources:type_name -> tack.plugin.v1.ImportedResource
+	5,  // 45: tack.plugin.v1.ImportResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 46: tack.plugin.v1.ReadDataSource.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 47: tack.plugin.v1.ReadDataSource.Response.state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 48: tack.plugin.v1.ReadDataSource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 49: tack.plugin.v1.UpgradeResourceState.Response.upgraded_state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 50: tack.plugin.v1.UpgradeResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 51: tack.plugin.v1.ListServerGroups.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	30, // 52: tack.plugin.v1.ListServerGroups.Response.server_groups:type_name -> tack.plugin.v1.ServerGroup
+	5,  // 53: tack.plugin.v1.ListServerGroups.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	30, // 54: tack.plugin.v1.CreateServerGroup.Request.server_group:type_name -> tack.plugin.v1.ServerGroup
+	30, // 55: tack.plugin.v1.CreateServerGroup.Response.server_group:type_name -> tack.plugin.v1.ServerGroup
+	5,  // 56: tack.plugin.v1.CreateServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 57: tack.plugin.v1.ResizeServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	28, // 58: tack.plugin.v1.ResizeServerGroup.Request.capacity:type_name -> tack.plugin.v1.Capacity
+	5,  // 59: tack.plugin.v1.ResizeServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 60: tack.plugin.v1.SetTraffic.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	29, // 61: tack.plugin.v1.SetTraffic.Request.traffic:type_name -> tack.plugin.v1.Traffic
+	5,  // 62: tack.plugin.v1.SetTraffic.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 63: tack.plugin.v1.GetHealth.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	36, // 64: tack.plugin.v1.GetHealth.Response.instances:type_name -> tack.plugin.v1.InstanceHealth
+	5,  // 65: tack.plugin.v1.GetHealth.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 66: tack.plugin.v1.DestroyServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	5,  // 67: tack.plugin.v1.DestroyServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 68: tack.plugin.v1.QueryMetrics.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	39, // 69: tack.plugin.v1.QueryMetrics.Response.server_groups:type_name -> tack.plugin.v1.ServerGroupMetrics
+	5,  // 70: tack.plugin.v1.QueryMetrics.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	41, // 71: tack.plugin.v1.Provider.GetSchema:input_type -> tack.plugin.v1.GetSchema.Request
+	45, // 72: tack.plugin.v1.Provider.ValidateProviderConfig:input_type -> tack.plugin.v1.ValidateProviderConfig.Request
+	47, // 73: tack.plugin.v1.Provider.ConfigureProvider:input_type -> tack.plugin.v1.ConfigureProvider.Request
+	49, // 74: tack.plugin.v1.Provider.ValidateResourceConfig:input_type -> tack.plugin.v1.ValidateResourceConfig.Request
+	51, // 75: tack.plugin.v1.Provider.PlanResourceChange:input_type -> tack.plugin.v1.PlanResourceChange.Request
+	53, // 76: tack.plugin.v1.Provider.ApplyResourceChange:input_type -> tack.plugin.v1.ApplyResourceChange.Request
+	55, // 77: tack.plugin.v1.Provider.ReadResource:input_type -> tack.plugin.v1.ReadResource.Request
+	57, // 78: tack.plugin.v1.Provider.ImportResourceState:input_type -> tack.plugin.v1.ImportResourceState.Request
+	59, // 79: tack.plugin.v1.Provider.ReadDataSource:input_type -> tack.plugin.v1.ReadDataSource.Request
+	61, // 80: tack.plugin.v1.Provider.UpgradeResourceState:input_type -> tack.plugin.v1.UpgradeResourceState.Request
+	63, // 81: tack.plugin.v1.Provider.Stop:input_type -> tack.plugin.v1.Stop.Request
+	10, // 82: tack.plugin.v1.Provider.Calls:input_type -> tack.plugin.v1.CallBatch
+	65, // 83: tack.plugin.v1.ServerGroups.ListServerGroups:input_type -> tack.plugin.v1.ListServerGroups.Request
+	67, // 84: tack.plugin.v1.ServerGroups.CreateServerGroup:input_type -> tack.plugin.v1.CreateServerGroup.Request
+	69, // 85: tack.plugin.v1.ServerGroups.ResizeServerGroup:input_type -> tack.plugin.v1.ResizeServerGroup.Request
+	71, // 86: tack.plugin.v1.ServerGroups.SetTraffic:input_type -> tack.plugin.v1.SetTraffic.Request
+	73, // 87: tack.plugin.v1.ServerGroups.GetHealth:input_type -> tack.plugin.v1.GetHealth.Request
+	75, // 88: tack.plugin.v1.ServerGroups.DestroyServerGroup:input_type -> tack.plugin.v1.DestroyServerGroup.Request
+	77, // 89: tack.plugin.v1.Metrics.QueryMetrics:input_type -> tack.plugin.v1.QueryMetrics.Request
+	42, // 90: tack.plugin.v1.Provider.GetSchema:output_type -> tack.plugin.v1.GetSchema.Response
+	46, // 91: tack.plugin.v1.Provider.ValidateProviderConfig:output_type -> tack.plugin.v1.ValidateProviderConfig.Response
+	48, // 92: tack.plugin.v1.Provider.ConfigureProvider:output_type -> tack.plugin.v1.ConfigureProvider.Response
+	50, // 93: tack.plugin.v1.Provider.ValidateResourceConfig:output_type -> tack.plugin.v1.ValidateResourceConfig.Response
+	52, // 94: tack.plugin.v1.Provider.PlanResourceChange:output_type -> tack.plugin.v1.PlanResourceChange.Response
+	54, // 95: tack.plugin.v1.Provider.ApplyResourceChange:output_type -> tack.plugin.v1.ApplyResourceChange.Response
+	56, // 96: tack.plugin.v1.Provider.ReadResource:output_type -> tack.plugin.v1.ReadResource.Response
+	58, // 97: tack.plugin.v1.Provider.ImportResourceState:output_type -> tack.plugin.v1.ImportResourceState.Response
+	60, // 98: tack.plugin.v1.Provider.ReadDataSource:output_type -> tack.plugin.v1.ReadDataSource.Response
+	62, // 99: tack.plugin.v1.Provider.UpgradeResourceState:output_type -> tack.plugin.v1.UpgradeResourceState.Response
+	64, // 100: tack.plugin.v1.Provider.Stop:output_type -> tack.plugin.v1.Stop.Response
+	12, // 101: tack.plugin.v1.Provider.Calls:output_type -> tack.plugin.v1.ResultBatch
+	66, // 102: tack.plugin.v1.ServerGroups.ListServerGroups:output_type -> tack.plugin.v1.ListServerGroups.Response
+	68, // 103: tack.plugin.v1.ServerGroups.CreateServerGroup:output_type -> tack.plugin.v1.CreateServerGroup.Response
+	70, // 104: tack.plugin.v1.ServerGroups.ResizeServerGroup:output_type -> tack.plugin.v1.ResizeServerGroup.Response
+	72, // 105: tack.plugin.v1.ServerGroups.SetTraffic:output_type -> tack.plugin.v1.SetTraffic.Response
+	74, // 106: tack.plugin.v1.ServerGroups.GetHealth:output_type -> tack.plugin.v1.GetHealth.Response
+	76, // 107: tack.plugin.v1.ServerGroups.DestroyServerGroup:output_type -> tack.plugin.v1.DestroyServerGroup.Response
+	78, // 108: tack.plugin.v1.Metrics.QueryMetrics:output_type -> tack.plugin.v1.QueryMetrics.Response
+	90, // [90:109] is the sub-list for method output_type
+	71, // [71:90] is the sub-list for method input_type
+	71, // [71:71] is the sub-list for extension type_name
+	71, // [71:71] is the sub-list for extension extendee
+	0,  // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_tack_proto_init() }
@@ -4472,7 +4744,7 @@ func file_plugins_proto_tack_proto_init() {
 	if File_plugins_proto_tack_proto != nil {
 		return
 	}
-	file_plugins_proto_tack_proto_msgTypes[33].OneofWrappers = []any{
+	file_plugins_proto_tack_proto_msgTypes[37].OneofWrappers = []any{
 		(*AttributePath_Step_AttributeName)(nil),
 		(*AttributePath_Step_ElementKeyString)(nil),
 		(*AttributePath_Step_ElementKeyInt)(nil),
@@ -4483,7 +4755,7 @@ func file_plugins_proto_tack_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugins_proto_tack_proto_rawDesc), len(file_plugins_proto_tack_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   72,
+			NumMessages:   76,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

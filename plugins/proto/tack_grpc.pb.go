@@ -50,6 +50,7 @@ const (
 	Provider_ReadDataSource_FullMethodName         = "/tack.plugin.v1.Provider/ReadDataSource"
 	Provider_UpgradeResourceState_FullMethodName   = "/tack.plugin.v1.Provider/UpgradeResourceState"
 	Provider_Stop_FullMethodName                   = "/tack.plugin.v1.Provider/Stop"
+	Provider_Calls_FullMethodName                  = "/tack.plugin.v1.Provider/Calls"
 )
 
 // ProviderClient is the client API for Provider service.
@@ -90,6 +91,16 @@ type ProviderClient interface {
 	// Stop asks the provider to cancel what it is doing, as soon as it safely
 	// can; in-flight calls then return. The core calls it on Ctrl-C.
 	Stop(ctx context.Context, in *Stop_Request, opts ...grpc.CallOption) (*Stop_Response, error)
+	// Calls carries many unary calls of this service on one stream, for
+	// providers that advertise Capabilities.calls. Each Call names a method
+	// and holds its request exactly as the unary call would send it; the
+	// provider runs the calls of a batch concurrently and answers each with
+	// a CallResult as soon as it finishes, gathering whatever finished
+	// meanwhile into one ResultBatch. A plan of ten thousand resources makes
+	// some thirty thousand calls: on one stream, in batches, each costs a
+	// fraction of a unary call's headers, stream set-up and handler
+	// dispatch. The core sends only calls without a deadline this way.
+	Calls(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[CallBatch, ResultBatch], error)
 }
 
 type providerClient struct {
@@ -210,6 +221,19 @@ func (c *providerClient) Stop(ctx context.Context, in *Stop_Request, opts ...grp
 	return out, nil
 }
 
+func (c *providerClient) Calls(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[CallBatch, ResultBatch], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Provider_ServiceDesc.Streams[0], Provider_Calls_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CallBatch, ResultBatch]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Provider_CallsClient = grpc.BidiStreamingClient[CallBatch, ResultBatch]
+
 // ProviderServer is the server API for Provider service.
 // All implementations must embed UnimplementedProviderServer
 // for forward compatibility.
@@ -248,6 +272,16 @@ type ProviderServer interface {
 	// Stop asks the provider to cancel what it is doing, as soon as it safely
 	// can; in-flight calls then return. The core calls it on Ctrl-C.
 	Stop(context.Context, *Stop_Request) (*Stop_Response, error)
+	// Calls carries many unary calls of this service on one stream, for
+	// providers that advertise Capabilities.calls. Each Call names a method
+	// and holds its request exactly as the unary call would send it; the
+	// provider runs the calls of a batch concurrently and answers each with
+	// a CallResult as soon as it finishes, gathering whatever finished
+	// meanwhile into one ResultBatch. A plan of ten thousand resources makes
+	// some thirty thousand calls: on one stream, in batches, each costs a
+	// fraction of a unary call's headers, stream set-up and handler
+	// dispatch. The core sends only calls without a deadline this way.
+	Calls(grpc.BidiStreamingServer[CallBatch, ResultBatch]) error
 	mustEmbedUnimplementedProviderServer()
 }
 
@@ -290,6 +324,9 @@ func (UnimplementedProviderServer) UpgradeResourceState(context.Context, *Upgrad
 }
 func (UnimplementedProviderServer) Stop(context.Context, *Stop_Request) (*Stop_Response, error) {
 	return nil, status.Error(codes.Unimplemented, "method Stop not implemented")
+}
+func (UnimplementedProviderServer) Calls(grpc.BidiStreamingServer[CallBatch, ResultBatch]) error {
+	return status.Error(codes.Unimplemented, "method Calls not implemented")
 }
 func (UnimplementedProviderServer) mustEmbedUnimplementedProviderServer() {}
 func (UnimplementedProviderServer) testEmbeddedByValue()                  {}
@@ -510,6 +547,13 @@ func _Provider_Stop_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_Calls_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ProviderServer).Calls(&grpc.GenericServerStream[CallBatch, ResultBatch]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Provider_CallsServer = grpc.BidiStreamingServer[CallBatch, ResultBatch]
+
 // Provider_ServiceDesc is the grpc.ServiceDesc for Provider service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -562,7 +606,14 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Provider_Stop_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Calls",
+			Handler:       _Provider_Calls_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "plugins/proto/tack.proto",
 }
 

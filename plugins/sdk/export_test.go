@@ -6,6 +6,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/tackhq/tack/plugins/proto"
 )
 
 // CmpOptions compares the SDK's types in tests of this package and of
@@ -89,3 +91,7 @@ func pathView(p cty.Path) []string {
 	}
 	return out
 }
+
+// NewProtoServer is the gRPC service [RegisterGRPC] registers for impl,
+// for tests that serve it changed.
+func NewProtoServer(impl ProviderServer) proto.ProviderServer { return newGRPCServer(impl, nil) }

@@ -131,7 +131,7 @@ func (s *grpcServer) GetSchema(ctx context.Context, _ *proto.GetSchema_Request) 
 	resp := &proto.GetSchema_Response{
 		ResourceSchemas:   map[string]*proto.Schema{},
 		DataSourceSchemas: map[string]*proto.Schema{},
-		Capabilities:      &proto.Capabilities{ServerGroups: schemas.Capabilities.ServerGroups, Metrics: schemas.Capabilities.Metrics},
+		Capabilities:      &proto.Capabilities{ServerGroups: schemas.Capabilities.ServerGroups, Metrics: schemas.Capabilities.Metrics, Calls: true},
 	}
 	add := func(what string, s Schema) *proto.Schema {
 		ps, err := schemaToProto(s)

@@ -187,9 +187,12 @@ func GRPCServerOptions() []grpc.ServerOption {
 }
 
 // GRPCDialOptions are the options the core dials a provider with, to
-// match [GRPCServerOptions].
+// match [GRPCServerOptions], and an interceptor that carries the
+// per-object calls on the Calls stream when the provider serves it. Each
+// call returns fresh options, for one connection.
 func GRPCDialOptions() []grpc.DialOption {
 	return []grpc.DialOption{
+		grpc.WithChainUnaryInterceptor(newCallMux().intercept),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageSize), grpc.MaxCallSendMsgSize(maxMessageSize)),
 		grpc.WithInitialWindowSize(windowSize),
 		grpc.WithInitialConnWindowSize(windowSize),

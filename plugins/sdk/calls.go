@@ -1,0 +1,406 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	protobuf "google.golang.org/protobuf/proto"
+
+	"github.com/tackhq/tack/plugins/proto"
+)
+
+// This file carries the per-object calls of the Provider service on one
+// Calls stream (see tack.proto): the core's side is a unary interceptor,
+// so every caller, and every interceptor outside it, still sees a unary
+// call; the provider's side runs each call through the same handler a
+// unary call reaches.
+
+// muxedMethods are the calls made once per object, the ones worth
+// carrying on the stream. The rest are made once per run and stay unary.
+var muxedMethods = map[string]bool{
+	proto.Provider_ValidateResourceConfig_FullMethodName: true,
+	proto.Provider_PlanResourceChange_FullMethodName:     true,
+	proto.Provider_ApplyResourceChange_FullMethodName:    true,
+	proto.Provider_ReadResource_FullMethodName:           true,
+	proto.Provider_ReadDataSource_FullMethodName:         true,
+	proto.Provider_ImportResourceState_FullMethodName:    true,
+	proto.Provider_UpgradeResourceState_FullMethodName:   true,
+}
+
+// maxBatchBytes bounds the requests of one CallBatch and the responses of
+// one ResultBatch, so that batching never makes a message too large for
+// the connection; a single call larger than this goes on its own (a
+// request as a unary call).
+const maxBatchBytes = 1 << 20
+
+// callMux is the core's side of one connection's Calls stream. It waits
+// for GetSchema to say the provider serves Calls, opens the stream on the
+// first call after that, and from then on queues each per-object call;
+// one goroutine sends whatever is queued as one batch while another
+// hands each result to its caller. If the stream fails, the calls waiting
+// on it fail with its error and later calls go unary again.
+type callMux struct {
+	mu      sync.Mutex
+	enabled bool
+	cc      *grpc.ClientConn
+	stream  grpc.BidiStreamingClient[proto.CallBatch, proto.ResultBatch]
+	err     error // why the stream ended; set once
+	nextID  uint64
+	pending map[uint64]chan *proto.CallResult
+	queue   []*proto.Call
+	wake    chan struct{}
+	done    chan struct{}
+}
+
+func newCallMux() *callMux {
+	return &callMux{pending: map[uint64]chan *proto.CallResult{}, wake: make(chan struct{}, 1)}
+}
+
+// intercept is the mux as a unary client interceptor.
+func (m *callMux) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if method == proto.Provider_GetSchema_FullMethodName {
+		err := invoker(ctx, method, req, reply, cc, opts...)
+		if r, ok := reply.(*proto.GetSchema_Response); ok && err == nil && r.GetCapabilities().GetCalls() {
+			m.mu.Lock()
+			m.enabled = true
+			m.mu.Unlock()
+		}
+		return err
+	}
+	if !muxedMethods[method] {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	if _, ok := ctx.Deadline(); ok {
+		// The stream carries no deadlines.
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	msg, ok := req.(protobuf.Message)
+	if !ok {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	body, err := protobuf.Marshal(msg)
+	if err != nil || len(body) > maxBatchBytes {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	id, result, ok := m.send(cc, method, body)
+	if !ok {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	select {
+	case res, open := <-result:
+		if !open {
+			err := m.streamErr()
+			if status.Code(err) == codes.Unimplemented {
+				// The provider advertised Calls but does not serve it.
+				return invoker(ctx, method, req, reply, cc, opts...)
+			}
+			return err
+		}
+		if res.Code != uint32(codes.OK) {
+			return status.Error(codes.Code(res.Code), res.Message)
+		}
+		if err := protobuf.Unmarshal(res.Response, reply.(protobuf.Message)); err != nil {
+			return status.Errorf(codes.Internal, "decoding the %s response: %v", method, err)
+		}
+		return nil
+	case <-ctx.Done():
+		m.cancel(id)
+		return status.FromContextError(ctx.Err()).Err()
+	}
+}
+
+// send queues a call, opening the stream if it is not open yet. It reports
+// false when the call must go unary: the provider does not serve Calls,
+// the stream failed, or cc is not the connection the stream is on.
+func (m *callMux) send(cc *grpc.ClientConn, method string, body []byte) (uint64, chan *proto.CallResult, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.enabled || m.err != nil || (m.cc != nil && m.cc != cc) {
+		return 0, nil, false
+	}
+	if m.stream == nil {
+		// The stream lives as long as the connection: closing the
+		// connection ends it, and with it the mux's goroutines.
+		stream, err := proto.NewProviderClient(cc).Calls(context.Background())
+		if err != nil {
+			m.err = err
+			return 0, nil, false
+		}
+		m.cc, m.stream, m.done = cc, stream, make(chan struct{})
+		go m.sendLoop()
+		go m.receiveLoop()
+	}
+	m.nextID++
+	id := m.nextID
+	result := make(chan *proto.CallResult, 1)
+	m.pending[id] = result
+	m.queue = append(m.queue, &proto.Call{Id: id, Method: method, Request: body})
+	m.signal()
+	return id, result, true
+}
+
+// cancel tells the provider the caller of id no longer waits.
+func (m *callMux) cancel(id uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.pending[id]; !ok || m.err != nil {
+		return
+	}
+	delete(m.pending, id)
+	m.queue = append(m.queue, &proto.Call{Id: id, Cancel: true})
+	m.signal()
+}
+
+func (m *callMux) signal() {
+	select {
+	case m.wake <- struct{}{}:
+	default: // the sender is already due to look at the queue
+	}
+}
+
+func (m *callMux) streamErr() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.err
+}
+
+// sendLoop sends what is queued whenever something is, as one batch (or
+// a few, to keep each under maxBatchBytes): calls queued while a batch
+// is on its way go together in the next.
+func (m *callMux) sendLoop() {
+	for {
+		select {
+		case <-m.wake:
+		case <-m.done:
+			return
+		}
+		for {
+			m.mu.Lock()
+			n, size := 0, 0
+			for n < len(m.queue) && (n == 0 || size+len(m.queue[n].Request) <= maxBatchBytes) {
+				size += len(m.queue[n].Request)
+				n++
+			}
+			batch := &proto.CallBatch{Calls: m.queue[:n:n]}
+			m.queue = m.queue[n:]
+			if len(m.queue) == 0 {
+				m.queue = nil
+			}
+			m.mu.Unlock()
+			if n == 0 {
+				break
+			}
+			if err := m.stream.Send(batch); err != nil {
+				// The stream is over; receiveLoop learns why from Recv
+				// and fails the waiting calls.
+				return
+			}
+		}
+	}
+}
+
+// receiveLoop hands each result to its caller until the stream ends, then
+// fails every call still waiting with the stream's error.
+func (m *callMux) receiveLoop() {
+	for {
+		batch, err := m.stream.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = status.Error(codes.Unavailable, "the provider ended the Calls stream")
+			}
+			m.mu.Lock()
+			m.err = err
+			for id, result := range m.pending {
+				close(result)
+				delete(m.pending, id)
+			}
+			m.queue = nil
+			close(m.done)
+			m.mu.Unlock()
+			return
+		}
+		m.mu.Lock()
+		for _, res := range batch.Results {
+			if result, ok := m.pending[res.Id]; ok {
+				delete(m.pending, res.Id)
+				result <- res
+			}
+		}
+		m.mu.Unlock()
+	}
+}
+
+// callHandlers are the unary handlers of the Provider service by full
+// method name, for the provider's side of Calls.
+var callHandlers = func() map[string]grpc.MethodHandler {
+	out := map[string]grpc.MethodHandler{}
+	for _, md := range proto.Provider_ServiceDesc.Methods {
+		out["/"+proto.Provider_ServiceDesc.ServiceName+"/"+md.MethodName] = md.Handler
+	}
+	return out
+}()
+
+// Calls serves the Calls stream: each call runs on its own goroutine
+// through the handler its unary twin runs, and one goroutine sends the
+// results, gathering those that finish while a batch is being sent.
+func (s *grpcServer) Calls(stream proto.Provider_CallsServer) error {
+	out := &resultQueue{wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		out.sendLoop(stream)
+	}()
+
+	// Workers run the calls: goroutines that live as long as the stream
+	// keep the stacks the calls grew, where a goroutine per call grew
+	// one anew each time, a twentieth of the provider's time.
+	work := make(chan func())
+	for range streamWorkers {
+		go func() {
+			for run := range work {
+				run()
+			}
+		}()
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		running = map[uint64]context.CancelFunc{}
+	)
+	var err error
+	for {
+		var batch *proto.CallBatch
+		batch, err = stream.Recv()
+		if err != nil {
+			break
+		}
+		for _, c := range batch.Calls {
+			if c.Cancel {
+				mu.Lock()
+				if cancel, ok := running[c.Id]; ok {
+					cancel()
+				}
+				mu.Unlock()
+				continue
+			}
+			ctx, cancel := context.WithCancel(stream.Context())
+			mu.Lock()
+			running[c.Id] = cancel
+			mu.Unlock()
+			wg.Add(1)
+			run := func() {
+				defer wg.Done()
+				res := s.call(ctx, c)
+				mu.Lock()
+				delete(running, c.Id)
+				mu.Unlock()
+				cancel()
+				out.push(res)
+			}
+			select {
+			case work <- run:
+			default:
+				// Every worker is busy: the call must not wait for one.
+				go run()
+			}
+		}
+	}
+	close(work)
+	// The core closed the stream, or the connection went: what still
+	// runs is cancelled, as unary calls are when their callers go.
+	mu.Lock()
+	for _, cancel := range running {
+		cancel()
+	}
+	mu.Unlock()
+	wg.Wait()
+	close(out.stop)
+	<-sent
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// call runs one call and encodes its result.
+func (s *grpcServer) call(ctx context.Context, c *proto.Call) *proto.CallResult {
+	handler, ok := callHandlers[c.Method]
+	if !ok {
+		return &proto.CallResult{Id: c.Id, Code: uint32(codes.Unimplemented), Message: fmt.Sprintf("unknown method %s", c.Method)}
+	}
+	decode := func(v any) error { return protobuf.Unmarshal(c.Request, v.(protobuf.Message)) }
+	resp, err := handler(s, ctx, decode, nil)
+	if err != nil {
+		st := status.Convert(err)
+		return &proto.CallResult{Id: c.Id, Code: uint32(st.Code()), Message: st.Message()}
+	}
+	body, err := protobuf.Marshal(resp.(protobuf.Message))
+	switch {
+	case err != nil:
+		return &proto.CallResult{Id: c.Id, Code: uint32(codes.Internal), Message: fmt.Sprintf("encoding the %s response: %v", c.Method, err)}
+	case len(body) > maxMessageSize-maxBatchBytes:
+		return &proto.CallResult{Id: c.Id, Code: uint32(codes.ResourceExhausted), Message: fmt.Sprintf("the %s response is %d bytes, more than the %d a message may hold", c.Method, len(body), maxMessageSize)}
+	}
+	return &proto.CallResult{Id: c.Id, Response: body}
+}
+
+// resultQueue holds the results the provider has not sent yet.
+type resultQueue struct {
+	mu      sync.Mutex
+	results []*proto.CallResult
+	wake    chan struct{}
+	stop    chan struct{}
+}
+
+func (q *resultQueue) push(r *proto.CallResult) {
+	q.mu.Lock()
+	q.results = append(q.results, r)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// sendLoop sends the queued results in batches of at most maxBatchBytes
+// (or one larger result) until stop is closed and everything queued by
+// then is sent, or sending fails.
+func (q *resultQueue) sendLoop(stream proto.Provider_CallsServer) {
+	for {
+		stopping := false
+		select {
+		case <-q.wake:
+		case <-q.stop:
+			stopping = true
+		}
+		for {
+			q.mu.Lock()
+			n, size := 0, 0
+			for n < len(q.results) && (n == 0 || size+len(q.results[n].Response) <= maxBatchBytes) {
+				size += len(q.results[n].Response)
+				n++
+			}
+			batch := &proto.ResultBatch{Results: q.results[:n:n]}
+			q.results = q.results[n:]
+			if len(q.results) == 0 {
+				q.results = nil
+			}
+			q.mu.Unlock()
+			if n == 0 {
+				break
+			}
+			if err := stream.Send(batch); err != nil {
+				return // the core is gone; nobody waits for these
+			}
+		}
+		if stopping {
+			return
+		}
+	}
+}
