@@ -1,12 +1,15 @@
 // Command clibench measures the tack CLI as users run it: it builds tack
 // and tack-provider-local, writes configurations of many local_file
-// resources, runs `tack plan`, `tack apply` and a no-change plan on each,
-// and prints a markdown table of medians against the targets tack aims
-// for. `make bench` runs it after the Go benchmarks.
+// resources, runs `tack plan -out`, `tack apply` of that saved plan (the
+// apply the target is for: a pipeline applies the plan its reviewer
+// read), a no-change plan, and, in a second directory, `tack apply
+// -auto-approve`, which plans and applies in one process; and prints a
+// markdown table of medians against the targets tack aims for. `make
+// bench` runs it after the Go benchmarks.
 //
 // Each run starts from a fresh scratch directory holding only the
 // configuration and the lock file `tack init` wrote, so every apply
-// creates every file. Times are wall-clock times of the tack process.
+// creates every file. Scratch directories are made under $TMPDIR. Times are wall-clock times of the tack process.
 // Peak RSS is ru_maxrss from wait4 (Linux: the larger of tack's own peak
 // and that of the children it waited for, here the provider); the
 // provider's own peak is read from /proc while it runs, so it is a close

@@ -24,6 +24,8 @@ const (
 	planCreate metric = iota // the first plan, which creates everything
 	apply
 	planNoChange
+	applyAuto
+	diskFloor
 	rssTack
 	rssProvider
 	stateSize
@@ -31,9 +33,11 @@ const (
 )
 
 var metricNames = [numMetrics]string{
-	planCreate:   "plan (creating)",
-	apply:        "apply",
+	planCreate:   "plan -out (creating)",
+	apply:        "apply of that plan",
 	planNoChange: "no-change plan",
+	applyAuto:    "apply -auto-approve (plans too)",
+	diskFloor:    "writing the files alone (no tack)",
 	rssTack:      "peak RSS, tack",
 	rssProvider:  "peak RSS, provider",
 	stateSize:    "state size",
