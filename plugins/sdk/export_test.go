@@ -19,6 +19,8 @@ var CmpOptions = cmp.Options{
 	// Empty paths are left to EquateEmpty, so that nil and {} agree.
 	cmp.FilterValues(func(a, b cty.Path) bool { return len(a) > 0 || len(b) > 0 }, cmp.Transformer("cty.Path", pathView)),
 	cmp.Comparer(func(a, b cty.Type) bool { return a.Equals(b) }),
+	// Whether a block is frozen is no part of what it describes.
+	cmpopts.IgnoreUnexported(Block{}),
 	cmpopts.EquateEmpty(),
 }
 

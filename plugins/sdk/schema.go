@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
@@ -24,6 +25,45 @@ type Block struct {
 	BlockTypes  map[string]*NestedBlock
 	Description string
 	Deprecated  bool
+
+	// derived is what Freeze lets the block compute once.
+	derived *blockDerived
+}
+
+// blockDerived is the decoder spec and type of a frozen block, computed on
+// first use.
+type blockDerived struct {
+	once sync.Once
+	spec hcldec.Spec
+	ty   cty.Type
+}
+
+// Freeze promises that the block, its nested blocks and their attributes
+// will not change again, so that [Block.DecoderSpec] and
+// [Block.ImpliedType] are computed once rather than on every call: the core
+// asks for them several times per resource instance, which for ten
+// thousand instances was tens of megabytes of garbage. Copies of a frozen
+// block share what it computed, so they must not change either. The core
+// freezes the schemas it receives; a block that is not frozen computes
+// both afresh each time, as before.
+func (b *Block) Freeze() {
+	if b.derived == nil {
+		b.derived = &blockDerived{}
+	}
+}
+
+// frozen returns the block's computed spec and type, or nil when it is
+// not frozen.
+func (b *Block) frozen() *blockDerived {
+	d := b.derived
+	if d == nil {
+		return nil
+	}
+	d.once.Do(func() {
+		d.spec = b.buildSpec()
+		d.ty = hcldec.ImpliedType(d.spec)
+	})
+	return d
 }
 
 // Attribute is one `name = value` of a block.
@@ -97,12 +137,23 @@ type NestedBlock struct {
 
 // ImpliedType is the cty object type of a value of this block.
 func (b *Block) ImpliedType() cty.Type {
-	return hcldec.ImpliedType(b.DecoderSpec())
+	if d := b.frozen(); d != nil {
+		return d.ty
+	}
+	return hcldec.ImpliedType(b.buildSpec())
 }
 
 // DecoderSpec is the hcldec specification that decodes an HCL body written
-// against this block into a value of [Block.ImpliedType].
+// against this block into a value of [Block.ImpliedType]. The caller must
+// not change it.
 func (b *Block) DecoderSpec() hcldec.Spec {
+	if d := b.frozen(); d != nil {
+		return d.spec
+	}
+	return b.buildSpec()
+}
+
+func (b *Block) buildSpec() hcldec.Spec {
 	spec := hcldec.ObjectSpec{}
 	for name, a := range b.Attributes {
 		spec[name] = &hcldec.AttrSpec{Name: name, Type: a.Type, Required: a.Required}

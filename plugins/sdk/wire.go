@@ -186,6 +186,7 @@ func schemaFromProto(s *proto.Schema) (Schema, error) {
 		return Schema{}, nil
 	}
 	b, err := blockFromProto(s.Block)
+	b.Freeze()
 	return Schema{Version: s.Version, Block: b}, err
 }
 
