@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -360,12 +361,12 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 		cfgVal = ignoreChanges(cfgVal, prior, r.Lifecycle)
 	}
 	planned, private := c.After, c.Private
-	// The provider planned c.After from this prior object and, when
-	// c.config is set, from this very configuration: planning it again
+	// The provider planned c.After from this prior object and, when the
+	// digests match, from this very configuration: planning it again
 	// would give the same (a plan depends on nothing else), so only a
 	// configuration that was unknown in part, or has changed, is planned
 	// again.
-	if c.config == cty.NilVal || !c.config.RawEquals(cfgVal) {
+	if c.ConfigDigest == nil || !bytes.Equal(c.ConfigDigest, configDigest(cfgVal, ap.schema.Block.ImpliedType())) {
 		ip := &instancePlanner{w: w, path: ap.path, r: r, pi: ap.pi, schema: ap.schema, addr: c.Addr, each: ap.each}
 		var d hcl.Diagnostics
 		planned, _, private, d = ip.planChange(ctx, prior, cfgVal)

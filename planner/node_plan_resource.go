@@ -518,9 +518,7 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	change := &ResourceChange{
 		Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.ManagedResourceMode,
 		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version, Importing: importing,
-	}
-	if cfgVal.IsWhollyKnown() {
-		change.config = cfgVal
+		ConfigDigest: configDigest(cfgVal, ty),
 	}
 	triggered, d := ip.replaceTriggered()
 	diags = append(diags, d...)

@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"crypto/sha256"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
+	ctymsgpack "github.com/zclconf/go-cty/cty/msgpack"
 
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/plugins/sdk"
@@ -118,11 +120,29 @@ type ResourceChange struct {
 	// SchemaVersion is the version of the type's schema the values are in.
 	SchemaVersion int64
 
-	// config is the configuration After was planned from, when it was
-	// wholly known; apply reuses After instead of planning again when
-	// the configuration it evaluates is the same. A plan read from a
-	// file has none, and is planned again.
-	config cty.Value
+	// ConfigDigest identifies the configuration After was planned from,
+	// when it was wholly known (see [configDigest]); apply reuses After
+	// instead of planning again when the configuration it evaluates has
+	// the same digest. Nil means the change is planned again at apply.
+	ConfigDigest []byte
+}
+
+// configDigest is the SHA-256 of cfg, unmarked and encoded as msgpack
+// against ty (an encoding that is the same for equal values), or nil when
+// cfg is not wholly known or cannot be encoded. A digest rather than the
+// value: a plan of ten thousand resources kept as many configurations
+// alive until apply, and a saved plan would have had to carry them too.
+func configDigest(cfg cty.Value, ty cty.Type) []byte {
+	cfg, _ = cfg.UnmarkDeep()
+	if !cfg.IsWhollyKnown() {
+		return nil
+	}
+	b, err := ctymsgpack.Marshal(cfg, ty)
+	if err != nil {
+		return nil
+	}
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
 
 // Importing says which existing object a change adopts.

@@ -103,6 +103,7 @@ type changeSrc struct {
 	Private         []byte      `json:"private,omitempty"`
 	ImportID        *string     `json:"import_id,omitempty"`
 	SchemaVersion   int64       `json:"schema_version"`
+	ConfigDigest    []byte      `json:"config_digest,omitempty"`
 }
 
 type outputSrc struct {
@@ -325,6 +326,7 @@ func ReadPlanFile(r io.Reader) (*Plan, error) {
 			if err != nil {
 				return nil, planFileErr("schema of "+name, err)
 			}
+			b.Freeze()
 			p.Schemas[source][name] = b
 		}
 	}
@@ -341,6 +343,7 @@ func encodeChange(c *ResourceChange) (changeSrc, error) {
 	cs := changeSrc{
 		Addr: c.Addr.String(), Deposed: string(c.Deposed), Provider: c.Provider.Source, ProviderAlias: c.Provider.Alias,
 		Action: c.Action.String(), Reason: c.Reason.String(), Private: c.Private, SchemaVersion: c.SchemaVersion,
+		ConfigDigest: c.ConfigDigest,
 	}
 	if c.Moved() {
 		cs.PrevRunAddr = c.PrevRunAddr.String()
@@ -371,7 +374,7 @@ func decodeChange(cs changeSrc) (*ResourceChange, error) {
 		return nil, diags
 	}
 	c := &ResourceChange{Addr: addr, PrevRunAddr: addr, Deposed: state.DeposedKey(cs.Deposed), Provider: state.ProviderRef{Source: cs.Provider, Alias: cs.ProviderAlias},
-		Mode: addr.Resource.Resource.Mode, Private: cs.Private, SchemaVersion: cs.SchemaVersion}
+		Mode: addr.Resource.Resource.Mode, Private: cs.Private, SchemaVersion: cs.SchemaVersion, ConfigDigest: cs.ConfigDigest}
 	if cs.PrevRunAddr != "" {
 		if c.PrevRunAddr, diags = addrs.ParseAbsResourceInstanceStr(cs.PrevRunAddr); diags.HasErrors() {
 			return nil, diags

@@ -2,12 +2,14 @@ package planner
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/tackhq/tack/config/addrs"
 	"github.com/tackhq/tack/planner/delivery"
 	"github.com/tackhq/tack/plugins/sdk"
+	"github.com/tackhq/tack/plugins/sdk/sdktest"
 	"github.com/tackhq/tack/state"
 )
 
@@ -291,4 +294,69 @@ func judgementWithInterval() delivery.Judgement {
 	j := delivery.DefaultJudgement
 	j.Interval = 30 * time.Second
 	return j
+}
+
+// planCounter is the local provider, counting the PlanResourceChange
+// calls it gets for each file path.
+type planCounter struct {
+	served
+	mu    sync.Mutex
+	plans map[string]int
+}
+
+func (c *planCounter) PlanResourceChange(ctx context.Context, req sdk.PlanResourceChangeRequest) sdk.PlanResourceChangeResponse {
+	c.mu.Lock()
+	c.plans[req.Config.GetAttr("path").AsString()]++
+	c.mu.Unlock()
+	return c.served.PlanResourceChange(ctx, req)
+}
+
+// Applying a saved plan asks the provider to plan again only the changes
+// whose configuration was not wholly known when they were planned; the
+// others are applied as the plan file holds them.
+func TestApplySavedPlanPlansAgainOnlyTheUnknown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src := `
+resource "local_file" "a" {
+  path    = "a.txt"
+  content = uuid()
+}
+resource "local_file" "b" {
+  path    = "b.txt"
+  content = "after ${local_file.a.sha256}"
+}
+resource "local_file" "c" {
+  path    = "c.txt"
+  content = "c"
+}
+`
+	cfg := f.config(src)
+	plan, diags := f.planner(cfg).Plan(t.Context(), PlanOpts{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var buf bytes.Buffer
+	if err := WritePlanFile(&buf, plan, "test"); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := ReadPlanFile(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	counter := &planCounter{served: served{sdktest.Serve(t, localProvider())}, plans: map[string]int{}}
+	p := New(Opts{Config: cfg, State: f.state, TackVersion: "test", Providers: map[string]ProviderFactory{
+		"tack/local": func(context.Context) (Provider, error) { return counter, nil },
+	}})
+	if _, diags := p.Apply(t.Context(), saved, func(*state.State) error { return nil }); diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	want := map[string]int{"a.txt": 1, "b.txt": 1}
+	if diff := cmp.Diff(want, counter.plans); diff != "" {
+		t.Errorf("PlanResourceChange calls during apply, by path (-want +got):\n%s", diff)
+	}
+	if got, want := f.read("b.txt"), "after "+sha256Hex(f.read("a.txt")); got != want {
+		t.Errorf("b.txt = %q, want %q", got, want)
+	}
 }
