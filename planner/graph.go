@@ -190,14 +190,34 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 		runningLater int
 		done         = make(chan string)
 	)
-	// Only parallelism goroutines exist at once: a graph of ten thousand
-	// independent nodes must not hold ten thousand stacks.
 	// Nodes call providers with a context that Ctrl-C does not cancel:
 	// an operation in flight finishes (a cloud call cut off half way
 	// leaves an object nobody recorded). Nodes that loop over instances
 	// check w.interrupted between them.
 	w.interrupt = ctx
 	calls := context.WithoutCancel(ctx)
+	// parallelism workers run the nodes: a graph of ten thousand
+	// independent nodes must not hold ten thousand stacks, and a worker
+	// keeps the stack its nodes grew, where a goroutine per node grew
+	// one anew each time (a twentieth of a plan's CPU). launch hands a
+	// node over only while fewer than parallelism run, so a worker is
+	// free to take it.
+	work := make(chan string)
+	defer close(work)
+	for range parallelism {
+		go func() {
+			for name := range work {
+				d := g.nodes[name].execute(calls, w)
+				mu.Lock()
+				diags = append(diags, d...)
+				if d.HasErrors() {
+					stopped = true
+				}
+				mu.Unlock()
+				done <- name
+			}
+		}()
+	}
 	launch := func() {
 		for running < parallelism {
 			var name string
@@ -212,16 +232,7 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 				return
 			}
 			running++
-			go func() {
-				d := g.nodes[name].execute(calls, w)
-				mu.Lock()
-				diags = append(diags, d...)
-				if d.HasErrors() {
-					stopped = true
-				}
-				mu.Unlock()
-				done <- name
-			}()
+			work <- name
 		}
 	}
 	launch()
