@@ -17,4 +17,6 @@ var CmpOptions = cmp.Options{
 	// about empty ones.
 	cmp.Comparer(func(a, b cty.PathStep) bool { return cty.Path{a}.Equals(cty.Path{b}) }),
 	cmpopts.EquateEmpty(),
+	// Whether a state is a snapshot is no part of what it records.
+	cmpopts.IgnoreUnexported(State{}),
 }

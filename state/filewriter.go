@@ -16,7 +16,11 @@ import (
 // again only the resources that changed since its previous write: the
 // others are written from what it encoded before. It keeps a copy of each
 // resource it encoded to tell whether it changed, so what callers do with
-// their states afterwards cannot make it write stale text.
+// their states afterwards cannot make it write stale text. Of a
+// [SyncState.Snapshot], whose resources never change, it keeps the
+// resources themselves, and takes one it saw before as unchanged without
+// comparing: an apply of ten thousand resources otherwise compared every
+// one of them, and copied each, at every write.
 //
 // A FileWriter holds about twice the encoded size of the last state it
 // wrote. The zero value is ready to use. It is not safe for concurrent
@@ -131,10 +135,15 @@ func (fw *FileWriter) encodeResources(s *State) (changed map[*encodedResource]en
 			return nil, nil, false
 		}
 		prev := fw.encoded[key]
-		if prev != nil && resourcesEqual(prev.src, rs) {
+		if prev != nil && ((s.frozen && prev.src == rs) || resourcesEqual(prev.src, rs)) {
 			// The key was checked against this address when it was
 			// encoded.
 			prev.seen = fw.writes
+			if s.frozen {
+				// The snapshot's resource is as good a record as the
+				// copy, and the next snapshot shares it if unchanged.
+				prev.src = rs
+			}
 			continue
 		}
 		if key != rs.Addr.String() {
@@ -144,7 +153,11 @@ func (fw *FileWriter) encodeResources(s *State) (changed map[*encodedResource]en
 		if err != nil {
 			return nil, nil, false
 		}
-		e := encodedResource{key: key, src: rs.DeepCopy(), text: rf.append(nil), seen: fw.writes}
+		src := rs
+		if !s.frozen {
+			src = rs.DeepCopy()
+		}
+		e := encodedResource{key: key, src: src, text: rf.append(nil), seen: fw.writes}
 		if prev == nil {
 			added = append(added, &e)
 			continue

@@ -161,26 +161,48 @@ func TestFileWriterGrowingState(t *testing.T) {
 }
 
 // BenchmarkFileWriter10kOneChange is the write an apply makes after each
-// change to a state of 10,000 resources.
+// change to a state of 10,000 resources: of the state itself, and of a
+// snapshot, which is what an apply writes (the time includes taking it).
 func BenchmarkFileWriter10kOneChange(b *testing.B) {
-	s := bigState(b, 10_000)
-	var fw state.FileWriter
-	var buf bytes.Buffer
-	if err := fw.Write(&buf, s, "0.1.0"); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(buf.Len()))
-	b.ReportAllocs()
 	addr := mustInstance(b, "local_file.file_00042")
-	i := 0
-	for b.Loop() {
-		i++
-		s.SetResourceInstanceCurrent(addr, object(fmt.Sprintf(`{"id":"%d"}`, i)), localProvider)
-		buf.Reset()
+	b.Run("state", func(b *testing.B) {
+		s := bigState(b, 10_000)
+		var fw state.FileWriter
+		var buf bytes.Buffer
 		if err := fw.Write(&buf, s, "0.1.0"); err != nil {
 			b.Fatal(err)
 		}
-	}
+		b.SetBytes(int64(buf.Len()))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			s.SetResourceInstanceCurrent(addr, object(fmt.Sprintf(`{"id":"%d"}`, i)), localProvider)
+			buf.Reset()
+			if err := fw.Write(&buf, s, "0.1.0"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("snapshot", func(b *testing.B) {
+		ss := state.NewSyncState(bigState(b, 10_000))
+		var fw state.FileWriter
+		var buf bytes.Buffer
+		if err := fw.Write(&buf, ss.Snapshot(), "0.1.0"); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(buf.Len()))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			ss.SetResourceInstanceCurrent(addr, object(fmt.Sprintf(`{"id":"%d"}`, i)), localProvider)
+			buf.Reset()
+			if err := fw.Write(&buf, ss.Snapshot(), "0.1.0"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // Random additions, changes and removals, several at a time, as the
@@ -204,6 +226,45 @@ func TestFileWriterRandomChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		if want := writeState(t, s); !bytes.Equal(want, got.Bytes()) {
+			t.Fatalf("write %d: FileWriter and WriteFile differ (-WriteFile +FileWriter):\n%s", i+1, cmp.Diff(string(want), got.String()))
+		}
+	}
+}
+
+// An apply writes snapshots, whose unchanged resources the FileWriter
+// takes as unchanged without comparing them; now and then the state the
+// apply hands back is written too, in place of a snapshot. Every write
+// must still be WriteFile's.
+func TestFileWriterSnapshots(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	ss := state.NewSyncState(state.New())
+	var fw state.FileWriter
+	for i := range 300 {
+		for range rng.IntN(5) + 1 {
+			addr := mustResource(t, fmt.Sprintf("local_file.f%d", rng.IntN(60))).Instance(addrs.IntKey(rng.IntN(3)))
+			var obj *state.ObjectSrc
+			if rng.IntN(4) > 0 {
+				obj = object(fmt.Sprintf(`{"id":"%d"}`, rng.IntN(3)))
+			}
+			ss.SetResourceInstanceCurrent(addr, obj, localProvider)
+		}
+		var s *state.State
+		if i%50 == 49 {
+			s = ss.Lock()
+		} else {
+			s = ss.Snapshot()
+		}
+		var got bytes.Buffer
+		err := fw.Write(&got, s, "0.1.0")
+		want := writeState(t, s)
+		if i%50 == 49 {
+			ss.Unlock()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(want, got.Bytes()) {
 			t.Fatalf("write %d: FileWriter and WriteFile differ (-WriteFile +FileWriter):\n%s", i+1, cmp.Diff(string(want), got.String()))
 		}
 	}

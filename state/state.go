@@ -46,6 +46,11 @@ type State struct {
 	// Overrides are the guardrail failures applies went ahead with, oldest
 	// first.
 	Overrides []*Override
+
+	// frozen is set on a [SyncState.Snapshot]: its resources never change
+	// afterwards, so a [FileWriter] that saw one of them before, by the
+	// same pointer, knows it unchanged without comparing it.
+	frozen bool
 }
 
 // Output is a root module output as last applied.

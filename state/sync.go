@@ -138,6 +138,7 @@ func (s *SyncState) Snapshot() *State {
 	live := s.live()
 	if s.allDirty {
 		ret := live.DeepCopy()
+		ret.frozen = true
 		s.snap = maps.Clone(ret.Resources)
 		s.allDirty = false
 		clear(s.dirty)
@@ -152,7 +153,7 @@ func (s *SyncState) Snapshot() *State {
 	}
 	clear(s.dirty)
 	// The resources are shared; the rest is small, and copied.
-	ret := &State{Lineage: live.Lineage, Serial: live.Serial, TackVersion: live.TackVersion}
+	ret := &State{Lineage: live.Lineage, Serial: live.Serial, TackVersion: live.TackVersion, frozen: true}
 	rest := (&State{Clusters: live.Clusters, Outputs: live.Outputs, Environments: live.Environments, Overrides: live.Overrides}).DeepCopy()
 	ret.Clusters, ret.Outputs, ret.Environments, ret.Overrides = rest.Clusters, rest.Outputs, rest.Environments, rest.Overrides
 	ret.Resources = maps.Clone(s.snap)
