@@ -80,7 +80,7 @@ func (o *ObjectSrc) DeepCopy() *ObjectSrc {
 // type's schema, and marks the values at o's sensitive paths with
 // [SensitiveMark].
 func (o *ObjectSrc) Decode(ty cty.Type) (*Object, error) {
-	val, err := ctyjson.Unmarshal(o.AttrsJSON, ty)
+	val, err := decodeAttrs(o.AttrsJSON, ty)
 	if err != nil {
 		return nil, fmt.Errorf("decoding recorded attributes: %w", err)
 	}
