@@ -41,10 +41,10 @@ const maxBatchBytes = 1 << 20
 
 // callMux is the core's side of one connection's Calls stream. It waits
 // for GetSchema to say the provider serves Calls, opens the stream on the
-// first call after that, and from then on queues each per-object call;
-// one goroutine sends whatever is queued as one batch while another
-// hands each result to its caller. If the stream fails, the calls waiting
-// on it fail with its error and later calls go unary again.
+// first call after that, and from then on sends each per-object call in
+// a batch (see [batcher]); one goroutine hands each result to its caller.
+// If the stream fails, the calls waiting on it fail with its error and
+// later calls go unary again.
 type callMux struct {
 	mu      sync.Mutex
 	enabled bool
@@ -53,13 +53,11 @@ type callMux struct {
 	err     error // why the stream ended; set once
 	nextID  uint64
 	pending map[uint64]chan *proto.CallResult
-	queue   []*proto.Call
-	wake    chan struct{}
-	done    chan struct{}
+	out     *batcher[*proto.Call]
 }
 
 func newCallMux() *callMux {
-	return &callMux{pending: map[uint64]chan *proto.CallResult{}, wake: make(chan struct{}, 1)}
+	return &callMux{pending: map[uint64]chan *proto.CallResult{}}
 }
 
 // intercept is the mux as a unary client interceptor.
@@ -115,94 +113,64 @@ func (m *callMux) intercept(ctx context.Context, method string, req, reply any, 
 	}
 }
 
-// send queues a call, opening the stream if it is not open yet. It reports
-// false when the call must go unary: the provider does not serve Calls,
-// the stream failed, or cc is not the connection the stream is on.
+// send sends a call, opening the stream if it is not open yet. It
+// reports false when the call must go unary: the provider does not serve
+// Calls, the stream failed, or cc is not the connection the stream is on.
 func (m *callMux) send(cc *grpc.ClientConn, method string, body []byte) (uint64, chan *proto.CallResult, bool) {
+	out, id, result, ok := m.register(cc)
+	if ok {
+		out.add(&proto.Call{Id: id, Method: method, Request: body})
+	}
+	return id, result, ok
+}
+
+// register gives a call its ID and the channel its result will come on.
+func (m *callMux) register(cc *grpc.ClientConn) (*batcher[*proto.Call], uint64, chan *proto.CallResult, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.enabled || m.err != nil || (m.cc != nil && m.cc != cc) {
-		return 0, nil, false
+		return nil, 0, nil, false
 	}
 	if m.stream == nil {
 		// The stream lives as long as the connection: closing the
-		// connection ends it, and with it the mux's goroutines.
+		// connection ends it, and with it the receiving goroutine.
 		stream, err := proto.NewProviderClient(cc).Calls(context.Background())
 		if err != nil {
 			m.err = err
-			return 0, nil, false
+			return nil, 0, nil, false
 		}
-		m.cc, m.stream, m.done = cc, stream, make(chan struct{})
-		go m.sendLoop()
+		m.cc, m.stream = cc, stream
+		m.out = &batcher[*proto.Call]{
+			size: func(c *proto.Call) int { return len(c.Request) },
+			// A failed send ends the stream; receiveLoop learns why
+			// from Recv and fails the waiting calls.
+			send: func(calls []*proto.Call) error { return stream.Send(&proto.CallBatch{Calls: calls}) },
+		}
 		go m.receiveLoop()
 	}
 	m.nextID++
-	id := m.nextID
 	result := make(chan *proto.CallResult, 1)
-	m.pending[id] = result
-	m.queue = append(m.queue, &proto.Call{Id: id, Method: method, Request: body})
-	m.signal()
-	return id, result, true
+	m.pending[m.nextID] = result
+	return m.out, m.nextID, result, true
 }
 
 // cancel tells the provider the caller of id no longer waits.
 func (m *callMux) cancel(id uint64) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if _, ok := m.pending[id]; !ok || m.err != nil {
+		m.mu.Unlock()
 		return
 	}
 	delete(m.pending, id)
-	m.queue = append(m.queue, &proto.Call{Id: id, Cancel: true})
-	m.signal()
-}
-
-func (m *callMux) signal() {
-	select {
-	case m.wake <- struct{}{}:
-	default: // the sender is already due to look at the queue
-	}
+	out := m.out
+	m.mu.Unlock()
+	out.add(&proto.Call{Id: id, Cancel: true})
 }
 
 func (m *callMux) streamErr() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.err
-}
-
-// sendLoop sends what is queued whenever something is, as one batch (or
-// a few, to keep each under maxBatchBytes): calls queued while a batch
-// is on its way go together in the next.
-func (m *callMux) sendLoop() {
-	for {
-		select {
-		case <-m.wake:
-		case <-m.done:
-			return
-		}
-		for {
-			m.mu.Lock()
-			n, size := 0, 0
-			for n < len(m.queue) && (n == 0 || size+len(m.queue[n].Request) <= maxBatchBytes) {
-				size += len(m.queue[n].Request)
-				n++
-			}
-			batch := &proto.CallBatch{Calls: m.queue[:n:n]}
-			m.queue = m.queue[n:]
-			if len(m.queue) == 0 {
-				m.queue = nil
-			}
-			m.mu.Unlock()
-			if n == 0 {
-				break
-			}
-			if err := m.stream.Send(batch); err != nil {
-				// The stream is over; receiveLoop learns why from Recv
-				// and fails the waiting calls.
-				return
-			}
-		}
-	}
 }
 
 // receiveLoop hands each result to its caller until the stream ends, then
@@ -220,8 +188,6 @@ func (m *callMux) receiveLoop() {
 				close(result)
 				delete(m.pending, id)
 			}
-			m.queue = nil
-			close(m.done)
 			m.mu.Unlock()
 			return
 		}
@@ -246,16 +212,16 @@ var callHandlers = func() map[string]grpc.MethodHandler {
 	return out
 }()
 
-// Calls serves the Calls stream: each call runs on its own goroutine
-// through the handler its unary twin runs, and one goroutine sends the
-// results, gathering those that finish while a batch is being sent.
+// Calls serves the Calls stream: each call runs on a worker through the
+// handler its unary twin runs, and its result goes back in a batch (see
+// [batcher]) with those that finish while another batch is being sent.
 func (s *grpcServer) Calls(stream proto.Provider_CallsServer) error {
-	out := &resultQueue{wake: make(chan struct{}, 1), stop: make(chan struct{})}
-	sent := make(chan struct{})
-	go func() {
-		defer close(sent)
-		out.sendLoop(stream)
-	}()
+	out := &batcher[*proto.CallResult]{
+		size: func(r *proto.CallResult) int { return len(r.Response) },
+		// A failed send means the core is gone: nobody waits for the
+		// results any more.
+		send: func(results []*proto.CallResult) error { return stream.Send(&proto.ResultBatch{Results: results}) },
+	}
 
 	// Workers run the calls: goroutines that live as long as the stream
 	// keep the stacks the calls grew, where a goroutine per call grew
@@ -301,7 +267,7 @@ func (s *grpcServer) Calls(stream proto.Provider_CallsServer) error {
 				delete(running, c.Id)
 				mu.Unlock()
 				cancel()
-				out.push(res)
+				out.add(res)
 			}
 			select {
 			case work <- run:
@@ -319,9 +285,9 @@ func (s *grpcServer) Calls(stream proto.Provider_CallsServer) error {
 		cancel()
 	}
 	mu.Unlock()
+	// Every worker sent its result, or left it to the one sending,
+	// before it was done: nothing is sent after Calls returns.
 	wg.Wait()
-	close(out.stop)
-	<-sent
 	if errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -350,57 +316,65 @@ func (s *grpcServer) call(ctx context.Context, c *proto.Call) *proto.CallResult 
 	return &proto.CallResult{Id: c.Id, Response: body}
 }
 
-// resultQueue holds the results the provider has not sent yet.
-type resultQueue struct {
-	mu      sync.Mutex
-	results []*proto.CallResult
-	wake    chan struct{}
-	stop    chan struct{}
+// batcher sends items that many goroutines produce, in batches of at
+// most maxBatchBytes (or one larger item). The goroutine that adds an
+// item sends it, unless another is sending, which then sends it too,
+// after its own batch: nothing waits for a sending goroutine to wake up,
+// which on a call's way out and its result's way back were two of the
+// hand-overs a round trip pays for, and items added while a batch is on
+// its way go together in the next.
+type batcher[T any] struct {
+	size func(T) int
+	send func([]T) error
+
+	mu    sync.Mutex
+	items []T
+	// sending is held by the goroutine sending; failed is set, under
+	// it, once a send failed, and later batches are dropped.
+	sending sync.Mutex
+	failed  bool
 }
 
-func (q *resultQueue) push(r *proto.CallResult) {
-	q.mu.Lock()
-	q.results = append(q.results, r)
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+func (b *batcher[T]) add(item T) {
+	b.mu.Lock()
+	b.items = append(b.items, item)
+	b.mu.Unlock()
+	b.flush()
 }
 
-// sendLoop sends the queued results in batches of at most maxBatchBytes
-// (or one larger result) until stop is closed and everything queued by
-// then is sent, or sending fails.
-func (q *resultQueue) sendLoop(stream proto.Provider_CallsServer) {
-	for {
-		stopping := false
-		select {
-		case <-q.wake:
-		case <-q.stop:
-			stopping = true
-		}
-		for {
-			q.mu.Lock()
-			n, size := 0, 0
-			for n < len(q.results) && (n == 0 || size+len(q.results[n].Response) <= maxBatchBytes) {
-				size += len(q.results[n].Response)
-				n++
-			}
-			batch := &proto.ResultBatch{Results: q.results[:n:n]}
-			q.results = q.results[n:]
-			if len(q.results) == 0 {
-				q.results = nil
-			}
-			q.mu.Unlock()
-			if n == 0 {
-				break
-			}
-			if err := stream.Send(batch); err != nil {
-				return // the core is gone; nobody waits for these
+// flush sends what is waiting, unless another goroutine is sending. The
+// sender looks again after it stops: an item added after its last look
+// and before it stopped found it still sending.
+func (b *batcher[T]) flush() {
+	for b.sending.TryLock() {
+		for batch := b.take(); len(batch) > 0; batch = b.take() {
+			if !b.failed && b.send(batch) != nil {
+				b.failed = true
 			}
 		}
-		if stopping {
+		b.sending.Unlock()
+		b.mu.Lock()
+		more := len(b.items) > 0
+		b.mu.Unlock()
+		if !more {
 			return
 		}
 	}
+}
+
+// take removes and returns the next batch.
+func (b *batcher[T]) take() []T {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, size := 0, 0
+	for n < len(b.items) && (n == 0 || size+b.size(b.items[n]) <= maxBatchBytes) {
+		size += b.size(b.items[n])
+		n++
+	}
+	batch := b.items[:n:n]
+	b.items = b.items[n:]
+	if len(b.items) == 0 {
+		b.items = nil
+	}
+	return batch
 }
