@@ -3,6 +3,7 @@ package planner
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -358,5 +359,45 @@ resource "local_file" "c" {
 	}
 	if got, want := f.read("b.txt"), "after "+sha256Hex(f.read("a.txt")); got != want {
 		t.Errorf("b.txt = %q, want %q", got, want)
+	}
+}
+
+// A plan saved by a tack before the type table (format version 1, every
+// value carrying its own type) still reads, as the same plan.
+func TestReadPlanFileVersion1(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	plan := f.plan(twoFiles, PlanOpts{ConfigHash: "abc"})
+	var buf bytes.Buffer
+	if err := WritePlanFile(&buf, plan, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var pf planFile
+	if err := json.Unmarshal(buf.Bytes(), &pf); err != nil {
+		t.Fatal(err)
+	}
+	if len(pf.Types) == 0 {
+		t.Fatal("the plan file lists no types; this test needs one that does")
+	}
+	pf.FormatVersion, pf.Types = 1, nil
+	for i, c := range plan.Changes {
+		var err error
+		if pf.Changes[i].Before, err = encodeValue(c.Before); err != nil {
+			t.Fatal(err)
+		}
+		if pf.Changes[i].After, err = encodeValue(c.After); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, err := json.Marshal(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadPlanFile(bytes.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(plan, got, CmpOptions, cmpopts.IgnoreFields(state.State{}, "TackVersion")); diff != "" {
+		t.Errorf("version 1 plan (-want +got):\n%s", diff)
 	}
 }
