@@ -361,16 +361,18 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 	if !prior.IsNull() {
 		cfgVal = ignoreChanges(cfgVal, prior, r.Lifecycle)
 	}
+	cfg := unmarked(cfgVal)
+	priorU, _ := prior.UnmarkDeep()
 	planned, private := c.After, c.Private
 	// The provider planned c.After from this prior object and, when the
 	// digests match, from this very configuration: planning it again
 	// would give the same (a plan depends on nothing else), so only a
 	// configuration that was unknown in part, or has changed, is planned
 	// again.
-	if c.ConfigDigest == nil || !bytes.Equal(c.ConfigDigest, configDigest(cfgVal, ap.schema.Block.ImpliedType())) {
+	if c.ConfigDigest == nil || !bytes.Equal(c.ConfigDigest, configDigest(cfg.value, ap.schema.Block.ImpliedType())) {
 		ip := &instancePlanner{w: w, path: ap.path, r: r, pi: ap.pi, schema: ap.schema, addr: c.Addr, each: ap.each}
 		var d hcl.Diagnostics
-		planned, _, private, d = ip.planChange(ctx, prior, cfgVal)
+		planned, _, private, d = ip.planChangeU(ctx, priorU, cfg)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
@@ -387,11 +389,9 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 
 	start := time.Now()
 	w.emit(OperationStarted{Addr: c.Addr, Op: op, ID: idOf(prior), At: start})
-	priorU, _ := prior.UnmarkDeep()
 	plannedU, _ := planned.UnmarkDeep()
-	cfgU, _ := cfgVal.UnmarkDeep()
 	resp := ap.pi.prov.ApplyResourceChange(ctx, sdk.ApplyResourceChangeRequest{
-		TypeName: r.Type, PriorState: priorU, PlannedState: plannedU, Config: cfgU, PlannedPrivate: private,
+		TypeName: r.Type, PriorState: priorU, PlannedState: plannedU, Config: cfg.value, PlannedPrivate: private,
 	})
 	pdiags := diagsFromProvider(resp.Diagnostics, r.Config, r.DeclRange, c.Addr.String())
 	diags = append(diags, pdiags...)
@@ -403,8 +403,7 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 	if !newVal.IsNull() {
 		// What the provider made is recorded even when it failed part
 		// way: tainted, so the next plan replaces it.
-		_, cfgMarks := cfgVal.UnmarkDeepWithPaths()
-		newVal = markSensitive(&ap.schema.Block, newVal.MarkWithPaths(cfgMarks))
+		newVal = markSensitive(&ap.schema.Block, newVal.MarkWithPaths(cfg.marks))
 		// A create that failed part way is tainted, to be replaced; a
 		// failed update leaves the object as the provider says it is.
 		status := state.ObjectReady

@@ -500,13 +500,18 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	// resources their round trips, one after the other, were most of
 	// each link's time. A plan of a configuration that fails validation
 	// is thrown away, so the result is what validating first gives.
+	// Values cross the wire without marks: each is unmarked once here,
+	// not once per use (a walk of the whole value each time).
+	cfg := unmarked(cfgVal)
 	validated := make(chan hcl.Diagnostics, 1)
-	go func(cfg cty.Value) { validated <- ip.validate(ctx, cfg) }(cfgVal)
-	if prior != nil {
+	go func(cfg cty.Value) { validated <- ip.validate(ctx, cfg) }(cfg.value)
+	if prior != nil && ignoresChanges(ip.r.Lifecycle) {
 		cfgVal = ignoreChanges(cfgVal, priorVal, ip.r.Lifecycle)
+		cfg = unmarked(cfgVal)
 	}
 
-	planned, requiredReplace, private, d := ip.planChange(ctx, priorVal, cfgVal)
+	priorU, _ := priorVal.UnmarkDeep()
+	planned, requiredReplace, private, d := ip.planChangeU(ctx, priorU, cfg)
 	if vd := <-validated; vd.HasErrors() {
 		return append(diags, vd...)
 	}
@@ -518,7 +523,7 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	change := &ResourceChange{
 		Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.ManagedResourceMode,
 		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version, Importing: importing,
-		ConfigDigest: configDigest(cfgVal, ty),
+		ConfigDigest: configDigest(cfg.value, ty),
 	}
 	triggered, d := ip.replaceTriggered()
 	diags = append(diags, d...)
@@ -542,7 +547,7 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	if change.Action.IsReplace() {
 		// The replacement is a create: plan it as one, so the provider
 		// predicts the new object's computed attributes.
-		after, _, priv, d := ip.planChange(ctx, cty.NullVal(ty), cfgVal)
+		after, _, priv, d := ip.planChangeU(ctx, cty.NullVal(ty), cfg)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			return diags
@@ -667,11 +672,27 @@ func (w *walker) pendingChange(deps []addrs.ConfigResource) bool {
 }
 
 // validate asks the provider to check the configuration (its validators,
-// conflicting arguments) before anything is planned.
-func (ip *instancePlanner) validate(ctx context.Context, cfg cty.Value) hcl.Diagnostics {
-	cfgU, _ := cfg.UnmarkDeep()
+// conflicting arguments) before anything is planned. cfgU is unmarked.
+func (ip *instancePlanner) validate(ctx context.Context, cfgU cty.Value) hcl.Diagnostics {
 	resp := ip.pi.prov.ValidateResourceConfig(ctx, sdk.ValidateResourceConfigRequest{TypeName: ip.r.Type, Config: cfgU})
 	return diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
+}
+
+// unmarkedValue is a value without its marks, and the marks.
+type unmarkedValue struct {
+	value cty.Value
+	marks []cty.PathValueMarks
+}
+
+func unmarked(v cty.Value) unmarkedValue {
+	u, marks := v.UnmarkDeepWithPaths()
+	return unmarkedValue{value: u, marks: marks}
+}
+
+// ignoresChanges reports whether ignoreChanges can change a
+// configuration.
+func ignoresChanges(lc config.Lifecycle) bool {
+	return lc.IgnoreAllChanges || len(lc.IgnoreChanges) > 0
 }
 
 func (ip *instancePlanner) replaceAction() Action {
@@ -690,25 +711,24 @@ func (ip *instancePlanner) replaceRequested() bool {
 	return false
 }
 
-// planChange asks the provider to plan prior → config. Values cross the
-// wire without marks; the planned value gets the config's marks back,
-// and the schema's sensitive attributes are marked too.
-func (ip *instancePlanner) planChange(ctx context.Context, prior, cfg cty.Value) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
+// planChangeU asks the provider to plan prior → config. Values cross the
+// wire without marks: priorU has none, and cfg was unmarked by the
+// caller; the planned value gets the config's marks back, and the
+// schema's sensitive attributes are marked too.
+func (ip *instancePlanner) planChangeU(ctx context.Context, priorU cty.Value, cfg unmarkedValue) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
 	block := &ip.schema.Block
-	priorU, _ := prior.UnmarkDeep()
-	cfgU, cfgMarks := cfg.UnmarkDeepWithPaths()
 	resp := ip.pi.prov.PlanResourceChange(ctx, sdk.PlanResourceChangeRequest{
 		TypeName:         ip.r.Type,
 		PriorState:       priorU,
-		ProposedNewState: sdk.ProposedNewState(block, priorU, cfgU),
-		Config:           cfgU,
+		ProposedNewState: sdk.ProposedNewState(block, priorU, cfg.value),
+		Config:           cfg.value,
 	})
 	if resp.Diagnostics.HasErrors() {
 		return cty.NilVal, nil, nil, diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
 	}
-	planned := markSensitive(block, resp.PlannedState.MarkWithPaths(cfgMarks))
+	planned := markSensitive(block, resp.PlannedState.MarkWithPaths(cfg.marks))
 	var replace []cty.Path
-	if !prior.IsNull() {
+	if !priorU.IsNull() {
 		replace = resp.RequiresReplace
 	}
 	return planned, replace, resp.PlannedPrivate, diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())

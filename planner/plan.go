@@ -127,13 +127,13 @@ type ResourceChange struct {
 	ConfigDigest []byte
 }
 
-// configDigest is the SHA-256 of cfg, unmarked and encoded as msgpack
-// against ty (an encoding that is the same for equal values), or nil when
-// cfg is not wholly known or cannot be encoded. A digest rather than the
-// value: a plan of ten thousand resources kept as many configurations
-// alive until apply, and a saved plan would have had to carry them too.
+// configDigest is the SHA-256 of cfg, which has no marks, encoded as
+// msgpack against ty (an encoding that is the same for equal values), or
+// nil when cfg is not wholly known or cannot be encoded. A digest rather
+// than the value: a plan of ten thousand resources kept as many
+// configurations alive until apply, and a saved plan would have had to
+// carry them too.
 func configDigest(cfg cty.Value, ty cty.Type) []byte {
-	cfg, _ = cfg.UnmarkDeep()
 	if !cfg.IsWhollyKnown() {
 		return nil
 	}
