@@ -214,11 +214,7 @@ func TestFileWriterRandomChanges(t *testing.T) {
 	var fw state.FileWriter
 	for i := range 300 {
 		for range rng.IntN(5) + 1 {
-			addr := mustResource(t, fmt.Sprintf("local_file.f%d", rng.IntN(60))).Instance(addrs.IntKey(rng.IntN(3)))
-			var obj *state.ObjectSrc
-			if rng.IntN(4) > 0 {
-				obj = object(fmt.Sprintf(`{"id":"%d"}`, rng.IntN(3)))
-			}
+			addr, obj := randomChange(t, rng)
 			s.SetResourceInstanceCurrent(addr, obj, localProvider)
 		}
 		var got bytes.Buffer
@@ -242,11 +238,7 @@ func TestFileWriterSnapshots(t *testing.T) {
 	var fw state.FileWriter
 	for i := range 300 {
 		for range rng.IntN(5) + 1 {
-			addr := mustResource(t, fmt.Sprintf("local_file.f%d", rng.IntN(60))).Instance(addrs.IntKey(rng.IntN(3)))
-			var obj *state.ObjectSrc
-			if rng.IntN(4) > 0 {
-				obj = object(fmt.Sprintf(`{"id":"%d"}`, rng.IntN(3)))
-			}
+			addr, obj := randomChange(t, rng)
 			ss.SetResourceInstanceCurrent(addr, obj, localProvider)
 		}
 		var s *state.State
@@ -268,4 +260,14 @@ func TestFileWriterSnapshots(t *testing.T) {
 			t.Fatalf("write %d: FileWriter and WriteFile differ (-WriteFile +FileWriter):\n%s", i+1, cmp.Diff(string(want), got.String()))
 		}
 	}
+}
+
+// randomChange is one of 180 instances and what to record for it: one of
+// three objects, or nothing (a removal) one time in four.
+func randomChange(t *testing.T, rng *rand.Rand) (addrs.AbsResourceInstance, *state.ObjectSrc) {
+	addr := mustResource(t, fmt.Sprintf("local_file.f%d", rng.IntN(60))).Instance(addrs.IntKey(rng.IntN(3)))
+	if rng.IntN(4) == 0 {
+		return addr, nil
+	}
+	return addr, object(fmt.Sprintf(`{"id":"%d"}`, rng.IntN(3)))
 }
