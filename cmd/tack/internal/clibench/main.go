@@ -16,7 +16,12 @@
 // lower bound. The state size is that of tack.state.json after apply.
 //
 // -quick runs small configurations once, for a smoke test; its numbers
-// are not compared with the targets.
+// are not compared with the targets. -baseline DIR runs another
+// revision's binaries after each run of these and adds its medians and
+// the ratio to the table: the machine's speed drifts from minute to
+// minute, so a comparison is only fair run by run. Build a baseline with
+// `git worktree add /tmp/base REV && (cd /tmp/base && go build -o bin/
+// ./cmd/tack ./cmd/tack-provider-local)`.
 package main
 
 import (
@@ -37,9 +42,10 @@ func main() {
 	only := flag.String("only", "", "run only these scenarios, named as the table names them, separated by commas")
 	keep := flag.Bool("keep", false, "keep the scratch directories and print where they are")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of each step of the last run into this directory (TACK_CPUPROFILE)")
+	baseline := flag.String("baseline", "", "a directory with tack and tack-provider-local of another revision, run after each run of these, to compare with")
 	flag.Parse()
 
-	if err := run(os.Stdout, options{quick: *quick, runs: *runs, only: *only, keep: *keep, profileDir: *profile}); err != nil {
+	if err := run(os.Stdout, options{quick: *quick, runs: *runs, only: *only, keep: *keep, profileDir: *profile, baseline: *baseline}); err != nil {
 		fmt.Fprintln(os.Stderr, "clibench:", err)
 		os.Exit(1)
 	}
@@ -52,6 +58,8 @@ type options struct {
 	only       string
 	keep       bool
 	profileDir string
+	// baseline is a directory holding another revision's binaries.
+	baseline string
 	// progress receives a line per step as it completes; nil discards
 	// them.
 	progress io.Writer
@@ -96,6 +104,19 @@ func run(out io.Writer, opts options) error {
 	if err != nil {
 		return err
 	}
+	var baseline *binaries
+	if opts.baseline != "" {
+		b := binaries{tack: filepath.Join(opts.baseline, "tack"), provider: filepath.Join(opts.baseline, "tack-provider-local")}
+		for _, f := range []string{b.tack, b.provider} {
+			if _, err := os.Stat(f); err != nil {
+				return fmt.Errorf("-baseline: %w", err)
+			}
+		}
+		if b.tack, err = filepath.Abs(b.tack); err != nil {
+			return err
+		}
+		baseline = &b
+	}
 	var results []*result
 	for _, sc := range chosen {
 		n := opts.runs
@@ -108,7 +129,7 @@ func run(out io.Writer, opts options) error {
 				n = 1
 			}
 		}
-		res, err := bench(ctx, bins, filepath.Join(work, sc.name), sc, n, opts)
+		res, err := bench(ctx, bins, baseline, filepath.Join(work, sc.name), sc, n, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.name, err)
 		}

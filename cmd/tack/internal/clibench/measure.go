@@ -23,12 +23,17 @@ import (
 type result struct {
 	sc      scenario
 	samples [numMetrics][]float64
+	// base is the baseline's runs, when there is one.
+	base *result
 }
 
-// bench measures sc: init once, then for each run a fresh directory with
-// the configuration and the lock file, planned into a saved plan, that
-// plan applied, and planned again, as a pull request's pipeline does. Every step must do what a user expects of it, or bench fails:
-// the numbers of a broken run mean nothing.
+// bench measures sc: init once per set of binaries, then for each run a
+// fresh directory with the configuration and the lock file, planned into
+// a saved plan, that plan applied, and planned again, as a pull
+// request's pipeline does. With a baseline, each run of bins is followed
+// by one of the baseline's, so that both see the machine as it is in
+// that minute. Every step must do what a user expects of it, or bench
+// fails: the numbers of a broken run mean nothing.
 //
 // The runs' directories stay until the whole bench ends: ext4 skips
 // recently freed inodes when it allocates one, so deleting one run's ten
@@ -36,84 +41,111 @@ type result struct {
 // bench's own clean-up to the apply it measures (a plain loop creating
 // 10,000 files took 3.4 s of kernel time right after such a deletion,
 // 0.7 s without one).
-func bench(ctx context.Context, bins binaries, dir string, sc scenario, runs int, opts options) (*result, error) {
-	tmpl := filepath.Join(dir, "init")
-	if err := os.MkdirAll(tmpl, 0o755); err != nil {
+func bench(ctx context.Context, bins binaries, baseline *binaries, dir string, sc scenario, runs int, opts options) (*result, error) {
+	tmpl, err := prepare(ctx, bins, filepath.Join(dir, "init"), sc)
+	if err != nil {
 		return nil, err
 	}
-	if err := writeConfig(tmpl, sc); err != nil {
-		return nil, err
-	}
-	if s, err := runTack(ctx, bins, tmpl, "", "init", "-no-color", "-input=false"); err != nil || s.exit != 0 {
-		return nil, stepError("tack init", s, err)
-	}
-
 	res := &result{sc: sc}
-	for i := range runs {
-		rdir := filepath.Join(dir, fmt.Sprintf("run%d", i))
-		if err := copyDir(tmpl, rdir); err != nil {
-			return nil, err
+	var baseTmpl string
+	if baseline != nil {
+		if baseTmpl, err = prepare(ctx, *baseline, filepath.Join(dir, "baseline-init"), sc); err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
 		}
+		res.base = &result{sc: sc}
+	}
+	for i := range runs {
 		profile := func(step string) string {
 			if opts.profileDir == "" || i != runs-1 {
 				return ""
 			}
 			return filepath.Join(opts.profileDir, sc.name+"-"+step+".pprof")
 		}
-
-		plan, err := runTack(ctx, bins, rdir, profile("plan"), "plan", "-no-color", "-input=false", "-detailed-exitcode", "-out=bench.tackplan")
-		if err != nil || plan.exit != 2 || !bytes.Contains(plan.stdout, fmt.Appendf(nil, "Plan: %d to add, 0 to change, 0 to replace, 0 to destroy.", sc.resources)) {
-			return nil, stepError("the first tack plan (want exit status 2 and every resource to add)", plan, err)
-		}
-		app, err := runTack(ctx, bins, rdir, profile("apply"), "apply", "-no-color", "-input=false", "bench.tackplan")
-		if err != nil || app.exit != 0 || !bytes.Contains(app.stdout, fmt.Appendf(nil, "Apply complete! Resources: %d added, 0 changed, 0 destroyed.", sc.resources)) {
-			return nil, stepError("tack apply", app, err)
-		}
-		size, err := checkApplied(rdir, sc)
-		if err != nil {
+		if err := runOnce(ctx, bins, tmpl, filepath.Join(dir, fmt.Sprintf("run%d", i)), res, profile, opts); err != nil {
 			return nil, err
 		}
-		noop, err := runTack(ctx, bins, rdir, profile("noop"), "plan", "-no-color", "-input=false", "-detailed-exitcode")
-		if err != nil || noop.exit != 0 {
-			return nil, stepError("the no-change tack plan (want exit status 0)", noop, err)
+		if baseline != nil {
+			noProfile := func(string) string { return "" }
+			if err := runOnce(ctx, *baseline, baseTmpl, filepath.Join(dir, fmt.Sprintf("baseline-run%d", i)), res.base, noProfile, opts); err != nil {
+				return nil, fmt.Errorf("baseline: %w", err)
+			}
 		}
-
-		// The one-step apply plans and applies in one process, in a
-		// directory of its own.
-		adir := rdir + "-auto"
-		if err := copyDir(tmpl, adir); err != nil {
-			return nil, err
-		}
-		auto, err := runTack(ctx, bins, adir, profile("apply-auto"), "apply", "-no-color", "-input=false", "-auto-approve")
-		if err != nil || auto.exit != 0 || !bytes.Contains(auto.stdout, fmt.Appendf(nil, "Apply complete! Resources: %d added, 0 changed, 0 destroyed.", sc.resources)) {
-			return nil, stepError("tack apply -auto-approve", auto, err)
-		}
-		if _, err := checkApplied(adir, sc); err != nil {
-			return nil, err
-		}
-
-		floor, err := writeFilesAlone(rdir+"-floor", sc.resources)
+		floor, err := writeFilesAlone(filepath.Join(dir, fmt.Sprintf("floor%d", i)), sc.resources)
 		if err != nil {
 			return nil, err
 		}
 		res.samples[diskFloor] = append(res.samples[diskFloor], floor.Seconds())
-
-		steps := []sample{plan, app, noop, auto}
-		res.samples[planCreate] = append(res.samples[planCreate], plan.wall.Seconds())
-		res.samples[apply] = append(res.samples[apply], app.wall.Seconds())
-		res.samples[applyAuto] = append(res.samples[applyAuto], auto.wall.Seconds())
-		res.samples[planNoChange] = append(res.samples[planNoChange], noop.wall.Seconds())
-		var rss, prss int64
-		for _, s := range steps {
-			rss, prss = max(rss, s.maxRSS), max(prss, s.providerRSS)
-		}
-		res.samples[rssTack] = append(res.samples[rssTack], float64(rss))
-		res.samples[rssProvider] = append(res.samples[rssProvider], float64(prss))
-		res.samples[stateSize] = append(res.samples[stateSize], float64(size))
-		fmt.Fprintf(opts.progress, "clibench: %s run %d: plan %.2fs, apply %.2fs, no-change plan %.2fs, apply -auto-approve %.2fs, peak RSS %d MiB (provider %d MiB), state %d bytes\n",
-			sc.name, i+1, plan.wall.Seconds(), app.wall.Seconds(), noop.wall.Seconds(), auto.wall.Seconds(), rss/mib, prss/mib, size)
 	}
 	return res, nil
+}
+
+// prepare writes sc's configuration into dir and runs tack init there.
+func prepare(ctx context.Context, bins binaries, dir string, sc scenario) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := writeConfig(dir, sc); err != nil {
+		return "", err
+	}
+	if s, err := runTack(ctx, bins, dir, "", "init", "-no-color", "-input=false"); err != nil || s.exit != 0 {
+		return "", stepError("tack init", s, err)
+	}
+	return dir, nil
+}
+
+// runOnce runs the steps of one run in rdir, a copy of tmpl, and adds
+// what it measured to res.
+func runOnce(ctx context.Context, bins binaries, tmpl, rdir string, res *result, profile func(step string) string, opts options) error {
+	sc := res.sc
+	if err := copyDir(tmpl, rdir); err != nil {
+		return err
+	}
+	plan, err := runTack(ctx, bins, rdir, profile("plan"), "plan", "-no-color", "-input=false", "-detailed-exitcode", "-out=bench.tackplan")
+	if err != nil || plan.exit != 2 || !bytes.Contains(plan.stdout, fmt.Appendf(nil, "Plan: %d to add, 0 to change, 0 to replace, 0 to destroy.", sc.resources)) {
+		return stepError("the first tack plan (want exit status 2 and every resource to add)", plan, err)
+	}
+	app, err := runTack(ctx, bins, rdir, profile("apply"), "apply", "-no-color", "-input=false", "bench.tackplan")
+	if err != nil || app.exit != 0 || !bytes.Contains(app.stdout, fmt.Appendf(nil, "Apply complete! Resources: %d added, 0 changed, 0 destroyed.", sc.resources)) {
+		return stepError("tack apply", app, err)
+	}
+	size, err := checkApplied(rdir, sc)
+	if err != nil {
+		return err
+	}
+	noop, err := runTack(ctx, bins, rdir, profile("noop"), "plan", "-no-color", "-input=false", "-detailed-exitcode")
+	if err != nil || noop.exit != 0 {
+		return stepError("the no-change tack plan (want exit status 0)", noop, err)
+	}
+
+	// The one-step apply plans and applies in one process, in a
+	// directory of its own.
+	adir := rdir + "-auto"
+	if err := copyDir(tmpl, adir); err != nil {
+		return err
+	}
+	auto, err := runTack(ctx, bins, adir, profile("apply-auto"), "apply", "-no-color", "-input=false", "-auto-approve")
+	if err != nil || auto.exit != 0 || !bytes.Contains(auto.stdout, fmt.Appendf(nil, "Apply complete! Resources: %d added, 0 changed, 0 destroyed.", sc.resources)) {
+		return stepError("tack apply -auto-approve", auto, err)
+	}
+	if _, err := checkApplied(adir, sc); err != nil {
+		return err
+	}
+
+	steps := []sample{plan, app, noop, auto}
+	res.samples[planCreate] = append(res.samples[planCreate], plan.wall.Seconds())
+	res.samples[apply] = append(res.samples[apply], app.wall.Seconds())
+	res.samples[applyAuto] = append(res.samples[applyAuto], auto.wall.Seconds())
+	res.samples[planNoChange] = append(res.samples[planNoChange], noop.wall.Seconds())
+	var rss, prss int64
+	for _, s := range steps {
+		rss, prss = max(rss, s.maxRSS), max(prss, s.providerRSS)
+	}
+	res.samples[rssTack] = append(res.samples[rssTack], float64(rss))
+	res.samples[rssProvider] = append(res.samples[rssProvider], float64(prss))
+	res.samples[stateSize] = append(res.samples[stateSize], float64(size))
+	fmt.Fprintf(opts.progress, "clibench: %s %s: plan %.2fs, apply %.2fs, no-change plan %.2fs, apply -auto-approve %.2fs, peak RSS %d MiB (provider %d MiB), state %d bytes\n",
+		sc.name, filepath.Base(rdir), plan.wall.Seconds(), app.wall.Seconds(), noop.wall.Seconds(), auto.wall.Seconds(), rss/mib, prss/mib, size)
+	return nil
 }
 
 // writeFilesAlone creates n small files under dir/out as the local
