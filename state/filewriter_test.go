@@ -165,44 +165,38 @@ func TestFileWriterGrowingState(t *testing.T) {
 // snapshot, which is what an apply writes (the time includes taking it).
 func BenchmarkFileWriter10kOneChange(b *testing.B) {
 	addr := mustInstance(b, "local_file.file_00042")
-	b.Run("state", func(b *testing.B) {
-		s := bigState(b, 10_000)
-		var fw state.FileWriter
-		var buf bytes.Buffer
-		if err := fw.Write(&buf, s, "0.1.0"); err != nil {
-			b.Fatal(err)
+	for _, snapshot := range []bool{false, true} {
+		name := "state"
+		if snapshot {
+			name = "snapshot"
 		}
-		b.SetBytes(int64(buf.Len()))
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			s.SetResourceInstanceCurrent(addr, object(fmt.Sprintf(`{"id":"%d"}`, i)), localProvider)
-			buf.Reset()
-			if err := fw.Write(&buf, s, "0.1.0"); err != nil {
+		b.Run(name, func(b *testing.B) {
+			s := bigState(b, 10_000)
+			set := func(obj *state.ObjectSrc) { s.SetResourceInstanceCurrent(addr, obj, localProvider) }
+			current := func() *state.State { return s }
+			if snapshot {
+				ss := state.NewSyncState(s)
+				set = func(obj *state.ObjectSrc) { ss.SetResourceInstanceCurrent(addr, obj, localProvider) }
+				current = ss.Snapshot
+			}
+			var fw state.FileWriter
+			var buf bytes.Buffer
+			if err := fw.Write(&buf, current(), "0.1.0"); err != nil {
 				b.Fatal(err)
 			}
-		}
-	})
-	b.Run("snapshot", func(b *testing.B) {
-		ss := state.NewSyncState(bigState(b, 10_000))
-		var fw state.FileWriter
-		var buf bytes.Buffer
-		if err := fw.Write(&buf, ss.Snapshot(), "0.1.0"); err != nil {
-			b.Fatal(err)
-		}
-		b.SetBytes(int64(buf.Len()))
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			ss.SetResourceInstanceCurrent(addr, object(fmt.Sprintf(`{"id":"%d"}`, i)), localProvider)
-			buf.Reset()
-			if err := fw.Write(&buf, ss.Snapshot(), "0.1.0"); err != nil {
-				b.Fatal(err)
+			b.SetBytes(int64(buf.Len()))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				set(object(fmt.Sprintf(`{"id":"%d"}`, i)))
+				buf.Reset()
+				if err := fw.Write(&buf, current(), "0.1.0"); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
 
 // Random additions, changes and removals, several at a time, as the
