@@ -31,9 +31,7 @@
 // checksum. [Locate] is what plan, apply and validate call: it finds the
 // binary of every locked provider and refuses one whose checksum differs
 // from the lock file with a [*ChecksumMismatchError], before anything runs.
-// That is the one check per command: the binary is launched moments later
-// (plugins/client can check a checksum at launch too; tack does not ask
-// it to, as hashing the binary twice cost every command some 17 ms).
+// plugins/client checks the checksum again when it launches the binary.
 //
 // This package reads the file system and reads and writes the lock file;
 // it launches nothing, prints nothing and reads no environment variables:
