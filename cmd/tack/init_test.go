@@ -1,13 +1,37 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tackhq/tack/plugins/install"
 )
+
+// TestLaunchChecksumMismatch checks the second line of defence: a binary
+// swapped after install.Locate hashed it is refused by the plugin client,
+// and the user reads the same advice as when Locate refuses it.
+func TestLaunchChecksumMismatch(t *testing.T) {
+	t.Parallel()
+	providers := buildProviders(t)
+	m := &meta{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	path := filepath.Join(providers, "tack-provider-local")
+	wrong := make([]byte, 32) // what Locate hashed before the swap
+	_, err := m.launch(context.Background(), install.Selected{Source: "tack/local", Version: version, Path: path, SHA256: wrong}, nil)
+	var mismatch *install.ChecksumMismatchError
+	if !errors.As(err, &mismatch) {
+		t.Fatalf("launch: %v; want a *install.ChecksumMismatchError", err)
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `run "tack init -upgrade" to record the new one`) {
+		t.Errorf("launch: %v; want the path and the way to accept the binary", err)
+	}
+}
 
 func TestCLIConfig(t *testing.T) {
 	t.Parallel()

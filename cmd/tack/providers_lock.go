@@ -147,12 +147,15 @@ func (m *meta) installOpts(dir string, pluginDirs []string, cc *cliConfig) insta
 	return o
 }
 
-// launch starts a located provider. Its checksum is not checked again:
-// install.Locate hashed the binary against the lock file moments before,
-// and hashing a provider of twenty-odd megabytes a second time cost every
-// command some 17 ms.
+// launch starts a located provider, with its checksum checked again by
+// the plugin client, and turns the client's checksum error into the one
+// that says what to do.
 func (m *meta) launch(ctx context.Context, s install.Selected, reattach *sdk.ReattachConfig) (*client.Provider, error) {
-	return client.Launch(ctx, client.Opts{Name: s.Source, Path: s.Path, Reattach: reattach, Logger: m.logger()})
+	p, err := client.Launch(ctx, client.Opts{Name: s.Source, Path: s.Path, SHA256: s.SHA256, Reattach: reattach, Logger: m.logger()})
+	if errors.Is(err, client.ErrChecksumMismatch) {
+		return nil, &install.ChecksumMismatchError{Source: s.Source, Path: s.Path, Want: []string{install.HashString(s.SHA256)}}
+	}
+	return p, err
 }
 
 // providerDiags turns the errors of install.Resolve or install.Locate
