@@ -221,7 +221,7 @@ func (r *opRun) persister(plan *planner.Plan) planner.Persist {
 func (r *opRun) checkSaved(plan *planner.Plan) hcl.Diagnostics {
 	var why []string
 	if plan.ConfigHash != r.op.configHash() {
-		why = append(why, "the configuration, its variables files or its policies changed")
+		why = append(why, "the configuration, its variables files, its policies or its providers (the lock file) changed")
 	}
 	if plan.Lineage != r.prior.Lineage && !(plan.Serial == 0 && r.prior.Serial == 0) {
 		why = append(why, "the state is a different one (its lineage differs)")

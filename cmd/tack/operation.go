@@ -208,8 +208,8 @@ func (op *operation) locateProviders(o *operationFlags) hcl.Diagnostics {
 }
 
 // configHash is the sha256 of every configuration file, variables file
-// and policy file, in name order: a saved plan records it, and apply
-// refuses the plan when it changed.
+// and policy file, and of the lock file, in name order: a saved plan
+// records it, and apply refuses the plan when it changed.
 func (op *operation) configHash() string {
 	sources := op.parser.Sources()
 	files := map[string][]byte{}
@@ -231,6 +231,11 @@ func (op *operation) configHash() string {
 	// when checkPolicies loads it.
 	policies, _ := rego.Sources(op.policyDir())
 	more = append(more, policies...)
+	// Apply applies a change as planned, without asking the provider
+	// to plan it again, when its configuration is as it was
+	// (planner.ResourceChange.ConfigDigest): a plan saved before the
+	// providers changed must not be applied by the new ones.
+	more = append(more, filepath.Join(op.dir, install.LockFileName))
 	for _, name := range more {
 		if src, ok := sources[name]; ok {
 			files[name] = src
