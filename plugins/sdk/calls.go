@@ -86,31 +86,42 @@ func (m *callMux) intercept(ctx context.Context, method string, req, reply any, 
 	if err != nil || len(body) > maxBatchBytes {
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
+	if err := ctx.Err(); err != nil {
+		// As a unary call, one already cancelled is not sent.
+		return status.FromContextError(err).Err()
+	}
 	id, result, ok := m.send(cc, method, body)
 	if !ok {
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
+	var res *proto.CallResult
+	open := true
 	select {
-	case res, open := <-result:
-		if !open {
-			err := m.streamErr()
-			if status.Code(err) == codes.Unimplemented {
-				// The provider advertised Calls but does not serve it.
-				return invoker(ctx, method, req, reply, cc, opts...)
-			}
-			return err
-		}
-		if res.Code != uint32(codes.OK) {
-			return status.Error(codes.Code(res.Code), res.Message)
-		}
-		if err := protobuf.Unmarshal(res.Response, reply.(protobuf.Message)); err != nil {
-			return status.Errorf(codes.Internal, "decoding the %s response: %v", method, err)
-		}
-		return nil
+	case res, open = <-result:
 	case <-ctx.Done():
-		m.cancel(id)
+		if !m.cancel(id) {
+			// The result came as the caller gave up: what the
+			// provider did is not thrown away.
+			res, open = <-result
+			break
+		}
 		return status.FromContextError(ctx.Err()).Err()
 	}
+	if !open {
+		err := m.streamErr()
+		if status.Code(err) == codes.Unimplemented {
+			// The provider advertised Calls but does not serve it.
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}
+		return err
+	}
+	if res.Code != uint32(codes.OK) {
+		return status.Error(codes.Code(res.Code), res.Message)
+	}
+	if err := protobuf.Unmarshal(res.Response, reply.(protobuf.Message)); err != nil {
+		return status.Errorf(codes.Internal, "decoding the %s response: %v", method, err)
+	}
+	return nil
 }
 
 // send sends a call, opening the stream if it is not open yet. It
@@ -154,17 +165,20 @@ func (m *callMux) register(cc *grpc.ClientConn) (*batcher[*proto.Call], uint64, 
 	return m.out, m.nextID, result, true
 }
 
-// cancel tells the provider the caller of id no longer waits.
-func (m *callMux) cancel(id uint64) {
+// cancel tells the provider the caller of id no longer waits. It
+// reports false when it is too late: the result was handed over already,
+// or the stream ended and the result channel was closed.
+func (m *callMux) cancel(id uint64) bool {
 	m.mu.Lock()
-	if _, ok := m.pending[id]; !ok || m.err != nil {
+	if _, ok := m.pending[id]; !ok {
 		m.mu.Unlock()
-		return
+		return false
 	}
 	delete(m.pending, id)
 	out := m.out
 	m.mu.Unlock()
 	out.add(&proto.Call{Id: id, Cancel: true})
+	return true
 }
 
 func (m *callMux) streamErr() error {
