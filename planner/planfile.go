@@ -161,6 +161,9 @@ func (tt *typeTable) decode(vs valueSrc) (v cty.Value, err error) {
 			err = fmt.Errorf("damaged value: %v", r)
 		}
 	}()
+	if err := checkMsgpack(vs.Msgpack); err != nil {
+		return cty.NilVal, err
+	}
 	v, err = msgpack.Unmarshal(vs.Msgpack, tt.types[*vs.Type])
 	if err != nil {
 		return cty.NilVal, err
@@ -538,6 +541,9 @@ func decodeValue(vs valueSrc) (v cty.Value, err error) {
 			err = fmt.Errorf("damaged value: %v", r)
 		}
 	}()
+	if err := checkMsgpack(vs.Msgpack); err != nil {
+		return cty.NilVal, err
+	}
 	v, err = msgpack.Unmarshal(vs.Msgpack, cty.DynamicPseudoType)
 	if err != nil {
 		return cty.NilVal, err

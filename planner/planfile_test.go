@@ -78,6 +78,11 @@ func TestReadPlanFileErrors(t *testing.T) {
 		{"nested step kind", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "cluster.api-prod", "action": "deploy", "steps": [{"kind": "analyze", "on_fail": [{"kind": ""}]}]}]}`, `unknown step kind ""`},
 		{"cluster address", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "local_file.a", "action": "deploy"}]}`, "not the address of a cluster"},
 		{"cluster spec", `{"format_version": 1, "mode": "normal", "clusters": [{"addr": "cluster.api-prod", "action": "deploy", "spec": {"msgpack": "//8="}}]}`, "change of cluster.api-prod: spec"},
+		// An array header claiming two billion elements, in five bytes:
+		// go-cty would allocate for all of them before reading one.
+		{"huge array", `{"format_version": 2, "mode": "normal", "types": [["list","string"]], "changes": [{"addr": "local_file.a", "action": "create", "before": {"msgpack": "wA==", "type": 0}, "after": {"msgpack": "3X////8=", "type": 0}}]}`, "claims 2147483647 elements"},
+		{"huge map in a dynamic value", `{"format_version": 1, "mode": "normal", "changes": [{"addr": "local_file.a", "action": "create", "before": {"msgpack": "wA=="}, "after": {"msgpack": "kqNzdHLff////w=="}}]}`, "claims 4294967294 elements"},
+		{"type index", `{"format_version": 2, "mode": "normal", "types": [["list","string"]], "changes": [{"addr": "local_file.a", "action": "create", "before": {"msgpack": "wA==", "type": 1}, "after": {"msgpack": "wA==", "type": 0}}]}`, "names type 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
