@@ -689,12 +689,6 @@ func unmarked(v cty.Value) unmarkedValue {
 	return unmarkedValue{value: u, marks: marks}
 }
 
-// ignoresChanges reports whether ignoreChanges can change a
-// configuration.
-func ignoresChanges(lc config.Lifecycle) bool {
-	return lc.IgnoreAllChanges || len(lc.IgnoreChanges) > 0
-}
-
 func (ip *instancePlanner) replaceAction() Action {
 	if ip.r.Lifecycle.CreateBeforeDestroy {
 		return CreateThenDelete
@@ -845,17 +839,20 @@ func preventDestroy(addr addrs.AbsResourceInstance, r *config.Resource) *hcl.Dia
 	}
 }
 
+// ignoresChanges reports whether lifecycle's ignore_changes can make
+// ignoreChanges change a configuration.
+func ignoresChanges(lc config.Lifecycle) bool {
+	return lc.IgnoreAllChanges || len(lc.IgnoreChanges) > 0
+}
+
 // ignoreChanges keeps the prior value of each attribute that
 // lifecycle.ignore_changes lists (or of all, for ignore_changes = all).
 func ignoreChanges(cfg, prior cty.Value, lc config.Lifecycle) cty.Value {
-	if prior.IsNull() || !cfg.Type().IsObjectType() {
+	if prior.IsNull() || !cfg.Type().IsObjectType() || !ignoresChanges(lc) {
 		return cfg
 	}
 	if lc.IgnoreAllChanges {
 		return prior
-	}
-	if len(lc.IgnoreChanges) == 0 {
-		return cfg
 	}
 	attrs := cfg.AsValueMap()
 	for _, t := range lc.IgnoreChanges {
