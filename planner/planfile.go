@@ -124,8 +124,7 @@ func (tt *typeTable) encode(v cty.Value) (valueSrc, error) {
 	if v == cty.NilVal {
 		v = cty.NullVal(cty.DynamicPseudoType)
 	}
-	raw, pvms := v.UnmarkDeepWithPaths()
-	ty := raw.Type()
+	ty := v.Type()
 	j, err := ty.MarshalJSON()
 	if err != nil {
 		return valueSrc{}, err
@@ -136,39 +135,20 @@ func (tt *typeTable) encode(v cty.Value) (valueSrc, error) {
 		tt.index[string(j)] = i
 		tt.json = append(tt.json, j)
 	}
-	b, err := msgpack.Marshal(raw, ty)
-	if err != nil {
-		return valueSrc{}, err
-	}
-	vs := valueSrc{Msgpack: b, Type: &i}
-	if vs.Sensitive, err = sensitivePaths(pvms); err != nil {
-		return valueSrc{}, err
-	}
-	return vs, nil
+	vs, err := encodeAs(v, ty)
+	vs.Type = &i
+	return vs, err
 }
 
 // decode is decodeValue for a value that may name its type in the table.
-func (tt *typeTable) decode(vs valueSrc) (v cty.Value, err error) {
+func (tt *typeTable) decode(vs valueSrc) (cty.Value, error) {
 	if vs.Type == nil {
 		return decodeValue(vs)
 	}
 	if *vs.Type < 0 || *vs.Type >= len(tt.types) {
 		return cty.NilVal, fmt.Errorf("the value names type %d, and the plan lists %d", *vs.Type, len(tt.types))
 	}
-	// A damaged value must be an error, not a panic in a decoder.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("damaged value: %v", r)
-		}
-	}()
-	if err := checkMsgpack(vs.Msgpack); err != nil {
-		return cty.NilVal, err
-	}
-	v, err = msgpack.Unmarshal(vs.Msgpack, tt.types[*vs.Type])
-	if err != nil {
-		return cty.NilVal, err
-	}
-	return markSensitivePaths(v, vs.Sensitive)
+	return decodeAs(vs, tt.types[*vs.Type])
 }
 
 type stepSrc struct {
@@ -504,8 +484,14 @@ func encodeValue(v cty.Value) (valueSrc, error) {
 	if v == cty.NilVal {
 		v = cty.NullVal(cty.DynamicPseudoType)
 	}
+	return encodeAs(v, cty.DynamicPseudoType)
+}
+
+// encodeAs encodes v, without its marks, against ty, and lists the paths
+// marked sensitive.
+func encodeAs(v cty.Value, ty cty.Type) (valueSrc, error) {
 	raw, pvms := v.UnmarkDeepWithPaths()
-	b, err := msgpack.Marshal(raw, cty.DynamicPseudoType)
+	b, err := msgpack.Marshal(raw, ty)
 	if err != nil {
 		return valueSrc{}, err
 	}
@@ -534,7 +520,13 @@ func sensitivePaths(pvms []cty.PathValueMarks) ([][]stepSrc, error) {
 	return out, nil
 }
 
-func decodeValue(vs valueSrc) (v cty.Value, err error) {
+func decodeValue(vs valueSrc) (cty.Value, error) {
+	return decodeAs(vs, cty.DynamicPseudoType)
+}
+
+// decodeAs decodes a value encoded against ty and marks its sensitive
+// paths.
+func decodeAs(vs valueSrc, ty cty.Type) (v cty.Value, err error) {
 	// A damaged value must be an error, not a panic in a decoder.
 	defer func() {
 		if r := recover(); r != nil {
@@ -544,7 +536,7 @@ func decodeValue(vs valueSrc) (v cty.Value, err error) {
 	if err := checkMsgpack(vs.Msgpack); err != nil {
 		return cty.NilVal, err
 	}
-	v, err = msgpack.Unmarshal(vs.Msgpack, cty.DynamicPseudoType)
+	v, err = msgpack.Unmarshal(vs.Msgpack, ty)
 	if err != nil {
 		return cty.NilVal, err
 	}
