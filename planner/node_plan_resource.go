@@ -355,8 +355,10 @@ type instancePlanner struct {
 	schema *sdk.Schema
 	addr   addrs.AbsResourceInstance
 	each   cty.Value
-	// read is the refresh read ahead for the recorded object, if any.
-	read *readAhead
+	// read is the refresh read ahead for the recorded object, if any;
+	// ahead is the plan made ahead from what it read, if any.
+	read  *readAhead
+	ahead *plannedAhead
 }
 
 // prior reads the instance's recorded object in the schema's current
@@ -404,19 +406,20 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 	w := ip.w
 	var resp sdk.ReadResourceResponse
 	var start, finish time.Time
-	if ip.read != nil && drift {
+	read := ip.read
+	ip.read = nil
+	if read != nil && drift {
 		// Read ahead of this plan, from the same recorded object.
-		resp, start, finish = ip.read.resp, ip.read.start, ip.read.finish
-		ip.read.release()
+		resp, start, finish = read.resp, read.start, read.finish
 		w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
 	} else {
+		read = nil
 		start = time.Now()
 		w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
 		cur, _ := prior.Value.UnmarkDeepWithPaths()
 		resp = ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur})
 		finish = time.Now()
 	}
-	ip.read = nil
 	if resp.Diagnostics.HasErrors() {
 		diags := diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
 		w.emit(OperationFailed{Addr: ip.addr, Op: OpRefresh, Elapsed: finish.Sub(start), Diagnostics: diags})
@@ -433,18 +436,39 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 		w.refreshed.SetResourceInstanceCurrent(ip.addr, nil, ref)
 		return nil, nil
 	}
-	after := keepMarks(prior.Value, markSensitive(&ip.schema.Block, resp.NewState))
-	if drift && !valuesEqual(prior.Value, after) {
+	var after cty.Value
+	var drifted bool
+	var src *state.ObjectSrc
+	var err error
+	if read != nil {
+		// What was read ahead was compared and encoded there too.
+		after, drifted, src, err = read.value, read.drifted, read.record, read.recordErr
+		ip.ahead = read.claimPlanned()
+		read.release()
+	} else {
+		after, drifted, src, err = refreshedObject(prior, resp.NewState, ip.schema)
+	}
+	if drift && drifted {
 		w.addDrift(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ref, Mode: addrs.ManagedResourceMode, Action: Update, Before: prior.Value, After: after, SchemaVersion: ip.schema.Version})
 	}
-	obj := *prior
-	obj.Value = after
-	src, err := obj.Encode(ip.schema.Block.ImpliedType(), ip.schema.Version)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider returned an invalid object", Detail: fmt.Sprintf("Refreshing %s: %s.", ip.addr, err)}}
 	}
 	w.refreshed.SetResourceInstanceCurrent(ip.addr, src, ref)
+	obj := *prior
+	obj.Value = after
 	return &obj, nil
+}
+
+// refreshedObject is prior as the provider read it back (live): the
+// value with prior's marks and the schema's sensitive attributes,
+// whether it differs from prior, and its record for the state.
+func refreshedObject(prior *state.Object, live cty.Value, schema *sdk.Schema) (cty.Value, bool, *state.ObjectSrc, error) {
+	after := keepMarks(prior.Value, markSensitive(&schema.Block, live))
+	obj := *prior
+	obj.Value = after
+	src, err := obj.Encode(schema.Block.ImpliedType(), schema.Version)
+	return after, !valuesEqual(prior.Value, after), src, err
 }
 
 func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
@@ -503,15 +527,28 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	// Values cross the wire without marks: each is unmarked once here,
 	// not once per use (a walk of the whole value each time).
 	cfg := unmarked(cfgVal)
+	ahead := ip.ahead
+	ip.ahead = nil
 	validated := make(chan hcl.Diagnostics, 1)
-	go func(cfg cty.Value) { validated <- ip.validate(ctx, cfg) }(cfg.value)
+	if ahead.validates(cfg.value) {
+		validated <- ahead.validateDiags
+	} else {
+		go func(cfg cty.Value) { validated <- ip.validate(ctx, cfg) }(cfg.value)
+	}
 	if prior != nil && ignoresChanges(ip.r.Lifecycle) {
 		cfgVal = ignoreChanges(cfgVal, priorVal, ip.r.Lifecycle)
 		cfg = unmarked(cfgVal)
 	}
 
 	priorU, _ := priorVal.UnmarkDeep()
-	planned, requiredReplace, private, d := ip.planChangeU(ctx, priorU, cfg)
+	var resp sdk.PlanResourceChangeResponse
+	var digest []byte
+	if ahead.plans(priorU, cfg.value) {
+		resp, digest = ahead.resp, ahead.digest
+	} else {
+		resp, digest = ip.planCall(ctx, priorU, cfg.value), configDigest(cfg.value, ty)
+	}
+	planned, requiredReplace, private, d := ip.plannedFrom(resp, priorU, cfg)
 	if vd := <-validated; vd.HasErrors() {
 		return append(diags, vd...)
 	}
@@ -523,7 +560,7 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	change := &ResourceChange{
 		Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.ManagedResourceMode,
 		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version, Importing: importing,
-		ConfigDigest: configDigest(cfg.value, ty),
+		ConfigDigest: digest,
 	}
 	triggered, d := ip.replaceTriggered()
 	diags = append(diags, d...)
@@ -710,17 +747,27 @@ func (ip *instancePlanner) replaceRequested() bool {
 // caller; the planned value gets the config's marks back, and the
 // schema's sensitive attributes are marked too.
 func (ip *instancePlanner) planChangeU(ctx context.Context, priorU cty.Value, cfg unmarkedValue) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
-	block := &ip.schema.Block
-	resp := ip.pi.prov.PlanResourceChange(ctx, sdk.PlanResourceChangeRequest{
+	return ip.plannedFrom(ip.planCall(ctx, priorU, cfg.value), priorU, cfg)
+}
+
+// planCall is the provider's plan of priorU → cfgU, both unmarked.
+func (ip *instancePlanner) planCall(ctx context.Context, priorU, cfgU cty.Value) sdk.PlanResourceChangeResponse {
+	return ip.pi.prov.PlanResourceChange(ctx, sdk.PlanResourceChangeRequest{
 		TypeName:         ip.r.Type,
 		PriorState:       priorU,
-		ProposedNewState: sdk.ProposedNewState(block, priorU, cfg.value),
-		Config:           cfg.value,
+		ProposedNewState: sdk.ProposedNewState(&ip.schema.Block, priorU, cfgU),
+		Config:           cfgU,
 	})
+}
+
+// plannedFrom is the planned value of resp, marked as cfg was and as the
+// schema says, the paths that force replacement, the provider's private
+// data and its diagnostics.
+func (ip *instancePlanner) plannedFrom(resp sdk.PlanResourceChangeResponse, priorU cty.Value, cfg unmarkedValue) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
 	if resp.Diagnostics.HasErrors() {
 		return cty.NilVal, nil, nil, diagsFromProvider(resp.Diagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String())
 	}
-	planned := markSensitive(block, resp.PlannedState.MarkWithPaths(cfg.marks))
+	planned := markSensitive(&ip.schema.Block, resp.PlannedState.MarkWithPaths(cfg.marks))
 	var replace []cty.Path
 	if !priorU.IsNull() {
 		replace = resp.RequiresReplace

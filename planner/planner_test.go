@@ -60,12 +60,18 @@ func (f *fixture) config(src string) *config.Config {
 }
 
 func (f *fixture) planner(cfg *config.Config) *Planner {
-	client := sdktest.Serve(f.t, localProvider())
+	return f.plannerWith(cfg, func(c *sdk.GRPCClient) Provider { return served{c} })
+}
+
+// plannerWith is a planner whose local provider is what wrap makes of
+// the served one.
+func (f *fixture) plannerWith(cfg *config.Config, wrap func(*sdk.GRPCClient) Provider) *Planner {
+	prov := wrap(sdktest.Serve(f.t, localProvider()))
 	opts := Opts{
 		Config: cfg,
 		State:  f.state,
 		Providers: map[string]ProviderFactory{
-			"tack/local": func(context.Context) (Provider, error) { return served{client}, nil },
+			"tack/local": func(context.Context) (Provider, error) { return prov, nil },
 		},
 		TackVersion: "test",
 	}

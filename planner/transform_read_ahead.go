@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
@@ -41,6 +43,9 @@ func (readAheadTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 		return nil
 	}
 	w.readAhead = map[string]*readAhead{}
+	w.readAheadOf = map[string][]*readAhead{}
+	ahead, keep := planAheadChoices(g, w)
+	depth := g.depths()
 	queues := map[providerKey]*readAheadQueue{}
 	var keys []providerKey
 	s := w.refreshed.Lock()
@@ -50,7 +55,8 @@ func (readAheadTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 			continue
 		}
 		key := n.provider(w)
-		for _, abs := range w.recordedOf(addrs.ConfigResource{Module: n.path, Resource: n.r.Addr()}) {
+		cfgAddr := addrs.ConfigResource{Module: n.path, Resource: n.r.Addr()}
+		for _, abs := range w.recordedOf(cfgAddr) {
 			rs := s.Resource(abs)
 			if rs == nil {
 				continue
@@ -65,13 +71,19 @@ func (readAheadTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 					queues[key] = q
 					keys = append(keys, key)
 				}
-				e := &readAhead{addr: abs.Instance(ik), plan: n}
+				e := &readAhead{addr: abs.Instance(ik), plan: n, depth: depth[name], ahead: ahead[name], keep: keep[cfgAddr.String()]}
 				w.readAhead[e.addr.String()] = e
+				w.readAheadOf[abs.String()] = append(w.readAheadOf[abs.String()], e)
 				q.entries = append(q.entries, e)
 			}
 		}
 	}
 	w.refreshed.Unlock()
+	// The objects are read in the order the walk will plan them, so
+	// that a chain's reads (and plans ahead) stay in front of it.
+	for _, q := range queues {
+		sort.SliceStable(q.entries, func(i, j int) bool { return q.entries[i].depth < q.entries[j].depth })
+	}
 	// A node per slot the walk may give them: the walk keeps one slot
 	// for the nodes that plan.
 	for _, key := range keys {
@@ -82,6 +94,30 @@ func (readAheadTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 		}
 	}
 	return nil
+}
+
+// depths are, for each node, the longest run of nodes it waits for one
+// after another: the walk can start a node of depth d only after d
+// others have run in turn.
+func (g *graph) depths() map[string]int {
+	depth := make(map[string]int, len(g.nodes))
+	var of func(string) int
+	of = func(n string) int {
+		if d, ok := depth[n]; ok {
+			return d
+		}
+		depth[n] = 0 // a cycle is reported elsewhere; this stops the recursion
+		d := 0
+		for dep := range g.deps[n] {
+			d = max(d, of(dep)+1)
+		}
+		depth[n] = d
+		return d
+	}
+	for n := range g.nodes {
+		of(n)
+	}
+	return depth
 }
 
 // readAheadQueue are the objects to read ahead through one provider
@@ -96,6 +132,12 @@ type readAheadQueue struct {
 type readAhead struct {
 	addr addrs.AbsResourceInstance
 	plan *nodePlanResource
+	// depth is the plan node's (see [graph.depths]).
+	depth int
+	// ahead says to plan the object ahead too, once read (see
+	// [planAhead]); keep, that plans ahead of others read value, so it
+	// stays after the object's own plan has taken the rest.
+	ahead, keep bool
 
 	once sync.Once
 	// src is the recorded object read; a plan uses the result only for
@@ -106,6 +148,19 @@ type readAhead struct {
 	resp   sdk.ReadResourceResponse
 	start  time.Time
 	finish time.Time
+	// When the read found the object: value is it as read, with the
+	// prior's marks and the schema's sensitive ones; drifted says it
+	// differs from prior; record is its encoding for the state, or
+	// recordErr why there is none.
+	value     cty.Value
+	drifted   bool
+	record    *state.ObjectSrc
+	recordErr error
+
+	// planOnce guards planned, the plan made ahead: the object's own plan
+	// claims it, waiting for one under way, so none starts after.
+	planOnce sync.Once
+	planned  *plannedAhead
 }
 
 // do decodes the recorded object (src, or the state's when src is nil)
@@ -128,13 +183,29 @@ func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, sch
 		cur, _ := e.prior.Value.UnmarkDeepWithPaths()
 		e.resp = pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: e.plan.r.Type, CurrentState: cur})
 		e.finish = time.Now()
+		if !e.resp.Diagnostics.HasErrors() && !e.resp.NewState.IsNull() {
+			e.value, e.drifted, e.record, e.recordErr = refreshedObject(e.prior, e.resp.NewState, schema)
+		}
 	})
 }
 
 // release lets go of what was read, once the plan has taken it: the
-// walk keeps every entry to its end.
+// walk keeps every entry to its end. The value stays when plans ahead
+// of others may read it.
 func (e *readAhead) release() {
-	e.src, e.prior, e.resp = nil, nil, sdk.ReadResourceResponse{}
+	e.src, e.prior, e.resp, e.record = nil, nil, sdk.ReadResourceResponse{}, nil
+	if !e.keep {
+		e.value = cty.NilVal
+	}
+}
+
+// claimPlanned returns the plan made ahead of the object, waiting for
+// one under way, and stops any from starting; nil when there is none.
+func (e *readAhead) claimPlanned() *plannedAhead {
+	e.planOnce.Do(func() {})
+	p := e.planned
+	e.planned = nil
+	return p
 }
 
 // takeReadAhead decodes and reads the object src recorded at addr, or
@@ -184,6 +255,9 @@ func (n *nodeReadAhead) execute(ctx context.Context, w *walker) hcl.Diagnostics 
 			continue
 		}
 		e.do(ctx, w, pi, schema, nil)
+		if e.ahead {
+			e.planOnce.Do(func() { e.planned = planAhead(ctx, w, pi, schema, e) })
+		}
 	}
 	return nil
 }
