@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"unicode/utf8"
@@ -198,7 +196,7 @@ func updateFile(_ context.Context, meta any, d *sdk.Data) sdk.Diagnostics {
 func readFile(_ context.Context, meta any, d *sdk.Data) sdk.Diagnostics {
 	path := d.String("path")
 	name := resolve(meta, path)
-	data, info, err := readRegular(name)
+	data, perm, err := readRegular(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		d.SetGone()
 		return nil
@@ -217,8 +215,8 @@ func readFile(_ context.Context, meta any, d *sdk.Data) sdk.Diagnostics {
 	d.Set("sha256", sha256Hex(data))
 	// Keep the recorded spelling ("600" or "0600") while it means the
 	// mode on disk, so that reading an unchanged file changes nothing.
-	if m, ok := parseMode(d.String("file_permission")); !ok || m != info.Mode().Perm() {
-		d.Set("file_permission", formatMode(info.Mode()))
+	if m, ok := parseMode(d.String("file_permission")); !ok || m != perm {
+		d.Set("file_permission", formatMode(perm))
 	}
 	if d.Get("id").IsNull() {
 		d.Set("id", path)
@@ -263,25 +261,6 @@ func importFile(ctx context.Context, meta any, id string, d *sdk.Data) sdk.Diagn
 		return sdk.Diagnostics{sdk.Errorf("Cannot import file", "%s is not a regular file; local_file manages regular files only.", name)}
 	}
 	return sdk.ImportAs("path")(ctx, meta, id, d)
-}
-
-// readRegular reads a regular file with its metadata from one open, so
-// the mode and bytes belong to the same file.
-func readRegular(name string) ([]byte, fs.FileInfo, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("not a regular file (%s)", info.Mode().Type())
-	}
-	data, err := io.ReadAll(f)
-	return data, info, err
 }
 
 // isText reports whether data round-trips through a string attribute

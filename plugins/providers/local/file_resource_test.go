@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -82,6 +83,42 @@ func TestReadDetectsDrift(t *testing.T) {
 				t.Errorf("state after repairing the drift (-before +after):\n%s", diff)
 			}
 			checkDisk(t, name, repaired)
+		})
+	}
+}
+
+// Something other than a file at the path (a directory, a named pipe)
+// is an error naming what it is; reading a pipe must not wait for a
+// writer.
+func TestReadRefusesWhatIsNotAFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		replace func(name string) error
+		want    string
+	}{
+		{"directory", func(name string) error { return os.Mkdir(name, 0o755) }, "not a regular file (d---------)"},
+		{"named pipe", func(name string) error { return syscall.Mkfifo(name, 0o644) }, "not a regular file (p---------)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			state := h.apply(cty.NilVal, h.config(map[string]cty.Value{"path": str("app.conf"), "content": str("port = 80\n")}))
+			name := h.abs("app.conf")
+			if err := os.Remove(name); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.replace(name); err != nil {
+				t.Fatal(err)
+			}
+			resp := h.c.ReadResource(t.Context(), sdk.ReadResourceRequest{TypeName: "local_file", CurrentState: state})
+			if !resp.Diagnostics.HasErrors() {
+				t.Fatalf("ReadResource of a %s succeeded: %v", tt.name, resp.NewState.GoString())
+			}
+			if got := resp.Diagnostics[0].Detail; !strings.Contains(got, tt.want) || !strings.Contains(got, name) {
+				t.Errorf("ReadResource of a %s: %q, want it to name the path and say %q", tt.name, got, tt.want)
+			}
 		})
 	}
 }
