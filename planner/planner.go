@@ -198,7 +198,21 @@ func (w *walker) interrupted() bool {
 // (during plan) or as applied (during apply), and how it expands.
 type resourceValues struct {
 	expansion expansion
+	// noKey is the value of the instance without a key, which most
+	// resources have alone; instances are the others, made on the first.
+	noKey     cty.Value
 	instances map[addrs.InstanceKey]cty.Value
+}
+
+func (r *resourceValues) set(key addrs.InstanceKey, v cty.Value) {
+	if key == addrs.NoKey {
+		r.noKey = v
+		return
+	}
+	if r.instances == nil {
+		r.instances = map[addrs.InstanceKey]cty.Value{}
+	}
+	r.instances[key] = v
 }
 
 type expansion int
@@ -243,8 +257,8 @@ func (r *resourceValues) value() cty.Value {
 		}
 		return cty.ObjectVal(vals)
 	}
-	if v, ok := r.instances[addrs.NoKey]; ok {
-		return v
+	if r.noKey != cty.NilVal {
+		return r.noKey
 	}
 	return cty.DynamicVal
 }
@@ -268,10 +282,10 @@ func (w *walker) setInstanceValue(addr addrs.AbsResourceInstance, v cty.Value) {
 	res := addr.Resource.Resource
 	r := mv.resources[res]
 	if r == nil {
-		r = &resourceValues{expansion: expansionOf(addr.Resource.Key), instances: map[addrs.InstanceKey]cty.Value{}}
+		r = &resourceValues{expansion: expansionOf(addr.Resource.Key)}
 		mv.resources[res] = r
 	}
-	r.instances[addr.Resource.Key] = v
+	r.set(addr.Resource.Key, v)
 }
 
 func (w *walker) setExpansion(addr addrs.AbsResource, exp expansion) {
@@ -279,7 +293,7 @@ func (w *walker) setExpansion(addr addrs.AbsResource, exp expansion) {
 	defer w.mu.Unlock()
 	mv := w.values(addr.Module)
 	if mv.resources[addr.Resource] == nil {
-		mv.resources[addr.Resource] = &resourceValues{expansion: exp, instances: map[addrs.InstanceKey]cty.Value{}}
+		mv.resources[addr.Resource] = &resourceValues{expansion: exp}
 	}
 }
 
