@@ -157,8 +157,9 @@ type walker struct {
 	// readAhead are the refreshes begun ahead of the plans that need
 	// them, by instance address; built with the graph, read-only after.
 	readAhead map[string]*readAhead
-	// readAheadOf are the same entries by resource address, in the
-	// order of their instance keys.
+	// readAheadOf are the entries that plans ahead read (see
+	// [planAhead]), by resource address, in the order of their instance
+	// keys.
 	readAheadOf map[string][]*readAhead
 
 	// funcs are the function tables of the walk, by module directory.

@@ -73,7 +73,9 @@ func (readAheadTransformer) transform(g *graph, w *walker) hcl.Diagnostics {
 				}
 				e := &readAhead{addr: abs.Instance(ik), plan: n, depth: depth[name], ahead: ahead[name], keep: keep[cfgAddr.String()]}
 				w.readAhead[e.addr.String()] = e
-				w.readAheadOf[abs.String()] = append(w.readAheadOf[abs.String()], e)
+				if e.keep {
+					w.readAheadOf[abs.String()] = append(w.readAheadOf[abs.String()], e)
+				}
 				q.entries = append(q.entries, e)
 			}
 		}
