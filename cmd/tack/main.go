@@ -17,6 +17,7 @@ import (
 const version = "0.1.0"
 
 func main() {
+	limitMemory(os.Getenv)
 	stopProfile := startCPUProfile(os.Getenv("TACK_CPUPROFILE"), os.Stderr)
 	status := run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stopProfile()
