@@ -212,6 +212,7 @@ func (g *graph) walk(ctx context.Context, w *walker, parallelism int) hcl.Diagno
 				diags = append(diags, d...)
 				if d.HasErrors() {
 					stopped = true
+					w.failed.Store(true)
 				}
 				mu.Unlock()
 				done <- name

@@ -102,7 +102,7 @@ func planAheadChoices(g *graph, w *walker) (ahead, keep map[string]bool) {
 // object is gone or unreadable, an object it refers to was not read, or
 // the configuration does not evaluate).
 func planAhead(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, e *readAhead) *plannedAhead {
-	if e.value == cty.NilVal || w.interrupted() {
+	if e.value == cty.NilVal || w.interrupted() || w.failed.Load() {
 		return nil
 	}
 	r := e.plan.r

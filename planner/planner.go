@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -172,6 +173,9 @@ type walker struct {
 	// interrupt is the walk's context: once it is done, nodes start no
 	// further operations.
 	interrupt context.Context
+	// failed is set once a node of the walk fails: the walk starts no
+	// more nodes, and work that only gets ahead stops.
+	failed atomic.Bool
 
 	// held are the diagnostics of cluster changes an apply left as they
 	// were (blocked, a window closed, an upstream environment not

@@ -246,7 +246,7 @@ func (n *nodeReadAhead) execute(ctx context.Context, w *walker) hcl.Diagnostics 
 	if pi == nil {
 		return nil
 	}
-	for !w.interrupted() {
+	for !w.interrupted() && !w.failed.Load() {
 		i := int(n.q.next.Add(1)) - 1
 		if i >= len(n.q.entries) {
 			return nil
