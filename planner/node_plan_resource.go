@@ -410,6 +410,7 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 	ip.read = nil
 	if read != nil && drift {
 		// Read ahead of this plan, from the same recorded object.
+		defer read.release()
 		resp, start, finish = read.resp, read.start, read.finish
 		w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
 	} else {
@@ -444,7 +445,6 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 		// What was read ahead was compared and encoded there too.
 		after, drifted, src, err = read.value, read.drifted, read.record, read.recordErr
 		ip.ahead = read.claimPlanned()
-		read.release()
 	} else {
 		after, drifted, src, err = refreshedObject(prior, resp.NewState, ip.schema)
 	}

@@ -193,8 +193,10 @@ func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, sch
 
 // release lets go of what was read, once the plan has taken it: the
 // walk keeps every entry to its end. The value stays when plans ahead
-// of others may read it.
+// of others may read it. A plan ahead of this object under way finishes
+// first, and none starts after.
 func (e *readAhead) release() {
+	e.planOnce.Do(func() {})
 	e.src, e.prior, e.resp, e.record = nil, nil, sdk.ReadResourceResponse{}, nil
 	if !e.keep {
 		e.value = cty.NilVal
