@@ -446,7 +446,7 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 		after, drifted, src, err = read.value, read.drifted, read.record, read.recordErr
 		ip.ahead = read.claimPlanned()
 	} else {
-		after, drifted, src, err = refreshedObject(prior, resp.NewState, ip.schema)
+		after, drifted, src, err = refreshedObject(prior, nil, resp.NewState, ip.schema)
 	}
 	if drift && drifted {
 		w.addDrift(&ResourceChange{Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ref, Mode: addrs.ManagedResourceMode, Action: Update, Before: prior.Value, After: after, SchemaVersion: ip.schema.Version})
@@ -454,7 +454,9 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Provider returned an invalid object", Detail: fmt.Sprintf("Refreshing %s: %s.", ip.addr, err)}}
 	}
-	w.refreshed.SetResourceInstanceCurrent(ip.addr, src, ref)
+	if src != nil {
+		w.refreshed.SetResourceInstanceCurrent(ip.addr, src, ref)
+	}
 	obj := *prior
 	obj.Value = after
 	return &obj, nil
@@ -462,9 +464,15 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 
 // refreshedObject is prior as the provider read it back (live): the
 // value with prior's marks and the schema's sensitive attributes,
-// whether it differs from prior, and its record for the state.
-func refreshedObject(prior *state.Object, live cty.Value, schema *sdk.Schema) (cty.Value, bool, *state.ObjectSrc, error) {
+// whether it differs from prior, and its record for the state. When
+// prior was decoded from src, with this schema's version, and nothing
+// differs, marks and all, the record is nil: src stands (most objects
+// of most plans, whose encoding and copying was a twentieth of a plan).
+func refreshedObject(prior *state.Object, src *state.ObjectSrc, live cty.Value, schema *sdk.Schema) (cty.Value, bool, *state.ObjectSrc, error) {
 	after := keepMarks(prior.Value, markSensitive(&schema.Block, live))
+	if src != nil && src.SchemaVersion == schema.Version && prior.Value.RawEquals(after) && after.IsWhollyKnown() {
+		return after, false, nil, nil
+	}
 	obj := *prior
 	obj.Value = after
 	src, err := obj.Encode(schema.Block.ImpliedType(), schema.Version)
@@ -542,11 +550,10 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 
 	priorU, _ := priorVal.UnmarkDeep()
 	var resp sdk.PlanResourceChangeResponse
-	var digest []byte
 	if ahead.plans(priorU, cfg.value) {
-		resp, digest = ahead.resp, ahead.digest
+		resp = ahead.resp
 	} else {
-		resp, digest = ip.planCall(ctx, priorU, cfg.value), configDigest(cfg.value, ty)
+		resp = ip.planCall(ctx, priorU, cfg.value)
 	}
 	planned, requiredReplace, private, d := ip.plannedFrom(resp, priorU, cfg)
 	if vd := <-validated; vd.HasErrors() {
@@ -560,7 +567,6 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	change := &ResourceChange{
 		Addr: ip.addr, PrevRunAddr: ip.addr, Provider: ip.pi.ref(), Mode: addrs.ManagedResourceMode,
 		Before: priorVal, After: planned, Private: private, SchemaVersion: ip.schema.Version, Importing: importing,
-		ConfigDigest: digest,
 	}
 	triggered, d := ip.replaceTriggered()
 	diags = append(diags, d...)
@@ -593,6 +599,10 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 		if ip.r.Lifecycle.PreventDestroy {
 			return append(diags, preventDestroy(ip.addr, ip.r))
 		}
+	}
+	if change.Action != NoOp {
+		// Only a change apply carries out is checked against it.
+		change.ConfigDigest = configDigest(cfg.value, ty)
 	}
 	w.addChange(change)
 	w.setInstanceValue(ip.addr, change.After)

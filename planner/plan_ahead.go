@@ -49,12 +49,10 @@ type plannedAhead struct {
 	// validateCfg was validated (unmarked), with validateDiags.
 	validateCfg   cty.Value
 	validateDiags hcl.Diagnostics
-	// priorU → planCfg (both unmarked) was planned, with resp; digest is
-	// planCfg's (see configDigest).
+	// priorU → planCfg (both unmarked) was planned, with resp.
 	priorU  cty.Value
 	planCfg cty.Value
 	resp    sdk.PlanResourceChangeResponse
-	digest  []byte
 }
 
 // validates reports whether cfgU (unmarked) is what was validated ahead.
@@ -124,7 +122,6 @@ func planAhead(ctx context.Context, w *walker, pi *providerInstance, schema *sdk
 	p.priorU, _ = e.value.UnmarkDeep()
 	p.planCfg = cfg.value
 	p.resp = ip.planCall(ctx, p.priorU, cfg.value)
-	p.digest = configDigest(cfg.value, schema.Block.ImpliedType())
 	wg.Wait()
 	return p
 }

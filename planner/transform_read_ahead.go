@@ -152,8 +152,8 @@ type readAhead struct {
 	finish time.Time
 	// When the read found the object: value is it as read, with the
 	// prior's marks and the schema's sensitive ones; drifted says it
-	// differs from prior; record is its encoding for the state, or
-	// recordErr why there is none.
+	// differs from prior; record is its encoding for the state (nil when
+	// src stands unchanged), or recordErr why there is none.
 	value     cty.Value
 	drifted   bool
 	record    *state.ObjectSrc
@@ -186,7 +186,7 @@ func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, sch
 		e.resp = pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: e.plan.r.Type, CurrentState: cur})
 		e.finish = time.Now()
 		if !e.resp.Diagnostics.HasErrors() && !e.resp.NewState.IsNull() {
-			e.value, e.drifted, e.record, e.recordErr = refreshedObject(e.prior, e.resp.NewState, schema)
+			e.value, e.drifted, e.record, e.recordErr = refreshedObject(e.prior, src, e.resp.NewState, schema)
 		}
 	})
 }
