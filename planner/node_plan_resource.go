@@ -527,38 +527,42 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 	if d.HasErrors() {
 		return diags
 	}
-	// The provider validates the configuration while it plans it: the
-	// two calls depend only on the configuration, and in a chain of
-	// resources their round trips, one after the other, were most of
-	// each link's time. A plan of a configuration that fails validation
-	// is thrown away, so the result is what validating first gives.
-	// Values cross the wire without marks: each is unmarked once here,
-	// not once per use (a walk of the whole value each time).
+	// The provider validates the configuration while it plans it, in
+	// the same call when the validated configuration is the planned one
+	// (ignore_changes may make them differ): in a chain of resources the
+	// round trips, one after the other, were most of each link's time,
+	// and a call per object is a third of a plan's calls. A plan of a
+	// configuration that fails validation is thrown away, so the result
+	// is what validating first gives. Values cross the wire without
+	// marks: each is unmarked once here, not once per use (a walk of the
+	// whole value each time).
 	cfg := unmarked(cfgVal)
+	validating := cfg.value
 	ahead := ip.ahead
 	ip.ahead = nil
-	validated := make(chan hcl.Diagnostics, 1)
-	if ahead.validates(cfg.value) {
-		validated <- ahead.validateDiags
-	} else {
-		go func(cfg cty.Value) { validated <- ip.validate(ctx, cfg) }(cfg.value)
-	}
-	if prior != nil && ignoresChanges(ip.r.Lifecycle) {
+	ignored := prior != nil && ignoresChanges(ip.r.Lifecycle)
+	if ignored {
 		cfgVal = ignoreChanges(cfgVal, priorVal, ip.r.Lifecycle)
 		cfg = unmarked(cfgVal)
 	}
 
 	priorU, _ := priorVal.UnmarkDeep()
+	var vd hcl.Diagnostics
 	var resp sdk.PlanResourceChangeResponse
-	if ahead.plans(priorU, cfg.value) {
-		resp = ahead.resp
-	} else {
-		resp = ip.planCall(ctx, priorU, cfg.value)
+	switch validated, planned := ahead.validates(validating), ahead.plans(priorU, cfg.value); {
+	case validated && planned:
+		vd, resp = ahead.validateDiags, ahead.resp
+	case validated:
+		vd, resp = ahead.validateDiags, ip.planCall(ctx, priorU, cfg.value, false)
+	case planned:
+		vd, resp = ip.validate(ctx, validating), ahead.resp
+	default:
+		vd, resp = ip.validateAndPlan(ctx, validating, priorU, cfg.value, !ignored)
 	}
-	planned, requiredReplace, private, d := ip.plannedFrom(resp, priorU, cfg)
-	if vd := <-validated; vd.HasErrors() {
+	if vd.HasErrors() {
 		return append(diags, vd...)
 	}
+	planned, requiredReplace, private, d := ip.plannedFrom(resp, priorU, cfg)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return diags
@@ -757,17 +761,34 @@ func (ip *instancePlanner) replaceRequested() bool {
 // caller; the planned value gets the config's marks back, and the
 // schema's sensitive attributes are marked too.
 func (ip *instancePlanner) planChangeU(ctx context.Context, priorU cty.Value, cfg unmarkedValue) (cty.Value, []cty.Path, []byte, hcl.Diagnostics) {
-	return ip.plannedFrom(ip.planCall(ctx, priorU, cfg.value), priorU, cfg)
+	return ip.plannedFrom(ip.planCall(ctx, priorU, cfg.value, false), priorU, cfg)
 }
 
-// planCall is the provider's plan of priorU → cfgU, both unmarked.
-func (ip *instancePlanner) planCall(ctx context.Context, priorU, cfgU cty.Value) sdk.PlanResourceChangeResponse {
+// planCall is the provider's plan of priorU → cfgU, both unmarked,
+// validating cfgU first when validate is set.
+func (ip *instancePlanner) planCall(ctx context.Context, priorU, cfgU cty.Value, validate bool) sdk.PlanResourceChangeResponse {
 	return ip.pi.prov.PlanResourceChange(ctx, sdk.PlanResourceChangeRequest{
 		TypeName:         ip.r.Type,
 		PriorState:       priorU,
 		ProposedNewState: sdk.ProposedNewState(&ip.schema.Block, priorU, cfgU),
 		Config:           cfgU,
+		Validate:         validate,
 	})
+}
+
+// validateAndPlan validates validating and plans priorU → planning (all
+// unmarked), in one call when same says they are the same configuration
+// and in two side by side otherwise; the validation's diagnostics come
+// first.
+func (ip *instancePlanner) validateAndPlan(ctx context.Context, validating, priorU, planning cty.Value, same bool) (hcl.Diagnostics, sdk.PlanResourceChangeResponse) {
+	if same {
+		resp := ip.planCall(ctx, priorU, planning, true)
+		return diagsFromProvider(resp.ValidateDiagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String()), resp
+	}
+	validated := make(chan hcl.Diagnostics, 1)
+	go func() { validated <- ip.validate(ctx, validating) }()
+	resp := ip.planCall(ctx, priorU, planning, false)
+	return <-validated, resp
 }
 
 // plannedFrom is the planned value of resp, marked as cfg was and as the

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"context"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -113,16 +112,13 @@ func planAhead(ctx context.Context, w *walker, pi *providerInstance, schema *sdk
 	}
 	ip := &instancePlanner{w: w, path: e.plan.path, r: r, pi: pi, schema: schema, addr: e.addr}
 	cfg := unmarked(cfgVal)
-	p := &plannedAhead{validateCfg: cfg.value}
-	var wg sync.WaitGroup
-	wg.Go(func() { p.validateDiags = ip.validate(ctx, cfg.value) })
-	if ignoresChanges(r.Lifecycle) {
-		cfg = unmarked(ignoreChanges(cfgVal, e.value, r.Lifecycle))
+	p := &plannedAhead{validateCfg: cfg.value, planCfg: cfg.value}
+	ignored := ignoresChanges(r.Lifecycle)
+	if ignored {
+		p.planCfg = unmarked(ignoreChanges(cfgVal, e.value, r.Lifecycle)).value
 	}
 	p.priorU, _ = e.value.UnmarkDeep()
-	p.planCfg = cfg.value
-	p.resp = ip.planCall(ctx, p.priorU, cfg.value)
-	wg.Wait()
+	p.validateDiags, p.resp = ip.validateAndPlan(ctx, p.validateCfg, p.priorU, p.planCfg, !ignored)
 	return p
 }
 

@@ -30,7 +30,7 @@ func chainOf(n int) string {
 }
 
 // countingProvider counts the validations and plans the provider is
-// asked for, by file path. The plan of f0.txt, the head of the chain,
+// asked for, by file path (a plan that validates too counts as both). The plan of f0.txt, the head of the chain,
 // is held until every other file has been planned once: planning ahead,
 // the walk needs no plan before theirs to plan the rest. If that has not
 // happened in 20 seconds it goes on, and says it waited in vain.
@@ -72,6 +72,9 @@ func (p *countingProvider) PlanResourceChange(ctx context.Context, req sdk.PlanR
 	path := pathOf(req.Config)
 	p.mu.Lock()
 	p.plans[path]++
+	if req.Validate {
+		p.validates[path]++
+	}
 	others := len(p.plans)
 	if p.plans["f0.txt"] > 0 {
 		others--

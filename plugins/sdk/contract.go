@@ -87,6 +87,13 @@ type PlanResourceChangeRequest struct {
 	ProposedNewState cty.Value
 	Config           cty.Value
 	PriorPrivate     []byte
+	// Validate asks for Config to be validated first, as
+	// ValidateResourceConfig does, in the same call: the result is the
+	// response's ValidateDiagnostics, and when they hold an error nothing
+	// is planned. [GRPCClient] sends it in one call to providers that can
+	// (capabilities.plan_validates, which the SDK's server has) and makes
+	// both calls for others.
+	Validate bool
 }
 
 // PlanResourceChangeResponse is the prediction. Values the provider cannot
@@ -103,6 +110,9 @@ type PlanResourceChangeResponse struct {
 	RequiresReplace []cty.Path
 	PlannedPrivate  []byte
 	Diagnostics     Diagnostics
+	// ValidateDiagnostics are what validating found, when the request
+	// asked for it.
+	ValidateDiagnostics Diagnostics
 }
 
 // ApplyResourceChangeRequest carries out a planned change: PriorState null

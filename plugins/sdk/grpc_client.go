@@ -30,6 +30,8 @@ type GRPCClient struct {
 	mu      sync.Mutex
 	schemas *GetSchemaResponse
 	types   *schemaTypes
+	// planValidates is the provider's capabilities.plan_validates.
+	planValidates bool
 }
 
 var (
@@ -115,6 +117,7 @@ func (c *GRPCClient) getSchema(ctx context.Context) GetSchemaResponse {
 		resp.DataSources[name] = convert(name, s)
 	}
 	if caps := pr.Capabilities; caps != nil {
+		c.planValidates = caps.PlanValidates
 		resp.Capabilities.ServerGroups = caps.ServerGroups
 		resp.Capabilities.Metrics = caps.Metrics
 		if caps.ServerGroups {
@@ -247,20 +250,43 @@ func (c *GRPCClient) PlanResourceChange(ctx context.Context, req PlanResourceCha
 	if diags.HasErrors() {
 		return PlanResourceChangeResponse{Diagnostics: diags}
 	}
+	c.mu.Lock()
+	inOne := c.planValidates
+	c.mu.Unlock()
+	if req.Validate && !inOne {
+		// A provider that cannot validate while it plans is asked both
+		// ways at once; a plan of what fails validation is dropped.
+		validated := make(chan Diagnostics, 1)
+		go func() {
+			validated <- c.ValidateResourceConfig(ctx, ValidateResourceConfigRequest{TypeName: req.TypeName, Config: req.Config}).Diagnostics
+		}()
+		req.Validate = false
+		resp := c.PlanResourceChange(ctx, req)
+		resp.ValidateDiagnostics = <-validated
+		if resp.ValidateDiagnostics.HasErrors() {
+			return PlanResourceChangeResponse{ValidateDiagnostics: resp.ValidateDiagnostics}
+		}
+		return resp
+	}
 	dvs, diags := encodeAll(ty, req.PriorState, req.ProposedNewState, req.Config)
 	if diags.HasErrors() {
 		return PlanResourceChangeResponse{Diagnostics: diags}
 	}
 	pr, err := c.provider.PlanResourceChange(ctx, &proto.PlanResourceChange_Request{
 		TypeName: req.TypeName, PriorState: dvs[0], ProposedNewState: dvs[1], Config: dvs[2], PriorPrivate: req.PriorPrivate,
+		Validate: req.Validate,
 	})
 	if err != nil {
 		return PlanResourceChangeResponse{Diagnostics: callDiags("PlanResourceChange", err)}
 	}
 	resp := PlanResourceChangeResponse{
-		RequiresReplace: pathsFromProto(pr.RequiresReplace),
-		PlannedPrivate:  pr.PlannedPrivate,
-		Diagnostics:     diagsFromProto(pr.Diagnostics),
+		RequiresReplace:     pathsFromProto(pr.RequiresReplace),
+		PlannedPrivate:      pr.PlannedPrivate,
+		Diagnostics:         diagsFromProto(pr.Diagnostics),
+		ValidateDiagnostics: diagsFromProto(pr.ValidateDiagnostics),
+	}
+	if resp.ValidateDiagnostics.HasErrors() {
+		return resp
 	}
 	if !req.PriorState.IsNull() && sameEncoding(pr.PlannedState, dvs[0]) {
 		// The provider planned no change.

@@ -131,7 +131,7 @@ func (s *grpcServer) GetSchema(ctx context.Context, _ *proto.GetSchema_Request) 
 	resp := &proto.GetSchema_Response{
 		ResourceSchemas:   map[string]*proto.Schema{},
 		DataSourceSchemas: map[string]*proto.Schema{},
-		Capabilities:      &proto.Capabilities{ServerGroups: schemas.Capabilities.ServerGroups, Metrics: schemas.Capabilities.Metrics, Calls: true},
+		Capabilities:      &proto.Capabilities{ServerGroups: schemas.Capabilities.ServerGroups, Metrics: schemas.Capabilities.Metrics, Calls: true, PlanValidates: true},
 	}
 	add := func(what string, s Schema) *proto.Schema {
 		ps, err := schemaToProto(s)
@@ -205,6 +205,19 @@ func (s *grpcServer) PlanResourceChange(ctx context.Context, req *proto.PlanReso
 	}
 	diags = decodeAll(ty, req.PriorState, &r.PriorState, req.ProposedNewState, &r.ProposedNewState, req.Config, &r.Config)
 	resp := &proto.PlanResourceChange_Response{}
+	if req.Validate && !diags.HasErrors() {
+		// Validated here, from the configuration decoded once, whatever
+		// the implementation does with the flag.
+		var vd Diagnostics
+		func() {
+			defer s.recover("ValidateResourceConfig", &vd)
+			vd = s.impl.ValidateResourceConfig(ctx, ValidateResourceConfigRequest{TypeName: req.TypeName, Config: r.Config}).Diagnostics
+		}()
+		resp.ValidateDiagnostics = diagsToProto(vd)
+		if vd.HasErrors() {
+			return resp, nil
+		}
+	}
 	if !diags.HasErrors() {
 		func() {
 			defer s.recover("PlanResourceChange", &diags)
