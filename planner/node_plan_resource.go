@@ -233,8 +233,17 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 	}
 
 	// Recorded instances that the expansion no longer includes, and
-	// objects deposed by an interrupted replacement, go.
-	if rs := w.recordedResource(abs); rs != nil {
+	// objects deposed by an interrupted replacement, go. (Most resources
+	// have none, and are not copied to find out.)
+	goes := func(rs *state.Resource) bool {
+		for key, ri := range rs.Instances {
+			if len(ri.Deposed) > 0 || ri.Current != nil && !want[key] && (only == nil || only[key]) {
+				return true
+			}
+		}
+		return false
+	}
+	if rs := w.recordedResourceIf(abs, goes); rs != nil {
 		for _, key := range sortedInstanceKeys(rs.Instances) {
 			ri := rs.Instances[key]
 			reason := DeleteBecauseCountIndex
@@ -255,8 +264,7 @@ func (n *nodePlanResource) planIn(ctx context.Context, w *walker, pi *providerIn
 // becomes the single instance), as Terraform does, so that adding
 // count = 1 changes nothing.
 func (w *walker) implicitMove(abs addrs.AbsResource, exp expansion) {
-	rs := w.recordedResource(abs)
-	if rs == nil || w.moved == nil {
+	if w.moved == nil {
 		return
 	}
 	from, to := abs.Instance(addrs.NoKey), abs.Instance(addrs.IntKey(0))
@@ -267,10 +275,12 @@ func (w *walker) implicitMove(abs addrs.AbsResource, exp expansion) {
 	default:
 		return
 	}
-	if rs.Instances[from.Resource.Key] == nil || rs.Instances[to.Resource.Key] != nil {
+	st := w.refreshed.Lock()
+	rs := st.Resource(abs)
+	if rs == nil || rs.Instances[from.Resource.Key] == nil || rs.Instances[to.Resource.Key] != nil {
+		w.refreshed.Unlock()
 		return
 	}
-	st := w.refreshed.Lock()
 	err := st.MoveResourceInstance(from, to)
 	w.refreshed.Unlock()
 	if err == nil {

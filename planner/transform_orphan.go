@@ -54,6 +54,17 @@ func (w *walker) recordedResource(addr addrs.AbsResource) *state.Resource {
 	return nil
 }
 
+// recordedResourceIf is recordedResource when want says the record is
+// wanted, asked of the record itself; nil otherwise.
+func (w *walker) recordedResourceIf(addr addrs.AbsResource, want func(*state.Resource) bool) *state.Resource {
+	s := w.refreshed.Lock()
+	defer w.refreshed.Unlock()
+	if r := s.Resource(addr); r != nil && want(r) {
+		return r.DeepCopy()
+	}
+	return nil
+}
+
 // configResource is the configuration's block for a resource, or nil.
 func (w *walker) configResource(c addrs.ConfigResource) *config.Resource {
 	mc := w.configAt(c.Module)
