@@ -38,9 +38,8 @@ import (
 // the plan).
 //
 // Nothing is planned ahead for an object whose expansion gives it
-// each.value, which only its plan evaluates, nor for an object whose
-// configuration refers to nothing the walk computes (its plan waits for
-// no other).
+// each.value, which only its plan evaluates, nor for an object whose plan
+// waits for nothing but its provider.
 
 // plannedAhead is what the provider answered when an object was planned
 // ahead, and what it was asked.
@@ -66,8 +65,9 @@ func (p *plannedAhead) plans(priorU, cfgU cty.Value) bool {
 }
 
 // planAheadChoices says which plan nodes have their objects planned
-// ahead (by node name), and which resources those read as they were read
-// (by configuration address).
+// ahead (by node name): those that wait in the graph for a node other
+// than their provider. And which resources those read as they were read
+// (by configuration address): the managed resources they wait for.
 func planAheadChoices(g *graph, w *walker) (ahead, keep map[string]bool) {
 	ahead, keep = map[string]bool{}, map[string]bool{}
 	if w.opts.Mode != NormalMode {
@@ -78,15 +78,14 @@ func planAheadChoices(g *graph, w *walker) (ahead, keep map[string]bool) {
 		if !ok || n.r.Mode != config.ManagedMode || n.r.ForEach != nil {
 			continue
 		}
-		for _, ref := range resourceReferences(n.r) {
-			switch s := ref.Subject.(type) {
-			case addrs.InputVariable, addrs.CountAttr, addrs.PathAttr, addrs.Application, addrs.Cluster, addrs.DeliveryPolicy, addrs.Environment, addrs.Guardrail:
-				// Known before the walk: nothing to wait for.
+		for dep := range g.deps[name] {
+			switch d := g.nodes[dep].(type) {
+			case *nodeProvider:
 				continue
-			case addrs.Resource:
-				keep[addrs.ConfigResource{Module: n.path, Resource: s}.String()] = true
-			case addrs.ResourceInstance:
-				keep[addrs.ConfigResource{Module: n.path, Resource: s.Resource}.String()] = true
+			case *nodePlanResource:
+				if d.r.Mode == config.ManagedMode {
+					keep[addrs.ConfigResource{Module: d.path, Resource: d.r.Addr()}.String()] = true
+				}
 			}
 			ahead[name] = true
 		}
