@@ -46,12 +46,7 @@ func (w *walker) recordedOf(c addrs.ConfigResource) []addrs.AbsResource {
 // recordedResource is a copy of a resource's record in the refreshed
 // state, or nil.
 func (w *walker) recordedResource(addr addrs.AbsResource) *state.Resource {
-	s := w.refreshed.Lock()
-	defer w.refreshed.Unlock()
-	if r := s.Resource(addr); r != nil {
-		return r.DeepCopy()
-	}
-	return nil
+	return w.recordedResourceIf(addr, func(*state.Resource) bool { return true })
 }
 
 // recordedResourceIf is recordedResource when want says the record is
