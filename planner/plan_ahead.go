@@ -145,7 +145,7 @@ func (d *aheadData) Value(addr addrs.Referenceable, rng hcl.Range) (cty.Value, h
 	}
 	vals := make([]cty.Value, len(entries))
 	for i, e := range entries {
-		if !d.w.readNow(d.ctx, e) || e.value == cty.NilVal {
+		if _, _, ok := d.w.readNow(d.ctx, e); !ok || e.value == cty.NilVal {
 			d.missing = true
 			return cty.DynamicVal, nil
 		}
@@ -182,17 +182,18 @@ func (d *aheadData) Value(addr addrs.Referenceable, rng hcl.Range) (cty.Value, h
 	return cty.DynamicVal, nil
 }
 
-// readNow reads e ahead, if it has not been, through its own provider;
-// false when that provider is not configured yet or lacks the type.
-func (w *walker) readNow(ctx context.Context, e *readAhead) bool {
+// readNow reads e ahead, if it has not been, through its own provider,
+// and returns the provider and the schema it read with; false when that
+// provider is not configured yet or lacks the type.
+func (w *walker) readNow(ctx context.Context, e *readAhead) (*providerInstance, *sdk.Schema, bool) {
 	pi := w.providers.get(e.plan.provider(w))
 	if pi == nil {
-		return false
+		return nil, nil, false
 	}
 	schema, diags := pi.resourceSchema(e.plan.r.Mode, e.plan.r.Type, e.plan.r.TypeRange)
 	if diags.HasErrors() {
-		return false
+		return nil, nil, false
 	}
 	e.do(ctx, w, pi, schema, nil)
-	return true
+	return pi, schema, true
 }

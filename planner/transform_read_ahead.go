@@ -244,8 +244,7 @@ func (n *nodeReadAhead) lowPriority() bool { return true }
 // execute never fails: a read that fails is the plan's to report, with
 // the object it belongs to.
 func (n *nodeReadAhead) execute(ctx context.Context, w *walker) hcl.Diagnostics {
-	pi := w.providers.get(n.key)
-	if pi == nil {
+	if w.providers.get(n.key) == nil {
 		return nil
 	}
 	for !w.interrupted() && !w.failed.Load() {
@@ -254,11 +253,10 @@ func (n *nodeReadAhead) execute(ctx context.Context, w *walker) hcl.Diagnostics 
 			return nil
 		}
 		e := n.q.entries[i]
-		schema, diags := pi.resourceSchema(e.plan.r.Mode, e.plan.r.Type, e.plan.r.TypeRange)
-		if diags.HasErrors() {
+		pi, schema, ok := w.readNow(ctx, e)
+		if !ok {
 			continue
 		}
-		e.do(ctx, w, pi, schema, nil)
 		if e.ahead {
 			e.planOnce.Do(func() { e.planned = planAhead(ctx, w, pi, schema, e) })
 		}
