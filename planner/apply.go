@@ -476,6 +476,12 @@ func (ap *instanceApplier) delete(ctx context.Context, deposed state.DeposedKey)
 func conforms(planned, reviewed cty.Value) bool {
 	planned, _ = planned.UnmarkDeep()
 	reviewed, _ = reviewed.UnmarkDeep()
+	return conformsUnmarked(planned, reviewed)
+}
+
+// conformsUnmarked is conforms of values without marks, unmarked once
+// rather than again at every level.
+func conformsUnmarked(planned, reviewed cty.Value) bool {
 	if !reviewed.IsKnown() {
 		return true
 	}
@@ -494,7 +500,7 @@ func conforms(planned, reviewed cty.Value) bool {
 			return false
 		}
 		for name := range ty.AttributeTypes() {
-			if !planned.Type().HasAttribute(name) || !conforms(planned.GetAttr(name), reviewed.GetAttr(name)) {
+			if !planned.Type().HasAttribute(name) || !conformsUnmarked(planned.GetAttr(name), reviewed.GetAttr(name)) {
 				return false
 			}
 		}
@@ -505,7 +511,7 @@ func conforms(planned, reviewed cty.Value) bool {
 		}
 		for it := reviewed.ElementIterator(); it.Next(); {
 			k, v := it.Element()
-			if !planned.HasIndex(k).True() || !conforms(planned.Index(k), v) {
+			if !planned.HasIndex(k).True() || !conformsUnmarked(planned.Index(k), v) {
 				return false
 			}
 		}

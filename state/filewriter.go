@@ -59,6 +59,15 @@ func (fw *FileWriter) Write(w io.Writer, s *State, tackVersion string) error {
 // Encode returns what [FileWriter.Write] would write. The bytes are the
 // caller's.
 func (fw *FileWriter) Encode(s *State, tackVersion string) ([]byte, error) {
+	return fw.AppendEncode(nil, s, tackVersion)
+}
+
+// AppendEncode appends what [FileWriter.Write] would write to dst, and
+// returns the extended slice. A caller that writes states one after
+// another can hand back the previous write's bytes, as dst[:0], and the
+// writer encodes into their space instead of a new allocation of the
+// state's size each time.
+func (fw *FileWriter) AppendEncode(dst []byte, s *State, tackVersion string) ([]byte, error) {
 	f, err := encodeHeadV1(s, tackVersion)
 	if err != nil {
 		return nil, fmt.Errorf("writing state: %w", err)
@@ -67,8 +76,8 @@ func (fw *FileWriter) Encode(s *State, tackVersion string) ([]byte, error) {
 	if !ok {
 		// Some resource cannot be written: WriteFile says which, as it
 		// always does.
-		var buf bytes.Buffer
-		if err := WriteFile(&buf, s, tackVersion); err != nil {
+		buf := bytes.NewBuffer(dst)
+		if err := WriteFile(buf, s, tackVersion); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
@@ -85,9 +94,9 @@ func (fw *FileWriter) Encode(s *State, tackVersion string) ([]byte, error) {
 	for _, c := range changed {
 		size += len(c.text)
 	}
-	var buf bytes.Buffer
+	buf := bytes.NewBuffer(dst)
 	buf.Grow(size)
-	err = f.writeWith(&buf, len(order), func(dst []byte, i int) []byte {
+	err = f.writeWith(buf, len(order), func(dst []byte, i int) []byte {
 		e := order[i]
 		if c, ok := changed[e]; ok {
 			return append(dst, c.text...)

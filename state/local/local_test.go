@@ -395,3 +395,34 @@ func TestWriteWithCancelledContext(t *testing.T) {
 		t.Errorf("read back: %v, %v", s, err)
 	}
 }
+
+// Writing the very state stored again does nothing, however large it is;
+// one of the same size and serial that differs only far into the file is
+// another state, refused as one whose serial did not move.
+func TestWriteSameSizeState(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := newPath(t)
+	b := local.New(path)
+	padded := func(last string) *state.State {
+		s := sample(5, "hello")
+		s.Outputs["padding"] = &state.Output{Value: cty.StringVal(strings.Repeat("x", 300_000) + last)}
+		return s
+	}
+	if err := b.Write(ctx, padded("a")); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := os.ReadFile(path)
+	if err := b.Write(ctx, padded("a")); err != nil {
+		t.Errorf("writing the stored state again: %v", err)
+	}
+	if _, err := os.Stat(path + ".backup"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("writing the stored state again made a backup: %v", err)
+	}
+	if err := b.Write(ctx, padded("b")); !errors.Is(err, state.ErrSerialBackwards) {
+		t.Errorf("writing another state of the same size and serial: %v, want a conflict", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, stored) {
+		t.Error("the stored state changed")
+	}
+}
