@@ -83,20 +83,12 @@ func (c *applyCommand) Run(args []string) int {
 		c.ui.Error("Error: " + err.Error() + ".")
 		return 1
 	}
-	var saved *planner.Plan
 	if fs.NArg() == 1 {
-		p, err := readPlanFile(fs.Arg(0))
-		if err != nil {
-			c.ui.Error("Error: " + err.Error())
-			return 1
-		}
-		saved = p
-		o.destroy = p.Mode == planner.DestroyMode
-		o.saved = p.Variables
 		if len(o.vars.args) > 0 {
 			c.ui.Error("Error: a saved plan already holds its variables; -var and -var-file cannot change them.")
 			return 1
 		}
+		o.saved = readPlanFileAsync(fs.Arg(0))
 	}
 	operation := "apply"
 	if o.destroy {
@@ -107,6 +99,11 @@ func (c *applyCommand) Run(args []string) int {
 		return status
 	}
 	defer run.close()
+	var saved *planner.Plan
+	if o.saved != nil {
+		// prepare reported a plan that could not be read.
+		saved, _ = o.saved.wait()
+	}
 
 	ctx, stopSignals := c.interruptible(context.Background())
 	defer stopSignals()
@@ -261,6 +258,30 @@ func saveErroredState(s *state.State) error {
 		return err
 	}
 	return f.Close()
+}
+
+// pendingPlan is a saved plan read in the background: a large one takes
+// about as long to read as the configuration does to load, and the two
+// need not wait for each other.
+type pendingPlan struct {
+	done chan struct{}
+	plan *planner.Plan
+	err  error
+}
+
+func readPlanFileAsync(path string) *pendingPlan {
+	p := &pendingPlan{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.plan, p.err = readPlanFile(path)
+	}()
+	return p
+}
+
+// wait returns the plan once it is read.
+func (p *pendingPlan) wait() (*planner.Plan, error) {
+	<-p.done
+	return p.plan, p.err
 }
 
 func readPlanFile(path string) (*planner.Plan, error) {

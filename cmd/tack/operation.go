@@ -16,7 +16,6 @@ import (
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/tackhq/tack/config"
 	"github.com/tackhq/tack/config/addrs"
@@ -39,9 +38,10 @@ type operationFlags struct {
 	input       bool
 	noColor     bool
 	json        bool
-	// saved are the variables of a saved plan being applied: they are
-	// used as they are, not gathered again.
-	saved map[string]cty.Value
+	// saved is the saved plan being applied, read while the
+	// configuration loads; its variables are used as they are, not
+	// gathered again.
+	saved *pendingPlan
 	// overrides name the overridable guardrails (-override) whose
 	// failures plan, apply and destroy let through, all for reason
 	// (-reason).
@@ -142,8 +142,13 @@ func (m *meta) loadOperation(dir string, o *operationFlags) (*operation, hcl.Dia
 	}
 
 	if o.saved != nil {
+		plan, err := o.saved.wait()
+		if err != nil {
+			// prepare reports it.
+			return op, diags
+		}
 		op.vars = map[string]*config.InputValue{}
-		for name, v := range o.saved {
+		for name, v := range plan.Variables {
 			op.vars[name] = &config.InputValue{Value: v, Source: config.ValueSource{Kind: config.FromArgs, Description: "the saved plan"}}
 		}
 		return op, append(diags, op.locateProviders(o)...)

@@ -184,6 +184,18 @@ func (m *meta) prepare(o *operationFlags, operation string) (*opRun, int) {
 	}
 	run.now = now
 	op, diags := m.loadOperation(".", o)
+	if o.saved != nil {
+		// A plan file that cannot be read is the first thing to fix,
+		// whatever the configuration says.
+		plan, err := o.saved.wait()
+		if err != nil {
+			m.ui.Error("Error: " + err.Error())
+			return nil, 1
+		}
+		if plan.Mode == planner.DestroyMode {
+			operation = "destroy"
+		}
+	}
 	run.op = op
 	run.sources = op.parser.Sources()
 	if diags.HasErrors() {
