@@ -333,7 +333,12 @@ func (c *GRPCClient) ReadResource(ctx context.Context, req ReadResourceRequest) 
 		return ReadResourceResponse{NewState: req.CurrentState, Private: req.Private, Diagnostics: callDiags("ReadResource", err)}
 	}
 	resp := ReadResourceResponse{Private: pr.Private, Diagnostics: diagsFromProto(pr.Diagnostics)}
-	resp.NewState = decodeFrom(pr.NewState, ty, req.CurrentState, &resp.Diagnostics)
+	if !req.CurrentState.IsNull() && sameEncoding(pr.NewState, dvs[0]) {
+		// The object is as recorded: nothing to decode.
+		resp.NewState = req.CurrentState
+	} else {
+		resp.NewState = decodeFrom(pr.NewState, ty, req.CurrentState, &resp.Diagnostics)
+	}
 	return resp
 }
 

@@ -275,7 +275,11 @@ func (s *grpcServer) ReadResource(ctx context.Context, req *proto.ReadResource_R
 			defer s.recover("ReadResource", &diags)
 			out := s.impl.ReadResource(ctx, r)
 			diags = append(diags, out.Diagnostics...)
-			resp.NewState = encodeInto(out.NewState, ty, resp.NewState, &diags)
+			if r.CurrentState.IsNull() || !equal(out.NewState, r.CurrentState) {
+				resp.NewState = encodeInto(out.NewState, ty, resp.NewState, &diags)
+			}
+			// Otherwise the object is as recorded, and the request's
+			// encoding of it is the answer.
 			resp.Private = out.Private
 		}()
 	}
