@@ -369,6 +369,11 @@ type instancePlanner struct {
 	// ahead is the plan made ahead from what it read, if any.
 	read  *readAhead
 	ahead *plannedAhead
+	// evaluated says the configuration was evaluated to plan while
+	// refreshing (see readAndPlan), into cfgVal with cfgDiags.
+	evaluated bool
+	cfgVal    cty.Value
+	cfgDiags  hcl.Diagnostics
 }
 
 // prior reads the instance's recorded object in the schema's current
@@ -378,7 +383,7 @@ func (ip *instancePlanner) prior(ctx context.Context) (*state.Object, hcl.Diagno
 	if ri == nil || ri.Current == nil {
 		return nil, nil
 	}
-	if ip.read = ip.w.takeReadAhead(ctx, ip.pi, ip.schema, ip.addr, ri.Current); ip.read != nil {
+	if ip.read = ip.w.takeReadAhead(ctx, ip.pi, ip.schema, ip.addr, ri.Current, ip.readAndPlan); ip.read != nil {
 		return ip.read.prior, ip.read.diags
 	}
 	return decodeObject(ctx, ip.pi, ip.r.Type, ip.schema, ri.Current, ip.addr)
@@ -428,7 +433,11 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 		start = time.Now()
 		w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
 		cur, _ := prior.Value.UnmarkDeepWithPaths()
-		resp = ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur})
+		if drift {
+			resp, ip.ahead = ip.readAndPlan(ctx, cur)
+		} else {
+			resp = ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur})
+		}
 		finish = time.Now()
 	}
 	if resp.Diagnostics.HasErrors() {
@@ -470,6 +479,53 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 	obj := *prior
 	obj.Value = after
 	return &obj, nil
+}
+
+// readAndPlan reads the recorded object cur (unmarked) to refresh it and,
+// when the configuration evaluates to a wholly known value now, validates
+// and plans it in the same call (sdk.PlanResourceChangeRequest.Refresh):
+// a plan that refreshes makes one round trip per object instead of two.
+// What it planned is used as a plan made ahead is (see [plannedAhead]):
+// only for the identical request, so a plan is the same either way. It
+// reads alone when the plan would not use the answer: outside a normal
+// plan, or when ignore_changes makes the configuration planned depend on
+// what is read.
+func (ip *instancePlanner) readAndPlan(ctx context.Context, cur cty.Value) (sdk.ReadResourceResponse, *plannedAhead) {
+	w := ip.w
+	readAlone := func() (sdk.ReadResourceResponse, *plannedAhead) {
+		return ip.pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: ip.r.Type, CurrentState: cur}), nil
+	}
+	if w.opts.Mode != NormalMode || ignoresChanges(ip.r.Lifecycle) {
+		return readAlone()
+	}
+	ip.evaluated = true
+	ip.cfgVal, ip.cfgDiags = instanceScope(w, ip.addr, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
+	if ip.cfgDiags.HasErrors() {
+		return readAlone()
+	}
+	cfgU := unmarked(ip.cfgVal).value
+	if !cfgU.IsWhollyKnown() {
+		return readAlone()
+	}
+	resp := ip.pi.prov.PlanResourceChange(ctx, sdk.PlanResourceChangeRequest{
+		TypeName: ip.r.Type, PriorState: cur, Config: cfgU, Validate: true, Refresh: true,
+	})
+	read := resp.Refreshed
+	if read == nil {
+		// Not the answer to a refreshing plan: read as usual.
+		return readAlone()
+	}
+	if read.Diagnostics.HasErrors() || read.NewState.IsNull() {
+		return *read, nil
+	}
+	resp.Refreshed = nil
+	return *read, &plannedAhead{
+		validateCfg:   cfgU,
+		validateDiags: diagsFromProvider(resp.ValidateDiagnostics, ip.r.Config, ip.r.DeclRange, ip.addr.String()),
+		priorU:        read.NewState,
+		planCfg:       cfgU,
+		resp:          resp,
+	}
 }
 
 // refreshedObject is prior as the provider read it back (live): the
@@ -532,7 +588,12 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 		return diags
 	}
 
-	cfgVal, d := instanceScope(w, ip.addr, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
+	cfgVal, d := ip.cfgVal, ip.cfgDiags
+	if !ip.evaluated {
+		// Not evaluated while refreshing: evaluated now, in the same
+		// scope.
+		cfgVal, d = instanceScope(w, ip.addr, ip.each).EvalBlock(ip.r.Config, &ip.schema.Block)
+	}
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return diags

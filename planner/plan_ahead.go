@@ -194,6 +194,6 @@ func (w *walker) readNow(ctx context.Context, e *readAhead) (*providerInstance, 
 	if diags.HasErrors() {
 		return nil, nil, false
 	}
-	e.do(ctx, w, pi, schema, nil)
+	e.do(ctx, w, pi, schema, nil, nil)
 	return pi, schema, true
 }

@@ -165,9 +165,15 @@ type readAhead struct {
 	planned  *plannedAhead
 }
 
+// reader reads the recorded object cur (unmarked) from the provider; it
+// may plan it in the same call, and then returns that plan too.
+type reader func(ctx context.Context, cur cty.Value) (sdk.ReadResourceResponse, *plannedAhead)
+
 // do decodes the recorded object (src, or the state's when src is nil)
-// and reads it from the provider, once; later calls wait for the first.
-func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, src *state.ObjectSrc) {
+// and reads it from the provider, once, with read (a plain ReadResource
+// when nil); later calls wait for the first. A plan read made is the
+// object's plan made ahead.
+func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, schema *sdk.Schema, src *state.ObjectSrc, read reader) {
 	e.once.Do(func() {
 		if src == nil {
 			ri := w.refreshed.ResourceInstance(e.addr)
@@ -183,10 +189,18 @@ func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, sch
 		}
 		e.start = time.Now()
 		cur, _ := e.prior.Value.UnmarkDeepWithPaths()
-		e.resp = pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: e.plan.r.Type, CurrentState: cur})
+		var planned *plannedAhead
+		if read != nil {
+			e.resp, planned = read(ctx, cur)
+		} else {
+			e.resp = pi.prov.ReadResource(ctx, sdk.ReadResourceRequest{TypeName: e.plan.r.Type, CurrentState: cur})
+		}
 		e.finish = time.Now()
 		if !e.resp.Diagnostics.HasErrors() && !e.resp.NewState.IsNull() {
 			e.value, e.drifted, e.record, e.recordErr = refreshedObject(e.prior, src, e.resp.NewState, schema)
+		}
+		if planned != nil {
+			e.planOnce.Do(func() { e.planned = planned })
 		}
 	})
 }
@@ -212,15 +226,16 @@ func (e *readAhead) claimPlanned() *plannedAhead {
 	return p
 }
 
-// takeReadAhead decodes and reads the object src recorded at addr, or
-// returns what was read ahead of it; nil when nothing is read ahead at
-// addr, or what was is another object (the plan then reads it itself).
-func (w *walker) takeReadAhead(ctx context.Context, pi *providerInstance, schema *sdk.Schema, addr addrs.AbsResourceInstance, src *state.ObjectSrc) *readAhead {
+// takeReadAhead decodes and reads the object src recorded at addr (with
+// read), or returns what was read ahead of it; nil when nothing is read
+// ahead at addr, or what was is another object (the plan then reads it
+// itself).
+func (w *walker) takeReadAhead(ctx context.Context, pi *providerInstance, schema *sdk.Schema, addr addrs.AbsResourceInstance, src *state.ObjectSrc, read reader) *readAhead {
 	e := w.readAhead[addr.String()]
 	if e == nil {
 		return nil
 	}
-	e.do(ctx, w, pi, schema, src)
+	e.do(ctx, w, pi, schema, src, read)
 	if e.src == nil || e.src.SchemaVersion != src.SchemaVersion || !bytes.Equal(e.src.AttrsJSON, src.AttrsJSON) {
 		return nil
 	}

@@ -982,6 +982,8 @@ type Capabilities struct {
 	Calls bool `protobuf:"varint,4,opt,name=calls,proto3" json:"calls,omitempty"`
 	// The provider honours PlanResourceChange.Request.validate.
 	PlanValidates bool `protobuf:"varint,5,opt,name=plan_validates,json=planValidates,proto3" json:"plan_validates,omitempty"`
+	// The provider honours PlanResourceChange.Request.refresh.
+	PlanRefreshes bool `protobuf:"varint,6,opt,name=plan_refreshes,json=planRefreshes,proto3" json:"plan_refreshes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1047,6 +1049,13 @@ func (x *Capabilities) GetCalls() bool {
 func (x *Capabilities) GetPlanValidates() bool {
 	if x != nil {
 		return x.PlanValidates
+	}
+	return false
+}
+
+func (x *Capabilities) GetPlanRefreshes() bool {
+	if x != nil {
+		return x.PlanRefreshes
 	}
 	return false
 }
@@ -2708,7 +2717,16 @@ type PlanResourceChange_Request struct {
 	// in validate_diagnostics; when they hold an error, plan nothing.
 	// Sent only to providers whose capabilities say plan_validates: it
 	// saves the core a call per object.
-	Validate      bool `protobuf:"varint,6,opt,name=validate,proto3" json:"validate,omitempty"`
+	Validate bool `protobuf:"varint,6,opt,name=validate,proto3" json:"validate,omitempty"`
+	// Read the object first, as ReadResource would with prior_state as
+	// current_state and prior_private as private, and answer in
+	// refreshed. When the read finds the object without error, plan
+	// against what it read: that is the prior state and its private
+	// bytes, and the proposed new state (the core leaves it empty) is
+	// computed from it and config as the core computes it. Sent only to
+	// providers whose capabilities say plan_refreshes: a plan that
+	// refreshes then makes one round trip per object instead of two.
+	Refresh       bool `protobuf:"varint,7,opt,name=refresh,proto3" json:"refresh,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2785,6 +2803,13 @@ func (x *PlanResourceChange_Request) GetValidate() bool {
 	return false
 }
 
+func (x *PlanResourceChange_Request) GetRefresh() bool {
+	if x != nil {
+		return x.Refresh
+	}
+	return false
+}
+
 type PlanResourceChange_Response struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The predicted new state. Attributes the provider cannot know before
@@ -2799,8 +2824,12 @@ type PlanResourceChange_Response struct {
 	Diagnostics    []*Diagnostic `protobuf:"bytes,4,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
 	// What validating config found, when the request asked for it.
 	ValidateDiagnostics []*Diagnostic `protobuf:"bytes,5,rep,name=validate_diagnostics,json=validateDiagnostics,proto3" json:"validate_diagnostics,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// What reading found, when the request asked for it. When it holds
+	// an error, or the object no longer exists, nothing was validated or
+	// planned.
+	Refreshed     *ReadResource_Response `protobuf:"bytes,6,opt,name=refreshed,proto3" json:"refreshed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PlanResourceChange_Response) Reset() {
@@ -2864,6 +2893,13 @@ func (x *PlanResourceChange_Response) GetDiagnostics() []*Diagnostic {
 func (x *PlanResourceChange_Response) GetValidateDiagnostics() []*Diagnostic {
 	if x != nil {
 		return x.ValidateDiagnostics
+	}
+	return nil
+}
+
+func (x *PlanResourceChange_Response) GetRefreshed() *ReadResource_Response {
+	if x != nil {
+		return x.Refreshed
 	}
 	return nil
 }
@@ -4356,13 +4392,14 @@ const file_plugins_proto_tack_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x05value:\x028\x01\x1a\\\n" +
 	"\x16DataSourceSchemasEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
-	"\x05value\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x05value:\x028\x01\"\xd2\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x05value:\x028\x01\"\xf9\x01\n" +
 	"\fCapabilities\x12#\n" +
 	"\rserver_groups\x18\x01 \x01(\bR\fserverGroups\x12F\n" +
 	"\x13server_group_schema\x18\x02 \x01(\v2\x16.tack.plugin.v1.SchemaR\x11serverGroupSchema\x12\x18\n" +
 	"\ametrics\x18\x03 \x01(\bR\ametrics\x12\x14\n" +
 	"\x05calls\x18\x04 \x01(\bR\x05calls\x12%\n" +
-	"\x0eplan_validates\x18\x05 \x01(\bR\rplanValidates\"\xa3\x01\n" +
+	"\x0eplan_validates\x18\x05 \x01(\bR\rplanValidates\x12%\n" +
+	"\x0eplan_refreshes\x18\x06 \x01(\bR\rplanRefreshes\"\xa3\x01\n" +
 	"\x16ValidateProviderConfig\x1a?\n" +
 	"\aRequest\x124\n" +
 	"\x06config\x18\x01 \x01(\v2\x1c.tack.plugin.v1.DynamicValueR\x06config\x1aH\n" +
@@ -4379,8 +4416,8 @@ const file_plugins_proto_tack_proto_rawDesc = "" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x124\n" +
 	"\x06config\x18\x02 \x01(\v2\x1c.tack.plugin.v1.DynamicValueR\x06config\x1aH\n" +
 	"\bResponse\x12<\n" +
-	"\vdiagnostics\x18\x01 \x03(\v2\x1a.tack.plugin.v1.DiagnosticR\vdiagnostics\"\x8f\x05\n" +
-	"\x12PlanResourceChange\x1a\xa8\x02\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1a.tack.plugin.v1.DiagnosticR\vdiagnostics\"\xee\x05\n" +
+	"\x12PlanResourceChange\x1a\xc2\x02\n" +
 	"\aRequest\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12=\n" +
 	"\vprior_state\x18\x02 \x01(\v2\x1c.tack.plugin.v1.DynamicValueR\n" +
@@ -4388,13 +4425,15 @@ const file_plugins_proto_tack_proto_rawDesc = "" +
 	"\x12proposed_new_state\x18\x03 \x01(\v2\x1c.tack.plugin.v1.DynamicValueR\x10proposedNewState\x124\n" +
 	"\x06config\x18\x04 \x01(\v2\x1c.tack.plugin.v1.DynamicValueR\x06config\x12#\n" +
 	"\rprior_private\x18\x05 \x01(\fR\fpriorPrivate\x12\x1a\n" +
-	"\bvalidate\x18\x06 \x01(\bR\bvalidate\x1a\xcd\x02\n" +
+	"\bvalidate\x18\x06 \x01(\bR\bvalidate\x12\x18\n" +
+	"\arefresh\x18\a \x01(\bR\arefresh\x1a\x92\x03\n" +
 	"\bResponse\x12A\n" +
 	"\rplanned_state\x18\x01 \x01(\v2\x1c.tack.plugin.v1.DynamicValueR\fplannedState\x12H\n" +
 	"\x10requires_replace\x18\x02 \x03(\v2\x1d.tack.plugin.v1.AttributePathR\x0frequiresReplace\x12'\n" +
 	"\x0fplanned_private\x18\x03 \x01(\fR\x0eplannedPrivate\x12<\n" +
 	"\vdiagnostics\x18\x04 \x03(\v2\x1a.tack.plugin.v1.DiagnosticR\vdiagnostics\x12M\n" +
-	"\x14validate_diagnostics\x18\x05 \x03(\v2\x1a.tack.plugin.v1.DiagnosticR\x13validateDiagnostics\"\xbf\x03\n" +
+	"\x14validate_diagnostics\x18\x05 \x03(\v2\x1a.tack.plugin.v1.DiagnosticR\x13validateDiagnostics\x12C\n" +
+	"\trefreshed\x18\x06 \x01(\v2%.tack.plugin.v1.ReadResource.ResponseR\trefreshed\"\xbf\x03\n" +
 	"\x13ApplyResourceChange\x1a\x87\x02\n" +
 	"\aRequest\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12=\n" +
@@ -4693,84 +4732,85 @@ var file_plugins_proto_tack_proto_depIdxs = []int32{
 	4,  // 34: tack.plugin.v1.PlanResourceChange.Response.requires_replace:type_name -> tack.plugin.v1.AttributePath
 	5,  // 35: tack.plugin.v1.PlanResourceChange.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
 	5,  // 36: tack.plugin.v1.PlanResourceChange.Response.validate_diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 37: tack.plugin.v1.ApplyResourceChange.Request.prior_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 38: tack.plugin.v1.ApplyResourceChange.Request.planned_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 39: tack.plugin.v1.ApplyResourceChange.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 40: tack.plugin.v1.ApplyResourceChange.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 41: tack.plugin.v1.ApplyResourceChange.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 42: tack.plugin.v1.ReadResource.Request.current_state:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 43: tack.plugin.v1.ReadResource.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 44: tack.plugin.v1.ReadResource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	23, // 45: tack.plugin.v1.ImportResourceState.Response.imported_resources:type_name -> tack.plugin.v1.ImportedResource
-	5,  // 46: tack.plugin.v1.ImportResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 47: tack.plugin.v1.ReadDataSource.Request.config:type_name -> tack.plugin.v1.DynamicValue
-	3,  // 48: tack.plugin.v1.ReadDataSource.Response.state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 49: tack.plugin.v1.ReadDataSource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	3,  // 50: tack.plugin.v1.UpgradeResourceState.Response.upgraded_state:type_name -> tack.plugin.v1.DynamicValue
-	5,  // 51: tack.plugin.v1.UpgradeResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	27, // 52: tack.plugin.v1.ListServerGroups.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	30, // 53: tack.plugin.v1.ListServerGroups.Response.server_groups:type_name -> tack.plugin.v1.ServerGroup
-	5,  // 54: tack.plugin.v1.ListServerGroups.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	30, // 55: tack.plugin.v1.CreateServerGroup.Request.server_group:type_name -> tack.plugin.v1.ServerGroup
-	30, // 56: tack.plugin.v1.CreateServerGroup.Response.server_group:type_name -> tack.plugin.v1.ServerGroup
-	5,  // 57: tack.plugin.v1.CreateServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	27, // 58: tack.plugin.v1.ResizeServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	28, // 59: tack.plugin.v1.ResizeServerGroup.Request.capacity:type_name -> tack.plugin.v1.Capacity
-	5,  // 60: tack.plugin.v1.ResizeServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	27, // 61: tack.plugin.v1.SetTraffic.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	29, // 62: tack.plugin.v1.SetTraffic.Request.traffic:type_name -> tack.plugin.v1.Traffic
-	5,  // 63: tack.plugin.v1.SetTraffic.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	27, // 64: tack.plugin.v1.GetHealth.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	36, // 65: tack.plugin.v1.GetHealth.Response.instances:type_name -> tack.plugin.v1.InstanceHealth
-	5,  // 66: tack.plugin.v1.GetHealth.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	27, // 67: tack.plugin.v1.DestroyServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	5,  // 68: tack.plugin.v1.DestroyServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	27, // 69: tack.plugin.v1.QueryMetrics.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
-	39, // 70: tack.plugin.v1.QueryMetrics.Response.server_groups:type_name -> tack.plugin.v1.ServerGroupMetrics
-	5,  // 71: tack.plugin.v1.QueryMetrics.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
-	41, // 72: tack.plugin.v1.Provider.GetSchema:input_type -> tack.plugin.v1.GetSchema.Request
-	45, // 73: tack.plugin.v1.Provider.ValidateProviderConfig:input_type -> tack.plugin.v1.ValidateProviderConfig.Request
-	47, // 74: tack.plugin.v1.Provider.ConfigureProvider:input_type -> tack.plugin.v1.ConfigureProvider.Request
-	49, // 75: tack.plugin.v1.Provider.ValidateResourceConfig:input_type -> tack.plugin.v1.ValidateResourceConfig.Request
-	51, // 76: tack.plugin.v1.Provider.PlanResourceChange:input_type -> tack.plugin.v1.PlanResourceChange.Request
-	53, // 77: tack.plugin.v1.Provider.ApplyResourceChange:input_type -> tack.plugin.v1.ApplyResourceChange.Request
-	55, // 78: tack.plugin.v1.Provider.ReadResource:input_type -> tack.plugin.v1.ReadResource.Request
-	57, // 79: tack.plugin.v1.Provider.ImportResourceState:input_type -> tack.plugin.v1.ImportResourceState.Request
-	59, // 80: tack.plugin.v1.Provider.ReadDataSource:input_type -> tack.plugin.v1.ReadDataSource.Request
-	61, // 81: tack.plugin.v1.Provider.UpgradeResourceState:input_type -> tack.plugin.v1.UpgradeResourceState.Request
-	63, // 82: tack.plugin.v1.Provider.Stop:input_type -> tack.plugin.v1.Stop.Request
-	10, // 83: tack.plugin.v1.Provider.Calls:input_type -> tack.plugin.v1.CallBatch
-	65, // 84: tack.plugin.v1.ServerGroups.ListServerGroups:input_type -> tack.plugin.v1.ListServerGroups.Request
-	67, // 85: tack.plugin.v1.ServerGroups.CreateServerGroup:input_type -> tack.plugin.v1.CreateServerGroup.Request
-	69, // 86: tack.plugin.v1.ServerGroups.ResizeServerGroup:input_type -> tack.plugin.v1.ResizeServerGroup.Request
-	71, // 87: tack.plugin.v1.ServerGroups.SetTraffic:input_type -> tack.plugin.v1.SetTraffic.Request
-	73, // 88: tack.plugin.v1.ServerGroups.GetHealth:input_type -> tack.plugin.v1.GetHealth.Request
-	75, // 89: tack.plugin.v1.ServerGroups.DestroyServerGroup:input_type -> tack.plugin.v1.DestroyServerGroup.Request
-	77, // 90: tack.plugin.v1.Metrics.QueryMetrics:input_type -> tack.plugin.v1.QueryMetrics.Request
-	42, // 91: tack.plugin.v1.Provider.GetSchema:output_type -> tack.plugin.v1.GetSchema.Response
-	46, // 92: tack.plugin.v1.Provider.ValidateProviderConfig:output_type -> tack.plugin.v1.ValidateProviderConfig.Response
-	48, // 93: tack.plugin.v1.Provider.ConfigureProvider:output_type -> tack.plugin.v1.ConfigureProvider.Response
-	50, // 94: tack.plugin.v1.Provider.ValidateResourceConfig:output_type -> tack.plugin.v1.ValidateResourceConfig.Response
-	52, // 95: tack.plugin.v1.Provider.PlanResourceChange:output_type -> tack.plugin.v1.PlanResourceChange.Response
-	54, // 96: tack.plugin.v1.Provider.ApplyResourceChange:output_type -> tack.plugin.v1.ApplyResourceChange.Response
-	56, // 97: tack.plugin.v1.Provider.ReadResource:output_type -> tack.plugin.v1.ReadResource.Response
-	58, // 98: tack.plugin.v1.Provider.ImportResourceState:output_type -> tack.plugin.v1.ImportResourceState.Response
-	60, // 99: tack.plugin.v1.Provider.ReadDataSource:output_type -> tack.plugin.v1.ReadDataSource.Response
-	62, // 100: tack.plugin.v1.Provider.UpgradeResourceState:output_type -> tack.plugin.v1.UpgradeResourceState.Response
-	64, // 101: tack.plugin.v1.Provider.Stop:output_type -> tack.plugin.v1.Stop.Response
-	12, // 102: tack.plugin.v1.Provider.Calls:output_type -> tack.plugin.v1.ResultBatch
-	66, // 103: tack.plugin.v1.ServerGroups.ListServerGroups:output_type -> tack.plugin.v1.ListServerGroups.Response
-	68, // 104: tack.plugin.v1.ServerGroups.CreateServerGroup:output_type -> tack.plugin.v1.CreateServerGroup.Response
-	70, // 105: tack.plugin.v1.ServerGroups.ResizeServerGroup:output_type -> tack.plugin.v1.ResizeServerGroup.Response
-	72, // 106: tack.plugin.v1.ServerGroups.SetTraffic:output_type -> tack.plugin.v1.SetTraffic.Response
-	74, // 107: tack.plugin.v1.ServerGroups.GetHealth:output_type -> tack.plugin.v1.GetHealth.Response
-	76, // 108: tack.plugin.v1.ServerGroups.DestroyServerGroup:output_type -> tack.plugin.v1.DestroyServerGroup.Response
-	78, // 109: tack.plugin.v1.Metrics.QueryMetrics:output_type -> tack.plugin.v1.QueryMetrics.Response
-	91, // [91:110] is the sub-list for method output_type
-	72, // [72:91] is the sub-list for method input_type
-	72, // [72:72] is the sub-list for extension type_name
-	72, // [72:72] is the sub-list for extension extendee
-	0,  // [0:72] is the sub-list for field type_name
+	56, // 37: tack.plugin.v1.PlanResourceChange.Response.refreshed:type_name -> tack.plugin.v1.ReadResource.Response
+	3,  // 38: tack.plugin.v1.ApplyResourceChange.Request.prior_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 39: tack.plugin.v1.ApplyResourceChange.Request.planned_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 40: tack.plugin.v1.ApplyResourceChange.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 41: tack.plugin.v1.ApplyResourceChange.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 42: tack.plugin.v1.ApplyResourceChange.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 43: tack.plugin.v1.ReadResource.Request.current_state:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 44: tack.plugin.v1.ReadResource.Response.new_state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 45: tack.plugin.v1.ReadResource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	23, // 46: tack.plugin.v1.ImportResourceState.Response.imported_resources:type_name -> tack.plugin.v1.ImportedResource
+	5,  // 47: tack.plugin.v1.ImportResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 48: tack.plugin.v1.ReadDataSource.Request.config:type_name -> tack.plugin.v1.DynamicValue
+	3,  // 49: tack.plugin.v1.ReadDataSource.Response.state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 50: tack.plugin.v1.ReadDataSource.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	3,  // 51: tack.plugin.v1.UpgradeResourceState.Response.upgraded_state:type_name -> tack.plugin.v1.DynamicValue
+	5,  // 52: tack.plugin.v1.UpgradeResourceState.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 53: tack.plugin.v1.ListServerGroups.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	30, // 54: tack.plugin.v1.ListServerGroups.Response.server_groups:type_name -> tack.plugin.v1.ServerGroup
+	5,  // 55: tack.plugin.v1.ListServerGroups.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	30, // 56: tack.plugin.v1.CreateServerGroup.Request.server_group:type_name -> tack.plugin.v1.ServerGroup
+	30, // 57: tack.plugin.v1.CreateServerGroup.Response.server_group:type_name -> tack.plugin.v1.ServerGroup
+	5,  // 58: tack.plugin.v1.CreateServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 59: tack.plugin.v1.ResizeServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	28, // 60: tack.plugin.v1.ResizeServerGroup.Request.capacity:type_name -> tack.plugin.v1.Capacity
+	5,  // 61: tack.plugin.v1.ResizeServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 62: tack.plugin.v1.SetTraffic.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	29, // 63: tack.plugin.v1.SetTraffic.Request.traffic:type_name -> tack.plugin.v1.Traffic
+	5,  // 64: tack.plugin.v1.SetTraffic.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 65: tack.plugin.v1.GetHealth.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	36, // 66: tack.plugin.v1.GetHealth.Response.instances:type_name -> tack.plugin.v1.InstanceHealth
+	5,  // 67: tack.plugin.v1.GetHealth.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 68: tack.plugin.v1.DestroyServerGroup.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	5,  // 69: tack.plugin.v1.DestroyServerGroup.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	27, // 70: tack.plugin.v1.QueryMetrics.Request.cluster:type_name -> tack.plugin.v1.ClusterRef
+	39, // 71: tack.plugin.v1.QueryMetrics.Response.server_groups:type_name -> tack.plugin.v1.ServerGroupMetrics
+	5,  // 72: tack.plugin.v1.QueryMetrics.Response.diagnostics:type_name -> tack.plugin.v1.Diagnostic
+	41, // 73: tack.plugin.v1.Provider.GetSchema:input_type -> tack.plugin.v1.GetSchema.Request
+	45, // 74: tack.plugin.v1.Provider.ValidateProviderConfig:input_type -> tack.plugin.v1.ValidateProviderConfig.Request
+	47, // 75: tack.plugin.v1.Provider.ConfigureProvider:input_type -> tack.plugin.v1.ConfigureProvider.Request
+	49, // 76: tack.plugin.v1.Provider.ValidateResourceConfig:input_type -> tack.plugin.v1.ValidateResourceConfig.Request
+	51, // 77: tack.plugin.v1.Provider.PlanResourceChange:input_type -> tack.plugin.v1.PlanResourceChange.Request
+	53, // 78: tack.plugin.v1.Provider.ApplyResourceChange:input_type -> tack.plugin.v1.ApplyResourceChange.Request
+	55, // 79: tack.plugin.v1.Provider.ReadResource:input_type -> tack.plugin.v1.ReadResource.Request
+	57, // 80: tack.plugin.v1.Provider.ImportResourceState:input_type -> tack.plugin.v1.ImportResourceState.Request
+	59, // 81: tack.plugin.v1.Provider.ReadDataSource:input_type -> tack.plugin.v1.ReadDataSource.Request
+	61, // 82: tack.plugin.v1.Provider.UpgradeResourceState:input_type -> tack.plugin.v1.UpgradeResourceState.Request
+	63, // 83: tack.plugin.v1.Provider.Stop:input_type -> tack.plugin.v1.Stop.Request
+	10, // 84: tack.plugin.v1.Provider.Calls:input_type -> tack.plugin.v1.CallBatch
+	65, // 85: tack.plugin.v1.ServerGroups.ListServerGroups:input_type -> tack.plugin.v1.ListServerGroups.Request
+	67, // 86: tack.plugin.v1.ServerGroups.CreateServerGroup:input_type -> tack.plugin.v1.CreateServerGroup.Request
+	69, // 87: tack.plugin.v1.ServerGroups.ResizeServerGroup:input_type -> tack.plugin.v1.ResizeServerGroup.Request
+	71, // 88: tack.plugin.v1.ServerGroups.SetTraffic:input_type -> tack.plugin.v1.SetTraffic.Request
+	73, // 89: tack.plugin.v1.ServerGroups.GetHealth:input_type -> tack.plugin.v1.GetHealth.Request
+	75, // 90: tack.plugin.v1.ServerGroups.DestroyServerGroup:input_type -> tack.plugin.v1.DestroyServerGroup.Request
+	77, // 91: tack.plugin.v1.Metrics.QueryMetrics:input_type -> tack.plugin.v1.QueryMetrics.Request
+	42, // 92: tack.plugin.v1.Provider.GetSchema:output_type -> tack.plugin.v1.GetSchema.Response
+	46, // 93: tack.plugin.v1.Provider.ValidateProviderConfig:output_type -> tack.plugin.v1.ValidateProviderConfig.Response
+	48, // 94: tack.plugin.v1.Provider.ConfigureProvider:output_type -> tack.plugin.v1.ConfigureProvider.Response
+	50, // 95: tack.plugin.v1.Provider.ValidateResourceConfig:output_type -> tack.plugin.v1.ValidateResourceConfig.Response
+	52, // 96: tack.plugin.v1.Provider.PlanResourceChange:output_type -> tack.plugin.v1.PlanResourceChange.Response
+	54, // 97: tack.plugin.v1.Provider.ApplyResourceChange:output_type -> tack.plugin.v1.ApplyResourceChange.Response
+	56, // 98: tack.plugin.v1.Provider.ReadResource:output_type -> tack.plugin.v1.ReadResource.Response
+	58, // 99: tack.plugin.v1.Provider.ImportResourceState:output_type -> tack.plugin.v1.ImportResourceState.Response
+	60, // 100: tack.plugin.v1.Provider.ReadDataSource:output_type -> tack.plugin.v1.ReadDataSource.Response
+	62, // 101: tack.plugin.v1.Provider.UpgradeResourceState:output_type -> tack.plugin.v1.UpgradeResourceState.Response
+	64, // 102: tack.plugin.v1.Provider.Stop:output_type -> tack.plugin.v1.Stop.Response
+	12, // 103: tack.plugin.v1.Provider.Calls:output_type -> tack.plugin.v1.ResultBatch
+	66, // 104: tack.plugin.v1.ServerGroups.ListServerGroups:output_type -> tack.plugin.v1.ListServerGroups.Response
+	68, // 105: tack.plugin.v1.ServerGroups.CreateServerGroup:output_type -> tack.plugin.v1.CreateServerGroup.Response
+	70, // 106: tack.plugin.v1.ServerGroups.ResizeServerGroup:output_type -> tack.plugin.v1.ResizeServerGroup.Response
+	72, // 107: tack.plugin.v1.ServerGroups.SetTraffic:output_type -> tack.plugin.v1.SetTraffic.Response
+	74, // 108: tack.plugin.v1.ServerGroups.GetHealth:output_type -> tack.plugin.v1.GetHealth.Response
+	76, // 109: tack.plugin.v1.ServerGroups.DestroyServerGroup:output_type -> tack.plugin.v1.DestroyServerGroup.Response
+	78, // 110: tack.plugin.v1.Metrics.QueryMetrics:output_type -> tack.plugin.v1.QueryMetrics.Response
+	92, // [92:111] is the sub-list for method output_type
+	73, // [73:92] is the sub-list for method input_type
+	73, // [73:73] is the sub-list for extension type_name
+	73, // [73:73] is the sub-list for extension extendee
+	0,  // [0:73] is the sub-list for field type_name
 }
 
 func init() { file_plugins_proto_tack_proto_init() }

@@ -94,6 +94,16 @@ type PlanResourceChangeRequest struct {
 	// (capabilities.plan_validates, which the SDK's server has) and makes
 	// both calls for others.
 	Validate bool
+	// Refresh asks for the object PriorState records to be read first,
+	// as ReadResource does with PriorState and PriorPrivate, and planned
+	// against what was read: that replaces PriorState and PriorPrivate,
+	// and ProposedNewState, left empty, is computed from it and Config
+	// with [ProposedNewState]. The read is the response's Refreshed; when
+	// it holds an error or finds no object, nothing is validated or
+	// planned. [GRPCClient] sends it in one call to providers that can
+	// (capabilities.plan_refreshes, which the SDK's server has) and makes
+	// both calls for others.
+	Refresh bool
 }
 
 // PlanResourceChangeResponse is the prediction. Values the provider cannot
@@ -113,6 +123,8 @@ type PlanResourceChangeResponse struct {
 	// ValidateDiagnostics are what validating found, when the request
 	// asked for it.
 	ValidateDiagnostics Diagnostics
+	// Refreshed is what reading found, when the request asked for it.
+	Refreshed *ReadResourceResponse
 }
 
 // ApplyResourceChangeRequest carries out a planned change: PriorState null

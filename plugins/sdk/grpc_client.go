@@ -30,8 +30,9 @@ type GRPCClient struct {
 	mu      sync.Mutex
 	schemas *GetSchemaResponse
 	types   *schemaTypes
-	// planValidates is the provider's capabilities.plan_validates.
-	planValidates bool
+	// planValidates and planRefreshes are the provider's
+	// capabilities.plan_validates and plan_refreshes.
+	planValidates, planRefreshes bool
 }
 
 var (
@@ -117,7 +118,7 @@ func (c *GRPCClient) getSchema(ctx context.Context) GetSchemaResponse {
 		resp.DataSources[name] = convert(name, s)
 	}
 	if caps := pr.Capabilities; caps != nil {
-		c.planValidates = caps.PlanValidates
+		c.planValidates, c.planRefreshes = caps.PlanValidates, caps.PlanRefreshes
 		resp.Capabilities.ServerGroups = caps.ServerGroups
 		resp.Capabilities.Metrics = caps.Metrics
 		if caps.ServerGroups {
@@ -250,9 +251,30 @@ func (c *GRPCClient) PlanResourceChange(ctx context.Context, req PlanResourceCha
 	if diags.HasErrors() {
 		return PlanResourceChangeResponse{Diagnostics: diags}
 	}
+	if req.PriorState.IsNull() {
+		// There is nothing to read.
+		req.Refresh = false
+	}
 	c.mu.Lock()
-	inOne := c.planValidates
+	inOne, refreshes := c.planValidates, c.planRefreshes
 	c.mu.Unlock()
+	if req.Refresh && !refreshes {
+		// A provider that cannot read while it plans is asked one after
+		// the other.
+		read := c.ReadResource(ctx, ReadResourceRequest{TypeName: req.TypeName, CurrentState: req.PriorState, Private: req.PriorPrivate})
+		if read.Diagnostics.HasErrors() || read.NewState.IsNull() {
+			return PlanResourceChangeResponse{Refreshed: &read}
+		}
+		c.mu.Lock()
+		schema := c.schemas.ResourceTypes[req.TypeName]
+		c.mu.Unlock()
+		req.Refresh = false
+		req.PriorState, req.PriorPrivate = read.NewState, read.Private
+		req.ProposedNewState = ProposedNewState(&schema.Block, read.NewState, req.Config)
+		resp := c.PlanResourceChange(ctx, req)
+		resp.Refreshed = &read
+		return resp
+	}
 	if req.Validate && !inOne {
 		// A provider that cannot validate while it plans is asked both
 		// ways at once; a plan of what fails validation is dropped.
@@ -262,35 +284,66 @@ func (c *GRPCClient) PlanResourceChange(ctx context.Context, req PlanResourceCha
 		}()
 		req.Validate = false
 		resp := c.PlanResourceChange(ctx, req)
-		resp.ValidateDiagnostics = <-validated
-		if resp.ValidateDiagnostics.HasErrors() {
-			return PlanResourceChangeResponse{ValidateDiagnostics: resp.ValidateDiagnostics}
+		vd := <-validated
+		if r := resp.Refreshed; r != nil && (r.Diagnostics.HasErrors() || r.NewState.IsNull()) {
+			// Nothing is validated when the read stops the plan.
+			return resp
+		}
+		resp.ValidateDiagnostics = vd
+		if vd.HasErrors() {
+			return PlanResourceChangeResponse{ValidateDiagnostics: vd, Refreshed: resp.Refreshed}
 		}
 		return resp
 	}
-	dvs, diags := encodeAll(ty, req.PriorState, req.ProposedNewState, req.Config)
+	var dvs []*proto.DynamicValue
+	if req.Refresh {
+		// The provider proposes from what it reads.
+		dvs, diags = encodeAll(ty, req.PriorState, req.Config)
+		dvs = []*proto.DynamicValue{dvs[0], nil, dvs[1]}
+	} else {
+		dvs, diags = encodeAll(ty, req.PriorState, req.ProposedNewState, req.Config)
+	}
 	if diags.HasErrors() {
 		return PlanResourceChangeResponse{Diagnostics: diags}
 	}
 	pr, err := c.provider.PlanResourceChange(ctx, &proto.PlanResourceChange_Request{
 		TypeName: req.TypeName, PriorState: dvs[0], ProposedNewState: dvs[1], Config: dvs[2], PriorPrivate: req.PriorPrivate,
-		Validate: req.Validate,
+		Validate: req.Validate, Refresh: req.Refresh,
 	})
 	if err != nil {
 		return PlanResourceChangeResponse{Diagnostics: callDiags("PlanResourceChange", err)}
+	}
+	prior, priorWire := req.PriorState, dvs[0]
+	var refreshed *ReadResourceResponse
+	if req.Refresh {
+		if pr.Refreshed == nil {
+			return PlanResourceChangeResponse{Diagnostics: Diagnostics{Errorf("Provider did not refresh", "The provider says it reads an object while it plans, but answered a plan that asked for it without what it read. This is a bug in the provider.")}}
+		}
+		read := ReadResourceResponse{Private: pr.Refreshed.Private, Diagnostics: diagsFromProto(pr.Refreshed.Diagnostics)}
+		if sameEncoding(pr.Refreshed.NewState, dvs[0]) {
+			// The object is as recorded: nothing to decode.
+			read.NewState = req.PriorState
+		} else {
+			read.NewState = decodeFrom(pr.Refreshed.NewState, ty, req.PriorState, &read.Diagnostics)
+		}
+		if read.Diagnostics.HasErrors() || read.NewState.IsNull() {
+			return PlanResourceChangeResponse{Refreshed: &read}
+		}
+		refreshed, prior, priorWire = &read, read.NewState, pr.Refreshed.NewState
 	}
 	resp := PlanResourceChangeResponse{
 		RequiresReplace:     pathsFromProto(pr.RequiresReplace),
 		PlannedPrivate:      pr.PlannedPrivate,
 		Diagnostics:         diagsFromProto(pr.Diagnostics),
 		ValidateDiagnostics: diagsFromProto(pr.ValidateDiagnostics),
+		Refreshed:           refreshed,
 	}
 	if resp.ValidateDiagnostics.HasErrors() {
 		return resp
 	}
-	if !req.PriorState.IsNull() && sameEncoding(pr.PlannedState, dvs[0]) {
+	if !prior.IsNull() && sameEncoding(pr.PlannedState, priorWire) {
 		// The provider planned no change.
-		resp.PlannedState = req.PriorState
+		resp.PlannedState = prior
 	} else {
 		resp.PlannedState = decodeFrom(pr.PlannedState, ty, cty.NullVal(ty), &resp.Diagnostics)
 	}

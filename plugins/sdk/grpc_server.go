@@ -131,7 +131,7 @@ func (s *grpcServer) GetSchema(ctx context.Context, _ *proto.GetSchema_Request) 
 	resp := &proto.GetSchema_Response{
 		ResourceSchemas:   map[string]*proto.Schema{},
 		DataSourceSchemas: map[string]*proto.Schema{},
-		Capabilities:      &proto.Capabilities{ServerGroups: schemas.Capabilities.ServerGroups, Metrics: schemas.Capabilities.Metrics, Calls: true, PlanValidates: true},
+		Capabilities:      &proto.Capabilities{ServerGroups: schemas.Capabilities.ServerGroups, Metrics: schemas.Capabilities.Metrics, Calls: true, PlanValidates: true, PlanRefreshes: true},
 	}
 	add := func(what string, s Schema) *proto.Schema {
 		ps, err := schemaToProto(s)
@@ -205,6 +205,17 @@ func (s *grpcServer) PlanResourceChange(ctx context.Context, req *proto.PlanReso
 	}
 	diags = decodeAll(ty, req.PriorState, &r.PriorState, req.ProposedNewState, &r.ProposedNewState, req.Config, &r.Config)
 	resp := &proto.PlanResourceChange_Response{}
+	prior := req.PriorState
+	if req.Refresh && !diags.HasErrors() && !r.PriorState.IsNull() {
+		read, wire := s.readResource(ctx, ty, ReadResourceRequest{TypeName: req.TypeName, CurrentState: r.PriorState, Private: req.PriorPrivate}, req.PriorState)
+		resp.Refreshed = wire
+		if read.Diagnostics.HasErrors() || read.NewState.IsNull() {
+			return resp, nil
+		}
+		prior, r.PriorState, r.PriorPrivate = wire.NewState, read.NewState, read.Private
+		schema := s.schema(ctx).ResourceTypes[req.TypeName]
+		r.ProposedNewState = ProposedNewState(&schema.Block, r.PriorState, r.Config)
+	}
 	if req.Validate && !diags.HasErrors() {
 		// Validated here, from the configuration decoded once, whatever
 		// the implementation does with the flag.
@@ -225,7 +236,7 @@ func (s *grpcServer) PlanResourceChange(ctx context.Context, req *proto.PlanReso
 			diags = append(diags, out.Diagnostics...)
 			if !r.PriorState.IsNull() && equal(out.PlannedState, r.PriorState) {
 				// No change: the prior state's encoding is the answer.
-				resp.PlannedState = req.PriorState
+				resp.PlannedState = prior
 			} else {
 				resp.PlannedState = encodeInto(out.PlannedState, ty, nil, &diags)
 			}
@@ -269,22 +280,34 @@ func (s *grpcServer) ReadResource(ctx context.Context, req *proto.ReadResource_R
 		return &proto.ReadResource_Response{Diagnostics: diagsToProto(diags)}, nil
 	}
 	diags = decodeAll(ty, req.CurrentState, &r.CurrentState)
-	resp := &proto.ReadResource_Response{NewState: req.CurrentState, Private: req.Private}
-	if !diags.HasErrors() {
-		func() {
-			defer s.recover("ReadResource", &diags)
-			out := s.impl.ReadResource(ctx, r)
-			diags = append(diags, out.Diagnostics...)
-			if r.CurrentState.IsNull() || !equal(out.NewState, r.CurrentState) {
-				resp.NewState = encodeInto(out.NewState, ty, resp.NewState, &diags)
-			}
-			// Otherwise the object is as recorded, and the request's
-			// encoding of it is the answer.
-			resp.Private = out.Private
-		}()
+	if diags.HasErrors() {
+		return &proto.ReadResource_Response{NewState: req.CurrentState, Private: req.Private, Diagnostics: diagsToProto(diags)}, nil
 	}
-	resp.Diagnostics = diagsToProto(diags)
+	_, resp := s.readResource(ctx, ty, r, req.CurrentState)
 	return resp, nil
+}
+
+// readResource reads r.CurrentState, whose encoding is current, and
+// returns what was read both as a value and for the wire. Until the
+// provider answers, the object is as recorded; when what it read equals
+// that, the request's encoding is the answer's too.
+func (s *grpcServer) readResource(ctx context.Context, ty cty.Type, r ReadResourceRequest, current *proto.DynamicValue) (ReadResourceResponse, *proto.ReadResource_Response) {
+	out := ReadResourceResponse{NewState: r.CurrentState, Private: r.Private}
+	resp := &proto.ReadResource_Response{NewState: current, Private: r.Private}
+	var diags Diagnostics
+	func() {
+		defer s.recover("ReadResource", &diags)
+		read := s.impl.ReadResource(ctx, r)
+		diags = append(diags, read.Diagnostics...)
+		if r.CurrentState.IsNull() || !equal(read.NewState, r.CurrentState) {
+			resp.NewState = encodeInto(read.NewState, ty, resp.NewState, &diags)
+			out.NewState = read.NewState
+		}
+		resp.Private, out.Private = read.Private, read.Private
+	}()
+	out.Diagnostics = diags
+	resp.Diagnostics = diagsToProto(diags)
+	return out, resp
 }
 
 func (s *grpcServer) ImportResourceState(ctx context.Context, req *proto.ImportResourceState_Request) (*proto.ImportResourceState_Response, error) {
