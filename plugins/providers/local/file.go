@@ -3,12 +3,15 @@ package local
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"syscall"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -33,31 +36,82 @@ var pathAttr = cty.GetAttrPath("path")
 // power before the kernel writes the file back, the next plan reads it as
 // drift and writes it again. tack's own state stays synced (the state
 // backend's job), so what tack recorded is never lost.
+//
+// Like readRegular, it makes the system calls itself: four for a file
+// whose directory exists and whose mode the umask leaves alone (open,
+// write, close, rename), where os.CreateTemp, Chmod and MkdirAll made
+// seven.
 func writeFileAtomic(name string, data []byte, mode fs.FileMode) (err error) {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	dir, base := filepath.Dir(name), filepath.Base(name)
+	fd, tmp, err := createTemp(dir, base, mode)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The directory is missing: make it, once.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		fd, tmp, err = createTemp(dir, base, mode)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tack-*")
 	if err != nil {
 		return err
 	}
 	defer func() {
+		if fd >= 0 {
+			_ = syscall.Close(fd)
+		}
 		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
+			_ = syscall.Unlink(tmp)
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
+	for rest := data; len(rest) > 0; {
+		n, err := retryEINTR(func() (int, error) { return syscall.Write(fd, rest) })
+		if err != nil {
+			return &fs.PathError{Op: "write", Path: tmp, Err: err}
+		}
+		rest = rest[n:]
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		return err
+	if mode.Perm()&umask != 0 {
+		// The umask narrowed the mode the file was created with.
+		if _, err := retryEINTR(func() (int, error) { return 0, syscall.Fchmod(fd, uint32(mode.Perm())) }); err != nil {
+			return &fs.PathError{Op: "chmod", Path: tmp, Err: err}
+		}
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	closeErr := syscall.Close(fd)
+	fd = -1
+	if closeErr != nil {
+		return &fs.PathError{Op: "close", Path: tmp, Err: closeErr}
 	}
-	return os.Rename(tmp.Name(), name)
+	if err := syscall.Rename(tmp, name); err != nil {
+		return &os.LinkError{Op: "rename", Old: tmp, New: name, Err: err}
+	}
+	return nil
+}
+
+// umask is the process's file mode creation mask, read once at start,
+// before anything else creates files (setting it is the only way to read
+// it).
+var umask = func() fs.FileMode {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return fs.FileMode(m)
+}()
+
+// createTemp creates a new file in dir, named after base, for writing
+// with mode (less the umask), and returns its descriptor and name.
+func createTemp(dir, base string, mode fs.FileMode) (int, string, error) {
+	for range 10000 {
+		tmp := filepath.Join(dir, "."+base+".tack-"+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		fd, err := retryEINTR(func() (int, error) {
+			return syscall.Open(tmp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, uint32(mode.Perm()))
+		})
+		if err == syscall.EEXIST {
+			continue
+		}
+		if err != nil {
+			return -1, "", &fs.PathError{Op: "create", Path: tmp, Err: err}
+		}
+		return fd, tmp, nil
+	}
+	return -1, "", &fs.PathError{Op: "create", Path: filepath.Join(dir, "."+base+".tack-*"), Err: fs.ErrExist}
 }
 
 // sha256Hex is the lower-case hex SHA-256 of b, as the sha256 attribute
