@@ -362,7 +362,7 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 		cfgVal = ignoreChanges(cfgVal, prior, r.Lifecycle)
 	}
 	cfg := unmarked(cfgVal)
-	priorU, _ := prior.UnmarkDeep()
+	priorU, _ := unmarkDeep(prior)
 	planned, private := c.After, c.Private
 	// The provider planned c.After from this prior object and, when the
 	// digests match, from this very configuration: planning it again
@@ -389,7 +389,7 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 
 	start := time.Now()
 	w.emit(OperationStarted{Addr: c.Addr, Op: op, ID: idOf(prior), At: start})
-	plannedU, _ := planned.UnmarkDeep()
+	plannedU, _ := unmarkDeep(planned)
 	resp := ap.pi.prov.ApplyResourceChange(ctx, sdk.ApplyResourceChangeRequest{
 		TypeName: r.Type, PriorState: priorU, PlannedState: plannedU, Config: cfg.value, PlannedPrivate: private,
 	})
@@ -451,7 +451,7 @@ func (ap *instanceApplier) delete(ctx context.Context, deposed state.DeposedKey)
 	}
 	start := time.Now()
 	w.emit(OperationStarted{Addr: c.Addr, Op: OpDelete, ID: idOf(prior), At: start})
-	priorU, _ := prior.UnmarkDeep()
+	priorU, _ := unmarkDeep(prior)
 	resp := ap.pi.prov.ApplyResourceChange(ctx, sdk.ApplyResourceChangeRequest{
 		TypeName: c.Addr.Resource.Resource.Type, PriorState: priorU, PlannedState: cty.NullVal(ty), Config: cty.NullVal(ty),
 	})
@@ -474,8 +474,8 @@ func (ap *instanceApplier) delete(ctx context.Context, deposed state.DeposedKey)
 // the reviewed plan made: each value the plan knew is the same now; what
 // it showed as known after apply may be anything.
 func conforms(planned, reviewed cty.Value) bool {
-	planned, _ = planned.UnmarkDeep()
-	reviewed, _ = reviewed.UnmarkDeep()
+	planned, _ = unmarkDeep(planned)
+	reviewed, _ = unmarkDeep(reviewed)
 	return conformsUnmarked(planned, reviewed)
 }
 

@@ -432,7 +432,7 @@ func (ip *instancePlanner) refresh(ctx context.Context, prior *state.Object, dri
 		read = nil
 		start = time.Now()
 		w.emit(OperationStarted{Addr: ip.addr, Op: OpRefresh, ID: idOf(prior.Value), At: start})
-		cur, _ := prior.Value.UnmarkDeepWithPaths()
+		cur, _ := unmarkDeep(prior.Value)
 		if drift {
 			resp, ip.ahead = ip.readAndPlan(ctx, cur)
 		} else {
@@ -617,7 +617,7 @@ func (ip *instancePlanner) plan(ctx context.Context) hcl.Diagnostics {
 		cfg = unmarked(cfgVal)
 	}
 
-	priorU, _ := priorVal.UnmarkDeep()
+	priorU, _ := unmarkDeep(priorVal)
 	var vd hcl.Diagnostics
 	var resp sdk.PlanResourceChangeResponse
 	switch validated, planned := ahead.validates(validating), ahead.plans(priorU, cfg.value); {
@@ -807,7 +807,7 @@ type unmarkedValue struct {
 }
 
 func unmarked(v cty.Value) unmarkedValue {
-	u, marks := v.UnmarkDeepWithPaths()
+	u, marks := unmarkDeep(v)
 	return unmarkedValue{value: u, marks: marks}
 }
 
@@ -917,7 +917,7 @@ func (ip *instancePlanner) planData(ctx context.Context) hcl.Diagnostics {
 func readData(ctx context.Context, w *walker, pi *providerInstance, r *config.Resource, schema *sdk.Schema, addr addrs.AbsResourceInstance, cfgVal cty.Value) (cty.Value, hcl.Diagnostics) {
 	start := time.Now()
 	w.emit(OperationStarted{Addr: addr, Op: OpRead, At: start})
-	cfgU, cfgMarks := cfgVal.UnmarkDeepWithPaths()
+	cfgU, cfgMarks := unmarkDeep(cfgVal)
 	resp := pi.prov.ReadDataSource(ctx, sdk.ReadDataSourceRequest{TypeName: r.Type, Config: cfgU})
 	if resp.Diagnostics.HasErrors() {
 		diags := diagsFromProvider(resp.Diagnostics, r.Config, r.DeclRange, addr.String())
@@ -1026,7 +1026,7 @@ func ignoreChanges(cfg, prior cty.Value, lc config.Lifecycle) cty.Value {
 // what was sensitive (a sensitive variable's value, say) stays so when
 // the provider reads the object back.
 func keepMarks(prior, next cty.Value) cty.Value {
-	_, pvms := prior.UnmarkDeepWithPaths()
+	_, pvms := unmarkDeep(prior)
 	var keep []cty.PathValueMarks
 	for _, pvm := range pvms {
 		if _, err := pvm.Path.Apply(next); err == nil {
@@ -1064,8 +1064,8 @@ func valuesEqual(a, b cty.Value) bool {
 	if a.RawEquals(b) {
 		return a.IsWhollyKnown()
 	}
-	a, _ = a.UnmarkDeep()
-	b, _ = b.UnmarkDeep()
+	a, _ = unmarkDeep(a)
+	b, _ = unmarkDeep(b)
 	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
 		return false
 	}

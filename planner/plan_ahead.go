@@ -116,7 +116,7 @@ func planAhead(ctx context.Context, w *walker, pi *providerInstance, schema *sdk
 	if ignored {
 		p.planCfg = unmarked(ignoreChanges(cfgVal, e.value, r.Lifecycle)).value
 	}
-	p.priorU, _ = e.value.UnmarkDeep()
+	p.priorU, _ = unmarkDeep(e.value)
 	p.validateDiags, p.resp = ip.validateAndPlan(ctx, p.validateCfg, p.priorU, p.planCfg, !ignored)
 	return p
 }

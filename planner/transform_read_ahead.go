@@ -188,7 +188,7 @@ func (e *readAhead) do(ctx context.Context, w *walker, pi *providerInstance, sch
 			return
 		}
 		e.start = time.Now()
-		cur, _ := e.prior.Value.UnmarkDeepWithPaths()
+		cur, _ := unmarkDeep(e.prior.Value)
 		var planned *plannedAhead
 		if read != nil {
 			e.resp, planned = read(ctx, cur)
