@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -254,7 +255,38 @@ func (s *Scope) EvalExpr(expr hcl.Expression, want cty.Type) (cty.Value, hcl.Dia
 // its schema (a JSON body has no shape without one), including the
 // for_each and content of its dynamic blocks but not their iterators.
 func BodyReferences(body hcl.Body, schema *sdk.Block) ([]*addrs.Reference, hcl.Diagnostics) {
+	if attrs, ok := attributesOnly(body, schema); ok {
+		return attributeReferences(attrs, schema)
+	}
 	return traversalReferences(dynblock.VariablesHCLDec(body, schema.DecoderSpec()))
+}
+
+// attributesOnly returns the attributes of body as its Content sees them,
+// when body is native syntax holding no block and schema has no block
+// types: most resources. Such a body has no dynamic block to expand, so
+// it needs neither dynblock's walk for its references nor its expansion
+// (together a third of evaluating a resource's configuration).
+// JustAttributes leaves out what a PartialContent before took.
+func attributesOnly(body hcl.Body, schema *sdk.Block) (hcl.Attributes, bool) {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok || len(sb.Blocks) > 0 || len(schema.BlockTypes) > 0 {
+		return nil, false
+	}
+	attrs, diags := sb.JustAttributes()
+	return attrs, !diags.HasErrors()
+}
+
+// attributeReferences are the references of the attributes the schema
+// has, as dynblock's walk finds them; the others are an error the
+// decoding reports.
+func attributeReferences(attrs hcl.Attributes, schema *sdk.Block) ([]*addrs.Reference, hcl.Diagnostics) {
+	var ts []hcl.Traversal
+	for name, a := range attrs {
+		if _, ok := schema.Attributes[name]; ok {
+			ts = append(ts, a.Expr.Variables()...)
+		}
+	}
+	return traversalReferences(ts)
 }
 
 // EvalBlock decodes a provider-owned body into a value of the schema's
@@ -263,13 +295,23 @@ func BodyReferences(body hcl.Body, schema *sdk.Block) ([]*addrs.Reference, hcl.D
 // their place in the file.
 func (s *Scope) EvalBlock(body hcl.Body, schema *sdk.Block) (cty.Value, hcl.Diagnostics) {
 	spec := schema.DecoderSpec()
-	refs, diags := BodyReferences(body, schema)
+	attrs, plain := attributesOnly(body, schema)
+	var refs []*addrs.Reference
+	var diags hcl.Diagnostics
+	if plain {
+		refs, diags = attributeReferences(attrs, schema)
+	} else {
+		refs, diags = BodyReferences(body, schema)
+	}
 	ctx, cdiags := s.EvalContext(refs)
 	diags = append(diags, cdiags...)
 	if diags.HasErrors() {
 		return cty.UnknownVal(hcldec.ImpliedType(spec)), diags
 	}
-	v, vdiags := hcldec.Decode(dynblock.Expand(body, ctx), spec, ctx)
+	if !plain {
+		body = dynblock.Expand(body, ctx)
+	}
+	v, vdiags := hcldec.Decode(body, spec, ctx)
 	diags = append(diags, vdiags...)
 	if vdiags.HasErrors() {
 		return cty.UnknownVal(hcldec.ImpliedType(spec)), diags

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
@@ -322,5 +325,80 @@ func TestEvalBlockErrors(t *testing.T) {
 				t.Errorf("diagnostic at %v, want line %d", diags[0].Subject, tt.line)
 			}
 		})
+	}
+}
+
+// evalBlockViaDynblock is EvalBlock as HCL's extensions do it for any
+// body: references through dynblock's walk, decoding the expanded body.
+func evalBlockViaDynblock(s *Scope, body hcl.Body, schema *sdk.Block) (cty.Value, hcl.Diagnostics) {
+	spec := schema.DecoderSpec()
+	refs, diags := traversalReferences(dynblock.VariablesHCLDec(body, spec))
+	ctx, cdiags := s.EvalContext(refs)
+	if diags = append(diags, cdiags...); diags.HasErrors() {
+		return cty.UnknownVal(hcldec.ImpliedType(spec)), diags
+	}
+	v, vdiags := hcldec.Decode(dynblock.Expand(body, ctx), spec, ctx)
+	if diags = append(diags, vdiags...); vdiags.HasErrors() {
+		return cty.UnknownVal(hcldec.ImpliedType(spec)), diags
+	}
+	return v, diags
+}
+
+// A body of attributes only is evaluated without dynblock, to the same
+// value and the same diagnostics as through it, including a body whose
+// meta-arguments an earlier PartialContent took.
+func TestEvalBlockAttributesOnly(t *testing.T) {
+	t.Parallel()
+	schema := &sdk.Block{Attributes: map[string]*sdk.Attribute{
+		"name":   {Type: cty.String, Required: true},
+		"port":   {Type: cty.Number, Optional: true},
+		"secret": {Type: cty.String, Optional: true},
+	}}
+	schema.Freeze()
+	metaArgs := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "count"}}}
+	for _, tc := range []struct {
+		name, src string
+		// partial takes the meta-arguments first, as decoding a resource
+		// does.
+		partial bool
+	}{
+		{"references", "name = \"${var.region}-${local.names[0]}\"\nport = 8080\nsecret = var.password\n", false},
+		{"unknown value", "name = \"x\"\nport = local.later\n", false},
+		{"unknown argument", "name = \"x\"\nprot = 1\n", false},
+		{"missing required", "port = 1\n", false},
+		{"wrong type", "name = \"x\"\nport = \"http\"\n", false},
+		{"reference without a value", "name = var.nowhere\n", false},
+		{"meta-argument taken", "count = var.nowhere\nname = var.region\n", true},
+	} {
+		body := parseBody(t, tc.src)
+		if tc.partial {
+			_, rest, diags := body.PartialContent(metaArgs)
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			body = rest
+		}
+		if _, ok := attributesOnly(body, schema); !ok {
+			t.Errorf("%s: not taken as attributes only", tc.name)
+		}
+		s := testScope(t)
+		got, gotDiags := s.EvalBlock(body, schema)
+		want, wantDiags := evalBlockViaDynblock(s, body, schema)
+		if !got.RawEquals(want) {
+			t.Errorf("%s: EvalBlock = %#v, want %#v", tc.name, got, want)
+		}
+		diag := func(d *hcl.Diagnostic) string {
+			return fmt.Sprintf("%v %s: %s at %v", d.Severity, d.Summary, d.Detail, d.Subject)
+		}
+		var gotText, wantText []string
+		for _, d := range gotDiags {
+			gotText = append(gotText, diag(d))
+		}
+		for _, d := range wantDiags {
+			wantText = append(wantText, diag(d))
+		}
+		if diff := cmp.Diff(wantText, gotText); diff != "" {
+			t.Errorf("%s: diagnostics (-via dynblock +EvalBlock):\n%s", tc.name, diff)
+		}
 	}
 }
