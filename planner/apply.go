@@ -198,6 +198,7 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, persist Persist) (*stat
 
 	g, diags := buildApplyGraph(w)
 	if !diags.HasErrors() {
+		markUnreferenced(g)
 		diags = append(diags, g.walk(ctx, w, p.opts.Parallelism)...)
 	}
 	diags = append(diags, w.held...)
@@ -232,6 +233,30 @@ type nodeApplyResource struct {
 	path    addrs.Module
 	r       *config.Resource
 	changes []*ResourceChange
+	// unreferenced says no node waits for this one, so no expression
+	// evaluated in this apply reads the objects it applies (see
+	// markUnreferenced).
+	unreferenced bool
+}
+
+// markUnreferenced marks the resource nodes no other node waits for: the
+// values of the objects they apply are recorded in the state, and need
+// not be kept for expressions too. The value of each object applied
+// outlived it otherwise, ten thousand of them a fifth of a large apply's
+// live heap, which the collector marked again and again under tack's
+// memory limit.
+func markUnreferenced(g *graph) {
+	waitedFor := map[string]bool{}
+	for _, deps := range g.deps {
+		for d := range deps {
+			waitedFor[d] = true
+		}
+	}
+	for name, n := range g.nodes {
+		if a, ok := n.(*nodeApplyResource); ok {
+			a.unreferenced = !waitedFor[name]
+		}
+	}
 }
 
 func (n *nodeApplyResource) name() string                   { return prefix(n.path) + n.r.Addr().String() }
@@ -265,7 +290,7 @@ func (n *nodeApplyResource) execute(ctx context.Context, w *walker) hcl.Diagnost
 		if w.interrupted() {
 			break
 		}
-		ap := &instanceApplier{w: w, path: n.path, r: n.r, pi: pi, schema: schema, c: c, each: eachValues[c.Addr.Module.String()][c.Addr.Resource.Key]}
+		ap := &instanceApplier{w: w, path: n.path, r: n.r, pi: pi, schema: schema, c: c, each: eachValues[c.Addr.Module.String()][c.Addr.Resource.Key], unreferenced: n.unreferenced}
 		diags = append(diags, ap.apply(ctx)...)
 		if diags.HasErrors() {
 			return diags
@@ -305,6 +330,8 @@ type instanceApplier struct {
 	schema *sdk.Schema
 	c      *ResourceChange
 	each   cty.Value
+	// unreferenced says nothing reads the value of the object applied.
+	unreferenced bool
 }
 
 func (ap *instanceApplier) apply(ctx context.Context) hcl.Diagnostics {
@@ -426,7 +453,9 @@ func (ap *instanceApplier) createOrUpdate(ctx context.Context, prior cty.Value) 
 		return diags
 	}
 	w.emit(OperationDone{Addr: c.Addr, Op: op, ID: idOf(newVal), Elapsed: time.Since(start)})
-	w.setInstanceValue(c.Addr, newVal)
+	if !ap.unreferenced {
+		w.setInstanceValue(c.Addr, newVal)
+	}
 	return diags
 }
 

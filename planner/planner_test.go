@@ -584,3 +584,44 @@ func TestIdOf(t *testing.T) {
 		}
 	}
 }
+
+// An apply keeps for expressions only the values of objects something
+// refers to; what refers to an object applied in the same run sees it as
+// applied, and every object's applied value is recorded.
+func TestApplyValuesForReferences(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.apply(`
+resource "local_file" "alone" {
+  path    = "alone.txt"
+  content = "alone"
+}
+resource "local_file" "for_output" {
+  path    = "for_output.txt"
+  content = "for the output"
+}
+resource "local_file" "upstream" {
+  path    = "upstream.txt"
+  content = "upstream"
+}
+resource "local_file" "downstream" {
+  path    = "downstream.txt"
+  content = "after ${local_file.upstream.sha256}"
+}
+output "sha" {
+  value = local_file.for_output.sha256
+}
+`, PlanOpts{})
+	if got, want := f.read("downstream.txt"), "after "+sha256Hex("upstream"); got != want {
+		t.Errorf("downstream.txt = %q, want %q", got, want)
+	}
+	if o := f.state.Outputs["sha"]; o == nil || !o.Value.RawEquals(cty.StringVal(sha256Hex("for the output"))) {
+		t.Errorf("output sha = %#v, want the applied file's checksum", o)
+	}
+	for name, content := range map[string]string{"alone": "alone", "for_output": "for the output", "upstream": "upstream"} {
+		ri := f.state.ResourceInstance(mustAddr(t, "local_file."+name))
+		if ri == nil || ri.Current == nil || !strings.Contains(string(ri.Current.AttrsJSON), sha256Hex(content)) {
+			t.Errorf("local_file.%s is not recorded as applied: %v", name, ri)
+		}
+	}
+}
