@@ -26,6 +26,11 @@ type graph struct {
 	nodes map[string]node
 	// deps[b] are the nodes b depends on.
 	deps map[string]map[string]bool
+	// sorted are the names of nodes in order, once names sorted them,
+	// until a node is added or removed: each step of building and walking
+	// the graph lists them, and sorting ten thousand names each time was
+	// a tenth of building the graph.
+	sorted []string
 }
 
 func newGraph() *graph {
@@ -33,6 +38,9 @@ func newGraph() *graph {
 }
 
 func (g *graph) add(n node) {
+	if _, ok := g.nodes[n.name()]; !ok {
+		g.sorted = nil
+	}
 	g.nodes[n.name()] = n
 	if g.deps[n.name()] == nil {
 		g.deps[n.name()] = map[string]bool{}
@@ -56,19 +64,24 @@ func (g *graph) connect(a, b string) {
 
 func (g *graph) remove(name string) {
 	delete(g.nodes, name)
+	g.sorted = nil
 	delete(g.deps, name)
 	for _, d := range g.deps {
 		delete(d, name)
 	}
 }
 
+// names are the names of the nodes in order. The slice is shared: the
+// caller must not change it.
 func (g *graph) names() []string {
-	out := make([]string, 0, len(g.nodes))
-	for n := range g.nodes {
-		out = append(out, n)
+	if g.sorted == nil {
+		g.sorted = make([]string, 0, len(g.nodes))
+		for n := range g.nodes {
+			g.sorted = append(g.sorted, n)
+		}
+		sort.Strings(g.sorted)
 	}
-	sort.Strings(out)
-	return out
+	return g.sorted
 }
 
 // cycles returns each cycle of the graph as the names on it, in order,

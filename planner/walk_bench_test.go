@@ -3,9 +3,15 @@ package planner
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/tackhq/tack/config"
+	"github.com/tackhq/tack/state"
 )
 
 // emptyNode does nothing: a walk of them costs what the walk itself does.
@@ -39,5 +45,30 @@ func BenchmarkWalk(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/node")
 		})
+	}
+}
+
+// BenchmarkBuildPlanGraph measures building the plan graph of 10,000
+// independent resources: the steps a plan takes, one after another,
+// before it can start planning anything.
+func BenchmarkBuildPlanGraph(b *testing.B) {
+	dir := b.TempDir()
+	var src strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&src, "resource \"local_file\" \"f%d\" {\n  path    = \"f%d.txt\"\n  content = \"file %d\"\n}\n", i, i, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tack.hcl"), []byte(src.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, diags := config.NewParser().LoadConfig(dir)
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	p := New(Opts{Config: cfg, State: state.New()})
+	for b.Loop() {
+		w := newWalker(p, PlanOpts{}, p.opts.State)
+		if _, diags := buildPlanGraph(w, nil); diags.HasErrors() {
+			b.Fatal(diags.Error())
+		}
 	}
 }
