@@ -19,7 +19,9 @@ const version = "0.1.0"
 func main() {
 	limitMemory(os.Getenv)
 	stopProfile := startCPUProfile(os.Getenv("TACK_CPUPROFILE"), os.Stderr)
-	status := run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stdout := newStdoutWriter(os.Stdout)
+	status := run(os.Args[1:], stdout, afterFlush{w: os.Stderr, flush: stdout.Flush}, os.Getenv)
+	stdout.Flush()
 	stopProfile()
 	os.Exit(status)
 }

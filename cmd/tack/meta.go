@@ -26,7 +26,11 @@ func (m *meta) color(noColorFlag bool) bool {
 	if noColorFlag || m.getenv("NO_COLOR") != "" {
 		return false
 	}
-	f, ok := m.stderr.(*os.File)
+	w := m.stderr
+	if a, ok := w.(afterFlush); ok {
+		w = a.w
+	}
+	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

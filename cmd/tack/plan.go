@@ -378,6 +378,10 @@ func (r *opRun) diagnostics(diags hcl.Diagnostics) {
 // confirm asks for "yes" on the terminal.
 func (m *meta) confirm(question string) (bool, error) {
 	fmt.Fprint(m.stdout, question+"\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	if f, ok := m.stdout.(interface{ Flush() }); ok {
+		// The question is on the screen before the answer is awaited.
+		f.Flush()
+	}
 	line, err := bufio.NewReader(m.stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err
