@@ -26,11 +26,7 @@ func (m *meta) color(noColorFlag bool) bool {
 	if noColorFlag || m.getenv("NO_COLOR") != "" {
 		return false
 	}
-	w := m.stderr
-	if a, ok := w.(afterFlush); ok {
-		w = a.w
-	}
-	f, ok := w.(*os.File)
+	f, ok := unflushed(m.stderr).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

@@ -314,7 +314,8 @@ func (m *meta) interruptible(ctx context.Context) (context.Context, func()) {
 		}
 		select {
 		case <-sigs:
-			fmt.Fprintln(m.stderr, "Two interrupts received. Exiting immediately; the state is as last saved.")
+			// Not after stdout: that may be what is stuck.
+			fmt.Fprintln(unflushed(m.stderr), "Two interrupts received. Exiting immediately; the state is as last saved.")
 			os.Exit(1)
 		case <-stop:
 		}

@@ -91,3 +91,11 @@ func (a afterFlush) Write(p []byte) (int, error) {
 	a.flush()
 	return a.w.Write(p)
 }
+
+// unflushed is w without waiting for stdout first.
+func unflushed(w io.Writer) io.Writer {
+	if a, ok := w.(afterFlush); ok {
+		return a.w
+	}
+	return w
+}
