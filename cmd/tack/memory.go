@@ -13,21 +13,32 @@ import (
 // for a few percent more time (docs/performance.md).
 const memoryLimit = 120 << 20
 
-// limitMemory sets memoryLimit, and lifts it for good once the live
-// heap after a collection passes liftAt of it: the collector would then
-// run more and more often, each time freeing less than a quarter of the
-// limit, and a configuration larger still would crawl. Past that point
-// tack collects as Go does by default (GOGC=100).
+// gcPercent is the collector's GOGC while the limit holds. With the
+// limit bounding the heap, letting it grow to three times what is live,
+// rather than Go's twice, makes fewer collections while the heap is
+// small, for no more memory at the peak, which the limit sets: a
+// 10,000-object plan or apply took a tenth less CPU, and peaked as
+// high.
+const gcPercent = 200
+
+// limitMemory sets memoryLimit and gcPercent, and lifts both for good
+// once the live heap after a collection passes three quarters of the
+// limit: the collector would then run more and more often, each time
+// freeing less than a quarter of the limit, and a configuration larger
+// still would crawl. Past that point tack collects as Go does by default
+// (GOGC=100, no limit).
 func limitMemory(getenv env) {
 	if getenv("GOMEMLIMIT") != "" || getenv("GOGC") != "" {
 		return
 	}
 	debug.SetMemoryLimit(memoryLimit)
+	debug.SetGCPercent(gcPercent)
 	afterEachGC(func(live uint64) bool {
 		if keepLimit(live) {
 			return true
 		}
 		debug.SetMemoryLimit(math.MaxInt64)
+		debug.SetGCPercent(100)
 		return false
 	})
 }
