@@ -12,29 +12,6 @@ import (
 	"github.com/tackhq/tack/plugins/sdk"
 )
 
-// planRefreshes serves a provider as one that can read while it plans,
-// or as one from before that, which neither says it can nor knows the
-// request's field. Calls stay unary, so that each can be counted.
-type planRefreshes struct {
-	withoutCalls
-	can bool
-}
-
-func (p planRefreshes) GetSchema(ctx context.Context, req *proto.GetSchema_Request) (*proto.GetSchema_Response, error) {
-	resp, err := p.withoutCalls.GetSchema(ctx, req)
-	if resp != nil && resp.Capabilities != nil {
-		resp.Capabilities.PlanRefreshes = p.can
-	}
-	return resp, err
-}
-
-func (p planRefreshes) PlanResourceChange(ctx context.Context, req *proto.PlanResourceChange_Request) (*proto.PlanResourceChange_Response, error) {
-	if !p.can {
-		req.Refresh = false
-	}
-	return p.withoutCalls.PlanResourceChange(ctx, req)
-}
-
 // A plan that asks to refresh gets what was read, and a plan made
 // against it, whether the provider reads in the same call or the client
 // reads first; an object gone or unreadable is not planned. One that can
@@ -63,7 +40,7 @@ func TestPlanResourceChangeRefreshes(t *testing.T) {
 				return nil
 			}
 			srv := sdk.NewProtoServer(&sdk.Provider{Name: "test", Resources: map[string]*sdk.Resource{"test_thing": r}})
-			c, counter := serveCounted(t, planRefreshes{withoutCalls: withoutCalls{ProviderServer: srv}, can: can})
+			c, counter := serveCounted(t, olderProvider{withoutCalls: withoutCalls{ProviderServer: srv}, validates: true, refreshes: can})
 			recorded := thing(map[string]cty.Value{
 				"id": cty.StringVal("i-1"), "arn": cty.StringVal("arn:1"), "name": cty.StringVal("a"),
 				"port": cty.NumberIntVal(80), "zone": cty.StringVal("z1"),

@@ -11,27 +11,27 @@ import (
 	"github.com/tackhq/tack/plugins/sdk"
 )
 
-// planValidates serves a provider as one that can validate while it
-// plans, or as one from before that, which neither says it can nor
-// honours the request (it predates the field). Calls stay unary, so
-// that each can be counted.
-type planValidates struct {
+// olderProvider serves a provider as one built before some capability
+// was added to the protocol: one it lacks, it neither says it has nor
+// honours (it predates the request's field). Calls stay unary, so that
+// each can be counted.
+type olderProvider struct {
 	withoutCalls
-	can bool
+	validates, refreshes bool
 }
 
-func (p planValidates) GetSchema(ctx context.Context, req *proto.GetSchema_Request) (*proto.GetSchema_Response, error) {
+func (p olderProvider) GetSchema(ctx context.Context, req *proto.GetSchema_Request) (*proto.GetSchema_Response, error) {
 	resp, err := p.withoutCalls.GetSchema(ctx, req)
 	if resp != nil && resp.Capabilities != nil {
-		resp.Capabilities.PlanValidates = p.can
+		resp.Capabilities.PlanValidates = p.validates
+		resp.Capabilities.PlanRefreshes = p.refreshes
 	}
 	return resp, err
 }
 
-func (p planValidates) PlanResourceChange(ctx context.Context, req *proto.PlanResourceChange_Request) (*proto.PlanResourceChange_Response, error) {
-	if !p.can {
-		req.Validate = false
-	}
+func (p olderProvider) PlanResourceChange(ctx context.Context, req *proto.PlanResourceChange_Request) (*proto.PlanResourceChange_Response, error) {
+	req.Validate = req.Validate && p.validates
+	req.Refresh = req.Refresh && p.refreshes
 	return p.withoutCalls.PlanResourceChange(ctx, req)
 }
 
@@ -57,7 +57,7 @@ func TestPlanResourceChangeValidates(t *testing.T) {
 				return nil
 			}
 			srv := sdk.NewProtoServer(&sdk.Provider{Name: "test", Resources: map[string]*sdk.Resource{"test_thing": r}})
-			c, counter := serveCounted(t, planValidates{withoutCalls: withoutCalls{ProviderServer: srv}, can: can})
+			c, counter := serveCounted(t, olderProvider{withoutCalls: withoutCalls{ProviderServer: srv}, validates: can, refreshes: true})
 			plan := func(port int64) sdk.PlanResourceChangeResponse {
 				config := thing(map[string]cty.Value{"name": cty.StringVal("a"), "port": cty.NumberIntVal(port)})
 				return c.PlanResourceChange(t.Context(), sdk.PlanResourceChangeRequest{
