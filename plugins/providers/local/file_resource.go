@@ -145,11 +145,12 @@ func wantedMode(d *sdk.Data) (fs.FileMode, sdk.Diagnostics) {
 }
 
 func createFile(_ context.Context, meta any, d *sdk.Data) sdk.Diagnostics {
-	return writeFile(meta, d)
+	return writeFile(meta, d, true)
 }
 
-// writeFile writes the planned content and mode, and records the results.
-func writeFile(meta any, d *sdk.Data) sdk.Diagnostics {
+// writeFile writes the planned content and mode, and records the results;
+// fresh says the file is not expected to exist yet.
+func writeFile(meta any, d *sdk.Data, fresh bool) sdk.Diagnostics {
 	data, diags := wantedContent(d)
 	mode, mdiags := wantedMode(d)
 	if diags = append(diags, mdiags...); diags.HasErrors() {
@@ -157,7 +158,7 @@ func writeFile(meta any, d *sdk.Data) sdk.Diagnostics {
 	}
 	path := d.String("path")
 	name := resolve(meta, path)
-	if err := writeFileAtomic(name, data, mode); err != nil {
+	if err := writeFileAtomic(name, data, mode, fresh); err != nil {
 		return sdk.Diagnostics{sdk.AttributeErrorf(pathAttr, "Cannot write file",
 			"tack could not write %s: %s. Check that its directory can be created and written to.", name, err)}
 	}
@@ -171,7 +172,7 @@ func writeFile(meta any, d *sdk.Data) sdk.Diagnostics {
 // hash) and otherwise only changes its permission.
 func updateFile(_ context.Context, meta any, d *sdk.Data) sdk.Diagnostics {
 	if d.HasChange("content") || d.HasChange("content_base64") || d.HasChange("sha256") {
-		return writeFile(meta, d)
+		return writeFile(meta, d, false)
 	}
 	path := d.String("path")
 	name := resolve(meta, path)

@@ -10,16 +10,18 @@ import (
 
 // A file whose directories do not exist yet is written with them, with
 // exactly the mode asked for whatever the umask, and leaves no temporary
-// file behind; writing it again replaces it.
+// file behind; writing it again replaces it, even when it was expected
+// to be new.
 func TestWriteFileAtomic(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	name := filepath.Join(dir, "a", "b", "c.txt")
 	for _, want := range []struct {
-		data string
-		mode fs.FileMode
-	}{{"first", 0o666}, {"second, longer", 0o600}} {
-		if err := writeFileAtomic(name, []byte(want.data), want.mode); err != nil {
+		data  string
+		mode  fs.FileMode
+		fresh bool
+	}{{"first", 0o666, true}, {"second, longer", 0o600, false}, {"third", 0o640, true}} {
+		if err := writeFileAtomic(name, []byte(want.data), want.mode, want.fresh); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(name)

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tackhq/tack/plugins/providers/local"
 	"github.com/tackhq/tack/state"
 )
 
@@ -148,10 +149,10 @@ func runOnce(ctx context.Context, bins binaries, tmpl, rdir string, res *result,
 	return nil
 }
 
-// writeFilesAlone creates n small files under dir/out as the local
-// provider does (a temporary file renamed into place, ten at a time, as
-// the planner's default parallelism calls it) and returns how long that
-// took: the part of an apply no change to tack can make faster.
+// writeFilesAlone creates n small files under dir/out with the local
+// provider's own code, ten at a time, as the planner's default
+// parallelism calls it, and returns how long that took: the part of an
+// apply no change to tack can make faster.
 func writeFilesAlone(dir string, n int) (time.Duration, error) {
 	out := filepath.Join(dir, "out")
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -167,17 +168,7 @@ func writeFilesAlone(dir string, n int) (time.Duration, error) {
 				if first != nil {
 					continue
 				}
-				tmp, err := os.CreateTemp(out, ".f.tack-*")
-				if err == nil {
-					_, err = fmt.Fprintf(tmp, "file %d\n", i)
-					if cerr := tmp.Close(); err == nil {
-						err = cerr
-					}
-				}
-				if err == nil {
-					err = os.Rename(tmp.Name(), filepath.Join(out, fmt.Sprintf("f%d.txt", i)))
-				}
-				first = err
+				first = local.WriteNewFile(filepath.Join(out, fmt.Sprintf("f%d.txt", i)), fmt.Appendf(nil, "file %d\n", i), 0o644)
 			}
 			errs <- first
 		}()
