@@ -242,9 +242,9 @@ type nodeApplyResource struct {
 // markUnreferenced marks the resource nodes no other node waits for: the
 // values of the objects they apply are recorded in the state, and need
 // not be kept for expressions too. The value of each object applied
-// outlived it otherwise, ten thousand of them a fifth of a large apply's
-// live heap, which the collector marked again and again under tack's
-// memory limit.
+// outlived it otherwise, ten thousand of them a seventh of a large
+// apply's live heap at its end, which the collector marked again and
+// again under tack's memory limit.
 func markUnreferenced(g *graph) {
 	waitedFor := map[string]bool{}
 	for _, deps := range g.deps {
