@@ -20,6 +20,8 @@ func main() {
 	limitMemory(os.Getenv)
 	stopProfile := startCPUProfile(os.Getenv("TACK_CPUPROFILE"), os.Stderr)
 	stdout := newStdoutWriter(os.Stdout)
+	// A panic in this goroutine still shows what was printed before it.
+	defer stdout.Flush()
 	status := run(os.Args[1:], stdout, afterFlush{w: os.Stderr, flush: stdout.Flush}, os.Getenv)
 	stdout.Flush()
 	stopProfile()
