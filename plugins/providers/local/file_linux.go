@@ -28,12 +28,10 @@ func linkNew(dir, name string, data []byte, mode fs.FileMode) (bool, error) {
 	fd, err := retryEINTR(func() (int, error) {
 		return unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, uint32(mode.Perm()))
 	})
-	switch err {
-	case nil:
-	case unix.EOPNOTSUPP, unix.EISDIR, unix.EINVAL:
-		noTmpfile.Store(true)
-		return false, nil
-	default:
+	if err != nil {
+		if err == unix.EOPNOTSUPP || err == unix.EISDIR || err == unix.EINVAL {
+			noTmpfile.Store(true)
+		}
 		return false, nil
 	}
 	defer unix.Close(fd)
@@ -43,16 +41,9 @@ func linkNew(dir, name string, data []byte, mode fs.FileMode) (bool, error) {
 	// Linking through /proc needs no privilege, where AT_EMPTY_PATH
 	// does.
 	err = unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, name, unix.AT_SYMLINK_FOLLOW)
-	switch err {
-	case nil:
-		return true, nil
-	case unix.EEXIST:
-		return false, nil
-	case unix.ENOENT:
+	if err == unix.ENOENT {
 		// No /proc to link through.
 		noTmpfile.Store(true)
-		return false, nil
-	default:
-		return false, nil
 	}
+	return err == nil, nil
 }
