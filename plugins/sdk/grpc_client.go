@@ -198,6 +198,17 @@ func decodeFrom(dv *proto.DynamicValue, ty cty.Type, fallback cty.Value, diags *
 	return v
 }
 
+// decodeAnswer is decodeFrom for an answer that is often an object the
+// request sent (sent, encoded as sentWire): a refresh that found it as
+// recorded, a plan that changes nothing. Then the provider answers with
+// the request's own bytes, and sent is taken back without decoding.
+func decodeAnswer(dv *proto.DynamicValue, ty cty.Type, sent cty.Value, sentWire *proto.DynamicValue, fallback cty.Value, diags *Diagnostics) cty.Value {
+	if !sent.IsNull() && sameEncoding(dv, sentWire) {
+		return sent
+	}
+	return decodeFrom(dv, ty, fallback, diags)
+}
+
 func (c *GRPCClient) ValidateProviderConfig(ctx context.Context, req ValidateProviderConfigRequest) ValidateProviderConfigResponse {
 	ty, diags := c.providerType(ctx)
 	if diags.HasErrors() {
@@ -320,12 +331,7 @@ func (c *GRPCClient) PlanResourceChange(ctx context.Context, req PlanResourceCha
 			return PlanResourceChangeResponse{Diagnostics: Diagnostics{Errorf("Provider did not refresh", "The provider says it reads an object while it plans, but answered a plan that asked for it without what it read. This is a bug in the provider.")}}
 		}
 		read := ReadResourceResponse{Private: pr.Refreshed.Private, Diagnostics: diagsFromProto(pr.Refreshed.Diagnostics)}
-		if sameEncoding(pr.Refreshed.NewState, dvs[0]) {
-			// The object is as recorded: nothing to decode.
-			read.NewState = req.PriorState
-		} else {
-			read.NewState = decodeFrom(pr.Refreshed.NewState, ty, req.PriorState, &read.Diagnostics)
-		}
+		read.NewState = decodeAnswer(pr.Refreshed.NewState, ty, req.PriorState, dvs[0], req.PriorState, &read.Diagnostics)
 		if read.Diagnostics.HasErrors() || read.NewState.IsNull() {
 			return PlanResourceChangeResponse{Refreshed: &read}
 		}
@@ -341,12 +347,7 @@ func (c *GRPCClient) PlanResourceChange(ctx context.Context, req PlanResourceCha
 	if resp.ValidateDiagnostics.HasErrors() {
 		return resp
 	}
-	if !prior.IsNull() && sameEncoding(pr.PlannedState, priorWire) {
-		// The provider planned no change.
-		resp.PlannedState = prior
-	} else {
-		resp.PlannedState = decodeFrom(pr.PlannedState, ty, cty.NullVal(ty), &resp.Diagnostics)
-	}
+	resp.PlannedState = decodeAnswer(pr.PlannedState, ty, prior, priorWire, cty.NullVal(ty), &resp.Diagnostics)
 	return resp
 }
 
@@ -386,12 +387,7 @@ func (c *GRPCClient) ReadResource(ctx context.Context, req ReadResourceRequest) 
 		return ReadResourceResponse{NewState: req.CurrentState, Private: req.Private, Diagnostics: callDiags("ReadResource", err)}
 	}
 	resp := ReadResourceResponse{Private: pr.Private, Diagnostics: diagsFromProto(pr.Diagnostics)}
-	if !req.CurrentState.IsNull() && sameEncoding(pr.NewState, dvs[0]) {
-		// The object is as recorded: nothing to decode.
-		resp.NewState = req.CurrentState
-	} else {
-		resp.NewState = decodeFrom(pr.NewState, ty, req.CurrentState, &resp.Diagnostics)
-	}
+	resp.NewState = decodeAnswer(pr.NewState, ty, req.CurrentState, dvs[0], req.CurrentState, &resp.Diagnostics)
 	return resp
 }
 
